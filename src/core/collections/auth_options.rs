@@ -1,0 +1,254 @@
+//! Options that only auth collections have (token settings, auth methods,
+//! mail templates), stored in `_collections.options` like PocketBase does.
+
+use serde::{Deserialize, Serialize};
+
+/// A mail template with `{APP_NAME}`-style placeholders.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct EmailTemplate {
+    #[serde(default)]
+    pub subject: String,
+    #[serde(default)]
+    pub body: String,
+}
+
+/// Secret + lifetime of one token type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct TokenConfig {
+    #[serde(default)]
+    pub secret: String,
+    #[serde(default)]
+    pub duration: i64,
+}
+
+/// `authAlert` settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthAlertConfig {
+    #[serde(default)]
+    pub enabled: bool,
+    #[serde(default)]
+    pub email_template: EmailTemplate,
+}
+
+/// One configured OAuth2 provider.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct OAuth2Provider {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default, rename = "clientId")]
+    pub client_id: String,
+    #[serde(default, rename = "clientSecret")]
+    pub client_secret: String,
+    #[serde(default, rename = "authURL")]
+    pub auth_url: String,
+    #[serde(default, rename = "tokenURL")]
+    pub token_url: String,
+    #[serde(default, rename = "userInfoURL")]
+    pub user_info_url: String,
+    #[serde(default)]
+    pub display_name: String,
+    #[serde(default)]
+    pub pkce: Option<bool>,
+    #[serde(default)]
+    pub extra: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// Which auth-record fields OAuth2 user data maps to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct OAuth2MappedFields {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub username: String,
+    #[serde(default, rename = "avatarURL")]
+    pub avatar_url: String,
+}
+
+/// `oauth2` settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct OAuth2Config {
+    #[serde(default)]
+    pub providers: Vec<OAuth2Provider>,
+    #[serde(default)]
+    pub mapped_fields: OAuth2MappedFields,
+    #[serde(default)]
+    pub enabled: bool,
+}
+
+/// `passwordAuth` settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordAuthConfig {
+    #[serde(default)]
+    pub enabled: bool,
+    #[serde(default)]
+    pub identity_fields: Vec<String>,
+}
+
+impl Default for PasswordAuthConfig {
+    fn default() -> Self {
+        Self { enabled: true, identity_fields: vec!["email".into()] }
+    }
+}
+
+/// `mfa` settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MfaConfig {
+    #[serde(default)]
+    pub enabled: bool,
+    #[serde(default)]
+    pub duration: i64,
+    #[serde(default)]
+    pub rule: String,
+}
+
+impl Default for MfaConfig {
+    fn default() -> Self {
+        Self { enabled: false, duration: 600, rule: String::new() }
+    }
+}
+
+/// `otp` settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OtpConfig {
+    #[serde(default)]
+    pub enabled: bool,
+    #[serde(default)]
+    pub duration: i64,
+    #[serde(default)]
+    pub length: i64,
+    #[serde(default)]
+    pub email_template: EmailTemplate,
+}
+
+impl Default for OtpConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            duration: 180,
+            length: 8,
+            email_template: EmailTemplate {
+                subject: "OTP for {APP_NAME}".into(),
+                body: "<p>Hello,</p>\n<p>Your one-time password is: <strong>{OTP}</strong></p>\n<p><i>If you didn't ask for the one-time password, you can ignore this email.</i></p>\n<p>\n  Thanks,<br/>\n  {APP_NAME} team\n</p>".into(),
+            },
+        }
+    }
+}
+
+/// Everything in an auth collection's `options`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthOptions {
+    #[serde(default)]
+    pub auth_rule: Option<String>,
+    #[serde(default)]
+    pub manage_rule: Option<String>,
+    #[serde(default)]
+    pub auth_alert: AuthAlertConfig,
+    #[serde(default)]
+    pub oauth2: OAuth2Config,
+    #[serde(default)]
+    pub password_auth: PasswordAuthConfig,
+    #[serde(default)]
+    pub mfa: MfaConfig,
+    #[serde(default)]
+    pub otp: OtpConfig,
+    #[serde(default)]
+    pub auth_token: TokenConfig,
+    #[serde(default)]
+    pub password_reset_token: TokenConfig,
+    #[serde(default)]
+    pub email_change_token: TokenConfig,
+    #[serde(default)]
+    pub verification_token: TokenConfig,
+    #[serde(default)]
+    pub file_token: TokenConfig,
+    #[serde(default)]
+    pub verification_template: EmailTemplate,
+    #[serde(default)]
+    pub reset_password_template: EmailTemplate,
+    #[serde(default)]
+    pub confirm_email_change_template: EmailTemplate,
+}
+
+fn signature() -> &'static str {
+    "<p>\n  Thanks,<br/>\n  {APP_NAME} team\n</p>"
+}
+
+impl Default for AuthOptions {
+    fn default() -> Self {
+        let secret = || crate::core::security::random_string(50);
+        AuthOptions {
+            auth_rule: Some(String::new()),
+            manage_rule: None,
+            auth_alert: AuthAlertConfig {
+                enabled: true,
+                email_template: EmailTemplate {
+                    subject: "Login from a new location".into(),
+                    body: format!("<p>Hello,</p>\n<p>We noticed a login to your {{APP_NAME}} account from a new location:</p>\n<p><em>{{ALERT_INFO}}</em></p>\n<p><strong>If this wasn't you, you should immediately change your {{APP_NAME}} account password to revoke access from all other locations.</strong></p>\n<p>If this was you, you may disregard this email.</p>\n{}", signature()),
+                },
+            },
+            oauth2: OAuth2Config::default(),
+            password_auth: PasswordAuthConfig::default(),
+            mfa: MfaConfig::default(),
+            otp: OtpConfig::default(),
+            auth_token: TokenConfig { secret: secret(), duration: 432000 },
+            password_reset_token: TokenConfig { secret: secret(), duration: 1800 },
+            email_change_token: TokenConfig { secret: secret(), duration: 1800 },
+            verification_token: TokenConfig { secret: secret(), duration: 86400 },
+            file_token: TokenConfig { secret: secret(), duration: 180 },
+            verification_template: EmailTemplate {
+                subject: "Verify your {APP_NAME} email".into(),
+                body: format!("<p>Hello,</p>\n<p>Thank you for joining us at {{APP_NAME}}.</p>\n<p>Click on the button below to verify your email address.</p>\n<p>\n  <a class=\"btn\" href=\"{{APP_URL}}/_/#/auth/confirm-verification/{{TOKEN}}\" target=\"_blank\" rel=\"noopener\">Verify</a>\n</p>\n<p><i>If you didn't recently register, please ignore this email.</i></p>\n{}", signature()),
+            },
+            reset_password_template: EmailTemplate {
+                subject: "Reset your {APP_NAME} password".into(),
+                body: format!("<p>Hello,</p>\n<p>Click on the button below to reset your password.</p>\n<p>\n  <a class=\"btn\" href=\"{{APP_URL}}/_/#/auth/confirm-password-reset/{{TOKEN}}\" target=\"_blank\" rel=\"noopener\">Reset password</a>\n</p>\n<p><i>If you didn't ask to reset your password, please ignore this email.</i></p>\n{}", signature()),
+            },
+            confirm_email_change_template: EmailTemplate {
+                subject: "Confirm your {APP_NAME} new email address".into(),
+                body: format!("<p>Hello,</p>\n<p>Click on the button below to confirm your new email address.</p>\n<p>\n  <a class=\"btn\" href=\"{{APP_URL}}/_/#/auth/confirm-email-change/{{TOKEN}}\" target=\"_blank\" rel=\"noopener\">Confirm new email</a>\n</p>\n<p><i>If you didn't ask to change your email address, please ignore this email.</i></p>\n{}", signature()),
+            },
+        }
+    }
+}
+
+impl AuthOptions {
+    /// Fills zero durations and empty secrets with defaults (PocketBase does the same on save).
+    pub fn fill_defaults(&mut self) {
+        let d = AuthOptions::default();
+        for (cfg, def) in [
+            (&mut self.auth_token, &d.auth_token),
+            (&mut self.password_reset_token, &d.password_reset_token),
+            (&mut self.email_change_token, &d.email_change_token),
+            (&mut self.verification_token, &d.verification_token),
+            (&mut self.file_token, &d.file_token),
+        ] {
+            if cfg.secret.is_empty() {
+                cfg.secret = def.secret.clone();
+            }
+            if cfg.duration == 0 {
+                cfg.duration = def.duration;
+            }
+        }
+        if self.mfa.duration == 0 {
+            self.mfa.duration = d.mfa.duration;
+        }
+        if self.otp.duration == 0 {
+            self.otp.duration = d.otp.duration;
+        }
+        if self.otp.length == 0 {
+            self.otp.length = d.otp.length;
+        }
+        if self.password_auth.identity_fields.is_empty() {
+            self.password_auth.identity_fields = vec!["email".into()];
+        }
+    }
+}

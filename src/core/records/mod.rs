@@ -1,0 +1,6 @@
+//! Records: the model, value normalisation and validation, CRUD through the
+//! App with hooks, expansion and the `fields` projection.
+
+pub mod record;
+
+pub use record::Record;

@@ -1,0 +1,141 @@
+//! The record model: a collection plus field values, with the original
+//! values kept for change detection, and its PocketBase JSON export.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use crate::core::collections::{Collection, FieldKind};
+
+/// One record of a collection.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub collection: Arc<Collection>,
+    /// Field name → normalised value (stored representation; passwords hashed).
+    pub data: Map<String, Value>,
+    /// Values as loaded from storage; `None` for a new record.
+    pub original: Option<Map<String, Value>>,
+    /// Expanded relations (`expand` key in JSON).
+    pub expand: Map<String, Value>,
+    /// Extra keys merged into the JSON export (`withCustomData`).
+    pub custom: Map<String, Value>,
+    /// Plain passwords set in this change, for validation only.
+    pub plain_passwords: Map<String, Value>,
+    /// Export the email even when emailVisibility is false.
+    pub ignore_email_visibility: bool,
+    /// Export hidden fields (superuser views, `unhide`).
+    pub show_hidden: bool,
+}
+
+impl Record {
+    /// A new, unsaved record with zero values.
+    pub fn new(collection: Arc<Collection>) -> Self {
+        let mut data = Map::new();
+        for f in &collection.fields {
+            data.insert(f.name.clone(), f.zero_value());
+        }
+        Record {
+            collection,
+            data,
+            original: None,
+            expand: Map::new(),
+            custom: Map::new(),
+            plain_passwords: Map::new(),
+            ignore_email_visibility: false,
+            show_hidden: false,
+        }
+    }
+
+    /// A record loaded from storage.
+    pub fn from_stored(collection: Arc<Collection>, data: Map<String, Value>) -> Self {
+        let mut r = Record::new(collection);
+        for (k, v) in data {
+            r.data.insert(k, v);
+        }
+        r.original = Some(r.data.clone());
+        r
+    }
+
+    /// The record id.
+    pub fn id(&self) -> &str {
+        self.data.get("id").and_then(Value::as_str).unwrap_or_default()
+    }
+
+    /// Whether the record has not been saved yet.
+    pub fn is_new(&self) -> bool {
+        self.original.is_none()
+    }
+
+    /// A field value (`Null` when unknown).
+    pub fn get(&self, name: &str) -> &Value {
+        self.data.get(name).unwrap_or(&Value::Null)
+    }
+
+    /// A field value as string ("" when not a string).
+    pub fn get_str(&self, name: &str) -> &str {
+        self.data.get(name).and_then(Value::as_str).unwrap_or_default()
+    }
+
+    /// A field value as bool.
+    pub fn get_bool(&self, name: &str) -> bool {
+        self.data.get(name).and_then(Value::as_bool).unwrap_or(false)
+    }
+
+    /// The original id (before an id change in this update).
+    pub fn original_id(&self) -> String {
+        self.original
+            .as_ref()
+            .and_then(|o| o.get("id"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| self.id().to_string())
+    }
+
+    /// The email of an auth record.
+    pub fn email(&self) -> &str {
+        self.get_str("email")
+    }
+
+    /// The token key of an auth record.
+    pub fn token_key(&self) -> &str {
+        self.get_str("tokenKey")
+    }
+
+    /// Whether this record belongs to `_superusers`.
+    pub fn is_superuser(&self) -> bool {
+        self.collection.is_superusers()
+    }
+
+    /// PocketBase's public JSON: collectionId, collectionName, visible
+    /// fields (alphabetical), expand, custom data.
+    pub fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("collectionId".into(), Value::String(self.collection.id.clone()));
+        m.insert("collectionName".into(), Value::String(self.collection.name.clone()));
+        let is_auth = self.collection.is_auth();
+        for f in &self.collection.fields {
+            if matches!(f.kind, FieldKind::Password { .. }) {
+                if f.hidden {
+                    continue;
+                }
+                // a visible password field is still never exported
+                m.insert(f.name.clone(), Value::String(String::new()));
+                continue;
+            }
+            if f.hidden && !self.show_hidden {
+                continue;
+            }
+            if is_auth && f.name == "email" && !self.ignore_email_visibility && !self.get_bool("emailVisibility") {
+                continue;
+            }
+            m.insert(f.name.clone(), self.data.get(&f.name).cloned().unwrap_or_else(|| f.zero_value()));
+        }
+        for (k, v) in &self.custom {
+            m.insert(k.clone(), v.clone());
+        }
+        if !self.expand.is_empty() {
+            m.insert("expand".into(), Value::Object(self.expand.clone()));
+        }
+        Value::Object(m)
+    }
+}

@@ -1,0 +1,202 @@
+//! SQLite access: one writer connection behind a mutex, a pool of reader
+//! connections, and transactions that the core hands around as an
+//! [`Executor`]. This is the only module that knows the storage is SQLite.
+
+pub mod records;
+pub mod schema;
+pub mod sync;
+pub mod values;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::{Mutex, RawMutex, lock_api::ArcMutexGuard};
+use rusqlite::{Connection, OpenFlags};
+
+/// Result alias over rusqlite errors.
+pub type DbResult<T> = rusqlite::Result<T>;
+
+/// One SQLite database file: a writer and a reader pool.
+pub struct Db {
+    path: PathBuf,
+    writer: Arc<Mutex<Connection>>,
+    readers: Mutex<Vec<Connection>>,
+    max_idle_readers: usize,
+}
+
+fn configure(conn: &Connection) -> DbResult<()> {
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA journal_size_limit = 200000000;
+         PRAGMA synchronous = NORMAL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA cache_size = -32000;",
+    )?;
+    conn.set_prepared_statement_cache_capacity(256);
+    Ok(())
+}
+
+impl Db {
+    /// Opens (creating if needed) the database file with PocketBase's pragmas.
+    pub fn open(path: &Path, max_idle_readers: usize) -> DbResult<Self> {
+        let writer = Connection::open(path)?;
+        configure(&writer)?;
+        Ok(Db {
+            path: path.to_path_buf(),
+            writer: Arc::new(Mutex::new(writer)),
+            readers: Mutex::new(Vec::new()),
+            max_idle_readers,
+        })
+    }
+
+    /// The database file path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn new_reader(&self) -> DbResult<Connection> {
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+        )?;
+        configure(&conn)?;
+        Ok(conn)
+    }
+
+    /// Runs `f` on a pooled reader connection.
+    pub fn read<T, E: From<rusqlite::Error>>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
+        let conn = match self.readers.lock().pop() {
+            Some(c) => c,
+            None => self.new_reader()?,
+        };
+        let out = f(&conn);
+        let mut pool = self.readers.lock();
+        if pool.len() < self.max_idle_readers {
+            pool.push(conn);
+        }
+        out
+    }
+
+    /// Runs `f` on the writer connection (serialised with other writers).
+    pub fn write<T, E>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
+        let guard = self.writer.lock();
+        f(&guard)
+    }
+
+    /// Locks the writer and opens a transaction on it.
+    pub fn begin(&self) -> DbResult<Tx> {
+        let guard = self.writer.lock_arc();
+        guard.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(Tx { conn: Mutex::new(guard), after_commit: Mutex::new(Vec::new()), done: Mutex::new(false) })
+    }
+
+    /// Drops all pooled readers (after a schema change readers re-prepare anyway,
+    /// but this also releases file handles before a restore).
+    pub fn clear_readers(&self) {
+        self.readers.lock().clear();
+    }
+}
+
+/// Work to run once a transaction has committed.
+pub type AfterCommit = Box<dyn FnOnce() + Send>;
+
+/// An open transaction holding the writer lock until commit or rollback.
+pub struct Tx {
+    conn: Mutex<ArcMutexGuard<RawMutex, Connection>>,
+    after_commit: Mutex<Vec<AfterCommit>>,
+    done: Mutex<bool>,
+}
+
+impl Tx {
+    /// Runs `f` on the transaction's connection.
+    pub fn with<T, E>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
+        let guard = self.conn.lock();
+        f(&guard)
+    }
+
+    /// Queues work for after a successful commit.
+    pub fn on_commit(&self, f: AfterCommit) {
+        self.after_commit.lock().push(f);
+    }
+
+    /// Commits and runs the queued after-commit work.
+    pub fn commit(&self) -> DbResult<()> {
+        {
+            let mut done = self.done.lock();
+            if *done {
+                return Ok(());
+            }
+            self.conn.lock().execute_batch("COMMIT")?;
+            *done = true;
+        }
+        let queued = std::mem::take(&mut *self.after_commit.lock());
+        for f in queued {
+            f();
+        }
+        Ok(())
+    }
+
+    /// Rolls back (idempotent).
+    pub fn rollback(&self) {
+        let mut done = self.done.lock();
+        if !*done {
+            let _ = self.conn.lock().execute_batch("ROLLBACK");
+            *done = true;
+        }
+        self.after_commit.lock().clear();
+    }
+}
+
+impl Drop for Tx {
+    fn drop(&mut self) {
+        self.rollback();
+    }
+}
+
+/// Where core queries run: the pools, or an open transaction.
+#[derive(Clone)]
+pub enum Executor {
+    Pool(Arc<Db>),
+    Tx(Arc<Db>, Arc<Tx>),
+}
+
+impl Executor {
+    /// Runs a read on a pooled reader, or on the transaction connection.
+    pub fn read<T, E: From<rusqlite::Error>>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
+        match self {
+            Executor::Pool(db) => db.read(f),
+            Executor::Tx(_, tx) => tx.with(f),
+        }
+    }
+
+    /// Runs a write on the writer, or on the transaction connection.
+    pub fn write<T, E>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
+        match self {
+            Executor::Pool(db) => db.write(f),
+            Executor::Tx(_, tx) => tx.with(f),
+        }
+    }
+
+    /// The underlying database.
+    pub fn db(&self) -> &Arc<Db> {
+        match self {
+            Executor::Pool(db) | Executor::Tx(db, _) => db,
+        }
+    }
+
+    /// The open transaction, if any.
+    pub fn tx(&self) -> Option<&Arc<Tx>> {
+        match self {
+            Executor::Pool(_) => None,
+            Executor::Tx(_, tx) => Some(tx),
+        }
+    }
+}
+
+/// Quotes an identifier for SQLite (backticks, like PocketBase).
+pub fn quote(ident: &str) -> String {
+    format!("`{}`", ident.replace('`', "``"))
+}

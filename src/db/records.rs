@@ -1,0 +1,126 @@
+//! Record rows: SELECT column lists, row → JSON map, INSERT/UPDATE/DELETE.
+//! Values arrive already validated and normalised by the core.
+
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{Connection, Row, params_from_iter};
+use serde_json::{Map, Value};
+
+use super::values::{from_sql, to_sql};
+use super::{DbResult, quote};
+use crate::core::collections::collection::Collection;
+
+/// `alias.col1, alias.col2, …` for every field of the collection, in field order.
+pub fn select_columns(c: &Collection, alias: &str) -> String {
+    let a = quote(alias);
+    c.fields.iter().map(|f| format!("{a}.{}", quote(&f.name))).collect::<Vec<_>>().join(", ")
+}
+
+/// Reads the record columns (selected with [`select_columns`]) of a row.
+pub fn read_row(c: &Collection, row: &Row<'_>) -> DbResult<Map<String, Value>> {
+    let mut m = Map::new();
+    for (i, f) in c.fields.iter().enumerate() {
+        let v = row.get_ref(i)?;
+        m.insert(f.name.clone(), from_sql(f, v));
+    }
+    Ok(m)
+}
+
+/// Runs `SELECT <record columns> FROM <table> AS <table> <tail>`.
+pub fn query(conn: &Connection, c: &Collection, tail: &str, args: &[SqlValue]) -> DbResult<Vec<Map<String, Value>>> {
+    let sql = format!("SELECT {} FROM {} {}", select_columns(c, &c.name), quote(&c.name), tail);
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(params_from_iter(args.iter()))?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(read_row(c, row)?);
+    }
+    Ok(out)
+}
+
+/// Runs a scalar COUNT-style query.
+pub fn query_i64(conn: &Connection, sql: &str, args: &[SqlValue]) -> DbResult<i64> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    stmt.query_row(params_from_iter(args.iter()), |r| r.get(0))
+}
+
+/// One record by id.
+pub fn find_by_id(conn: &Connection, c: &Collection, id: &str) -> DbResult<Option<Map<String, Value>>> {
+    let tail = format!("WHERE {}.`id` = ?1 LIMIT 1", quote(&c.name));
+    Ok(query(conn, c, &tail, &[SqlValue::Text(id.to_string())])?.into_iter().next())
+}
+
+/// Inserts a record with all its field values.
+pub fn insert(conn: &Connection, c: &Collection, data: &Map<String, Value>) -> DbResult<()> {
+    let mut cols = Vec::with_capacity(c.fields.len());
+    let mut args = Vec::with_capacity(c.fields.len());
+    for f in &c.fields {
+        let v = data.get(&f.name).cloned().unwrap_or_else(|| f.zero_value());
+        cols.push(quote(&f.name));
+        args.push(to_sql(f, &v));
+    }
+    let placeholders: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
+    let sql = format!("INSERT INTO {} ({}) VALUES ({})", quote(&c.name), cols.join(", "), placeholders.join(", "));
+    conn.prepare_cached(&sql)?.execute(params_from_iter(args.iter()))?;
+    Ok(())
+}
+
+/// Updates every field of the record stored under `old_id`.
+pub fn update(conn: &Connection, c: &Collection, old_id: &str, data: &Map<String, Value>) -> DbResult<usize> {
+    let mut sets = Vec::with_capacity(c.fields.len());
+    let mut args = Vec::with_capacity(c.fields.len() + 1);
+    for (i, f) in c.fields.iter().enumerate() {
+        let v = data.get(&f.name).cloned().unwrap_or_else(|| f.zero_value());
+        sets.push(format!("{} = ?{}", quote(&f.name), i + 1));
+        args.push(to_sql(f, &v));
+    }
+    args.push(SqlValue::Text(old_id.to_string()));
+    let sql = format!("UPDATE {} SET {} WHERE `id` = ?{}", quote(&c.name), sets.join(", "), args.len());
+    conn.prepare_cached(&sql)?.execute(params_from_iter(args.iter()))
+}
+
+/// Deletes a record row.
+pub fn delete(conn: &Connection, c: &Collection, id: &str) -> DbResult<usize> {
+    let sql = format!("DELETE FROM {} WHERE `id` = ?1", quote(&c.name));
+    conn.prepare_cached(&sql)?.execute([id])
+}
+
+/// Ids of records in `table` whose relation `column` contains `id`.
+pub fn referencing_ids(conn: &Connection, table: &str, column: &str, multiple: bool, id: &str) -> DbResult<Vec<String>> {
+    let (t, col) = (quote(table), quote(column));
+    let sql = if multiple {
+        format!("SELECT `id` FROM {t} WHERE EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid({t}.{col}) THEN {t}.{col} ELSE json_array({t}.{col}) END) je WHERE je.value = ?1)")
+    } else {
+        format!("SELECT `id` FROM {t} WHERE {t}.{col} = ?1")
+    };
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([id], |r| r.get::<_, String>(0))?;
+    rows.collect()
+}
+
+/// Which of `ids` exist in `table`.
+pub fn existing_ids(conn: &Connection, table: &str, ids: &[String]) -> DbResult<Vec<String>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("?{i}")).collect();
+    let sql = format!("SELECT `id` FROM {} WHERE `id` IN ({})", quote(table), placeholders.join(","));
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params_from_iter(ids.iter()), |r| r.get::<_, String>(0))?;
+    rows.collect()
+}
+
+/// Raw rows of any SELECT as JSON objects (column name → value).
+pub fn query_plain(conn: &Connection, sql: &str, args: &[SqlValue]) -> DbResult<Vec<Map<String, Value>>> {
+    let mut stmt = conn.prepare(sql)?;
+    let names: Vec<String> = stmt.column_names().map(str::to_string).collect();
+    let mut rows = stmt.query(params_from_iter(args.iter()))?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        let mut m = Map::new();
+        for (i, n) in names.iter().enumerate() {
+            m.insert(n.clone(), super::values::plain_from_sql(row.get_ref(i)?));
+        }
+        out.push(m);
+    }
+    Ok(out)
+}
