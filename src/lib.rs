@@ -1,5 +1,7 @@
 //! Ferrobase: PocketBase rebuilt in Rust, wire-compatible.
 #![forbid(unsafe_code)]
 
+pub mod api;
+pub mod cli;
 pub mod core;
 pub mod db;

@@ -1,12 +1,19 @@
 //! The domain core: one synchronous API (`App`) used by HTTP handlers, the
 //! CLI and the JS engine alike. Knows nothing of HTTP or JS.
 
+pub mod app;
+pub mod auth;
 pub mod collections;
 pub mod datetime;
 pub mod error;
+pub mod events;
 pub mod filter;
+pub mod hooks;
+pub mod logs;
 pub mod records;
 pub mod request;
 pub mod security;
+pub mod settings;
 
+pub use app::{App, AppConfig};
 pub use error::{Error, Result};

@@ -60,14 +60,19 @@ impl Db {
     fn new_reader(&self) -> DbResult<Connection> {
         let conn = Connection::open_with_flags(
             &self.path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI,
         )?;
         configure(&conn)?;
         Ok(conn)
     }
 
     /// Runs `f` on a pooled reader connection.
-    pub fn read<T, E: From<rusqlite::Error>>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
+    pub fn read<T, E: From<rusqlite::Error>>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, E>,
+    ) -> Result<T, E> {
         let conn = match self.readers.lock().pop() {
             Some(c) => c,
             None => self.new_reader()?,
@@ -90,7 +95,10 @@ impl Db {
     pub fn begin(&self) -> DbResult<Tx> {
         let guard = self.writer.lock_arc();
         guard.execute_batch("BEGIN IMMEDIATE")?;
-        Ok(Tx { conn: Mutex::new(guard), after_commit: Mutex::new(Vec::new()), done: Mutex::new(false) })
+        Ok(Tx {
+            conn: Mutex::new(Some(guard)),
+            after_commit: Mutex::new(Vec::new()),
+        })
     }
 
     /// Drops all pooled readers (after a schema change readers re-prepare anyway,
@@ -104,17 +112,28 @@ impl Db {
 pub type AfterCommit = Box<dyn FnOnce() + Send>;
 
 /// An open transaction holding the writer lock until commit or rollback.
+/// The lock is released as soon as the transaction ends, before any
+/// after-commit work runs (which may write again).
 pub struct Tx {
-    conn: Mutex<ArcMutexGuard<RawMutex, Connection>>,
+    conn: Mutex<Option<ArcMutexGuard<RawMutex, Connection>>>,
     after_commit: Mutex<Vec<AfterCommit>>,
-    done: Mutex<bool>,
+}
+
+fn closed() -> rusqlite::Error {
+    rusqlite::Error::InvalidParameterName("the transaction has already ended".into())
 }
 
 impl Tx {
     /// Runs `f` on the transaction's connection.
-    pub fn with<T, E>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
+    pub fn with<T, E: From<rusqlite::Error>>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, E>,
+    ) -> Result<T, E> {
         let guard = self.conn.lock();
-        f(&guard)
+        match guard.as_ref() {
+            Some(conn) => f(conn),
+            None => Err(closed().into()),
+        }
     }
 
     /// Queues work for after a successful commit.
@@ -122,16 +141,17 @@ impl Tx {
         self.after_commit.lock().push(f);
     }
 
-    /// Commits and runs the queued after-commit work.
+    /// Commits, releases the writer and runs the queued after-commit work.
     pub fn commit(&self) -> DbResult<()> {
-        {
-            let mut done = self.done.lock();
-            if *done {
-                return Ok(());
-            }
-            self.conn.lock().execute_batch("COMMIT")?;
-            *done = true;
+        let Some(conn) = self.conn.lock().take() else {
+            return Err(closed());
+        };
+        if let Err(e) = conn.execute_batch("COMMIT") {
+            let _ = conn.execute_batch("ROLLBACK");
+            self.after_commit.lock().clear();
+            return Err(e);
         }
+        drop(conn);
         let queued = std::mem::take(&mut *self.after_commit.lock());
         for f in queued {
             f();
@@ -139,12 +159,10 @@ impl Tx {
         Ok(())
     }
 
-    /// Rolls back (idempotent).
+    /// Rolls back and releases the writer (idempotent).
     pub fn rollback(&self) {
-        let mut done = self.done.lock();
-        if !*done {
-            let _ = self.conn.lock().execute_batch("ROLLBACK");
-            *done = true;
+        if let Some(conn) = self.conn.lock().take() {
+            let _ = conn.execute_batch("ROLLBACK");
         }
         self.after_commit.lock().clear();
     }
@@ -165,7 +183,10 @@ pub enum Executor {
 
 impl Executor {
     /// Runs a read on a pooled reader, or on the transaction connection.
-    pub fn read<T, E: From<rusqlite::Error>>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
+    pub fn read<T, E: From<rusqlite::Error>>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, E>,
+    ) -> Result<T, E> {
         match self {
             Executor::Pool(db) => db.read(f),
             Executor::Tx(_, tx) => tx.with(f),
@@ -173,7 +194,10 @@ impl Executor {
     }
 
     /// Runs a write on the writer, or on the transaction connection.
-    pub fn write<T, E>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
+    pub fn write<T, E: From<rusqlite::Error>>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, E>,
+    ) -> Result<T, E> {
         match self {
             Executor::Pool(db) => db.write(f),
             Executor::Tx(_, tx) => tx.with(f),

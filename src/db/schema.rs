@@ -76,7 +76,8 @@ pub fn applied_migrations(conn: &Connection) -> DbResult<HashSet<String>> {
 
 /// Applied migration files, newest first (by applied time, then name).
 pub fn applied_migrations_desc(conn: &Connection) -> DbResult<Vec<String>> {
-    let mut stmt = conn.prepare("SELECT file FROM `_migrations` ORDER BY applied DESC, file DESC")?;
+    let mut stmt =
+        conn.prepare("SELECT file FROM `_migrations` ORDER BY applied DESC, file DESC")?;
     let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
     rows.collect()
 }

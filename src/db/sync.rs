@@ -10,7 +10,11 @@ use crate::core::collections::index::Index;
 fn column_defs(c: &Collection) -> String {
     let mut fields: Vec<_> = c.fields.iter().collect();
     fields.sort_by(|a, b| a.name.cmp(&b.name));
-    fields.iter().map(|f| format!("{} {}", quote(&f.name), f.column_type())).collect::<Vec<_>>().join(", ")
+    fields
+        .iter()
+        .map(|f| format!("{} {}", quote(&f.name), f.column_type()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Creates the table (or view) and indexes of a new collection.
@@ -18,14 +22,22 @@ pub fn create(conn: &Connection, c: &Collection) -> DbResult<()> {
     if c.is_view() {
         return create_view(conn, c);
     }
-    conn.execute_batch(&format!("CREATE TABLE {} ({})", quote(&c.name), column_defs(c)))?;
+    conn.execute_batch(&format!(
+        "CREATE TABLE {} ({})",
+        quote(&c.name),
+        column_defs(c)
+    ))?;
     create_indexes(conn, c)
 }
 
 /// (Re)creates a view collection's SQL view.
 pub fn create_view(conn: &Connection, c: &Collection) -> DbResult<()> {
     conn.execute_batch(&format!("DROP VIEW IF EXISTS {}", quote(&c.name)))?;
-    conn.execute_batch(&format!("CREATE VIEW {} AS SELECT * FROM ({})", quote(&c.name), c.view_query))
+    conn.execute_batch(&format!(
+        "CREATE VIEW {} AS SELECT * FROM ({})",
+        quote(&c.name),
+        c.view_query
+    ))
 }
 
 fn drop_indexes(conn: &Connection, table: &str) -> DbResult<()> {
@@ -66,20 +78,31 @@ pub fn update(conn: &Connection, old: &Collection, new: &Collection) -> DbResult
     }
     drop_indexes(conn, &old.name)?;
     if old.name != new.name {
-        conn.execute_batch(&format!("ALTER TABLE {} RENAME TO {}", quote(&old.name), quote(&new.name)))?;
+        conn.execute_batch(&format!(
+            "ALTER TABLE {} RENAME TO {}",
+            quote(&old.name),
+            quote(&new.name)
+        ))?;
     }
     let table = quote(&new.name);
     // drop removed fields first so a new field may reuse a removed name
     for of in &old.fields {
         if new.field_by_id(&of.id).is_none() {
-            conn.execute_batch(&format!("ALTER TABLE {table} DROP COLUMN {}", quote(&of.name)))?;
+            conn.execute_batch(&format!(
+                "ALTER TABLE {table} DROP COLUMN {}",
+                quote(&of.name)
+            ))?;
         }
     }
     // renames go through temporary names so that swaps (a<->b) work
     let renamed: Vec<_> = new
         .fields
         .iter()
-        .filter_map(|nf| old.field_by_id(&nf.id).filter(|of| of.name != nf.name).map(|of| (of, nf)))
+        .filter_map(|nf| {
+            old.field_by_id(&nf.id)
+                .filter(|of| of.name != nf.name)
+                .map(|of| (of, nf))
+        })
         .collect();
     for (of, nf) in &renamed {
         conn.execute_batch(&format!(
@@ -97,8 +120,14 @@ pub fn update(conn: &Connection, old: &Collection, new: &Collection) -> DbResult
     }
     for nf in &new.fields {
         match old.field_by_id(&nf.id) {
-            None => conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {} {}", quote(&nf.name), nf.column_type()))?,
-            Some(of) if of.is_multiple() != nf.is_multiple() => convert_multiplicity(conn, &new.name, &nf.name, nf.is_multiple())?,
+            None => conn.execute_batch(&format!(
+                "ALTER TABLE {table} ADD COLUMN {} {}",
+                quote(&nf.name),
+                nf.column_type()
+            ))?,
+            Some(of) if of.is_multiple() != nf.is_multiple() => {
+                convert_multiplicity(conn, &new.name, &nf.name, nf.is_multiple())?
+            }
             Some(_) => {}
         }
     }
@@ -107,7 +136,12 @@ pub fn update(conn: &Connection, old: &Collection, new: &Collection) -> DbResult
 
 /// Rewrites values between single (`"a"`) and multiple (`["a"]`) storage,
 /// keeping the data (PocketBase does the same when maxSelect crosses 1).
-fn convert_multiplicity(conn: &Connection, table: &str, column: &str, to_multiple: bool) -> DbResult<()> {
+fn convert_multiplicity(
+    conn: &Connection,
+    table: &str,
+    column: &str,
+    to_multiple: bool,
+) -> DbResult<()> {
     let (t, c) = (quote(table), quote(column));
     if to_multiple {
         conn.execute_batch(&format!(

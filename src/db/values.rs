@@ -39,7 +39,9 @@ fn number_json(f: f64) -> Value {
     if f.fract() == 0.0 && f.abs() < 9.007_199_254_740_992e15 {
         json!(f as i64)
     } else {
-        serde_json::Number::from_f64(f).map(Value::Number).unwrap_or(json!(0))
+        serde_json::Number::from_f64(f)
+            .map(Value::Number)
+            .unwrap_or(json!(0))
     }
 }
 
@@ -58,7 +60,12 @@ pub fn from_sql(field: &Field, v: ValueRef<'_>) -> Value {
         FieldKind::Number { .. } => match v {
             ValueRef::Integer(i) => json!(i),
             ValueRef::Real(r) => number_json(r),
-            ValueRef::Text(t) => number_json(std::str::from_utf8(t).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(0.0)),
+            ValueRef::Text(t) => number_json(
+                std::str::from_utf8(t)
+                    .ok()
+                    .and_then(|s| s.trim().parse().ok())
+                    .unwrap_or(0.0),
+            ),
             _ => json!(0),
         },
         FieldKind::Bool => match v {
@@ -87,12 +94,18 @@ pub fn from_sql(field: &Field, v: ValueRef<'_>) -> Value {
         },
         _ => match text_of(v) {
             None => json!(""),
-            Some(s) if field.relation_target().is_some() || matches!(field.kind, FieldKind::Select { .. } | FieldKind::File { .. }) => {
+            Some(s)
+                if field.relation_target().is_some()
+                    || matches!(
+                        field.kind,
+                        FieldKind::Select { .. } | FieldKind::File { .. }
+                    ) =>
+            {
                 // a single-value column can hold a JSON list after maxSelect was lowered
-                if s.starts_with('[') {
-                    if let Ok(Value::Array(a)) = serde_json::from_str::<Value>(&s) {
-                        return a.into_iter().next().unwrap_or(json!(""));
-                    }
+                if s.starts_with('[')
+                    && let Ok(Value::Array(a)) = serde_json::from_str::<Value>(&s)
+                {
+                    return a.into_iter().next().unwrap_or(json!(""));
                 }
                 json!(s)
             }

@@ -93,7 +93,10 @@ pub struct PasswordAuthConfig {
 
 impl Default for PasswordAuthConfig {
     fn default() -> Self {
-        Self { enabled: true, identity_fields: vec!["email".into()] }
+        Self {
+            enabled: true,
+            identity_fields: vec!["email".into()],
+        }
     }
 }
 
@@ -110,7 +113,11 @@ pub struct MfaConfig {
 
 impl Default for MfaConfig {
     fn default() -> Self {
-        Self { enabled: false, duration: 600, rule: String::new() }
+        Self {
+            enabled: false,
+            duration: 600,
+            rule: String::new(),
+        }
     }
 }
 
@@ -192,29 +199,56 @@ impl Default for AuthOptions {
                 enabled: true,
                 email_template: EmailTemplate {
                     subject: "Login from a new location".into(),
-                    body: format!("<p>Hello,</p>\n<p>We noticed a login to your {{APP_NAME}} account from a new location:</p>\n<p><em>{{ALERT_INFO}}</em></p>\n<p><strong>If this wasn't you, you should immediately change your {{APP_NAME}} account password to revoke access from all other locations.</strong></p>\n<p>If this was you, you may disregard this email.</p>\n{}", signature()),
+                    body: format!(
+                        "<p>Hello,</p>\n<p>We noticed a login to your {{APP_NAME}} account from a new location:</p>\n<p><em>{{ALERT_INFO}}</em></p>\n<p><strong>If this wasn't you, you should immediately change your {{APP_NAME}} account password to revoke access from all other locations.</strong></p>\n<p>If this was you, you may disregard this email.</p>\n{}",
+                        signature()
+                    ),
                 },
             },
             oauth2: OAuth2Config::default(),
             password_auth: PasswordAuthConfig::default(),
             mfa: MfaConfig::default(),
             otp: OtpConfig::default(),
-            auth_token: TokenConfig { secret: secret(), duration: 432000 },
-            password_reset_token: TokenConfig { secret: secret(), duration: 1800 },
-            email_change_token: TokenConfig { secret: secret(), duration: 1800 },
-            verification_token: TokenConfig { secret: secret(), duration: 86400 },
-            file_token: TokenConfig { secret: secret(), duration: 180 },
+            auth_token: TokenConfig {
+                secret: secret(),
+                duration: 432000,
+            },
+            password_reset_token: TokenConfig {
+                secret: secret(),
+                duration: 1800,
+            },
+            email_change_token: TokenConfig {
+                secret: secret(),
+                duration: 1800,
+            },
+            verification_token: TokenConfig {
+                secret: secret(),
+                duration: 86400,
+            },
+            file_token: TokenConfig {
+                secret: secret(),
+                duration: 180,
+            },
             verification_template: EmailTemplate {
                 subject: "Verify your {APP_NAME} email".into(),
-                body: format!("<p>Hello,</p>\n<p>Thank you for joining us at {{APP_NAME}}.</p>\n<p>Click on the button below to verify your email address.</p>\n<p>\n  <a class=\"btn\" href=\"{{APP_URL}}/_/#/auth/confirm-verification/{{TOKEN}}\" target=\"_blank\" rel=\"noopener\">Verify</a>\n</p>\n<p><i>If you didn't recently register, please ignore this email.</i></p>\n{}", signature()),
+                body: format!(
+                    "<p>Hello,</p>\n<p>Thank you for joining us at {{APP_NAME}}.</p>\n<p>Click on the button below to verify your email address.</p>\n<p>\n  <a class=\"btn\" href=\"{{APP_URL}}/_/#/auth/confirm-verification/{{TOKEN}}\" target=\"_blank\" rel=\"noopener\">Verify</a>\n</p>\n<p><i>If you didn't recently register, please ignore this email.</i></p>\n{}",
+                    signature()
+                ),
             },
             reset_password_template: EmailTemplate {
                 subject: "Reset your {APP_NAME} password".into(),
-                body: format!("<p>Hello,</p>\n<p>Click on the button below to reset your password.</p>\n<p>\n  <a class=\"btn\" href=\"{{APP_URL}}/_/#/auth/confirm-password-reset/{{TOKEN}}\" target=\"_blank\" rel=\"noopener\">Reset password</a>\n</p>\n<p><i>If you didn't ask to reset your password, please ignore this email.</i></p>\n{}", signature()),
+                body: format!(
+                    "<p>Hello,</p>\n<p>Click on the button below to reset your password.</p>\n<p>\n  <a class=\"btn\" href=\"{{APP_URL}}/_/#/auth/confirm-password-reset/{{TOKEN}}\" target=\"_blank\" rel=\"noopener\">Reset password</a>\n</p>\n<p><i>If you didn't ask to reset your password, please ignore this email.</i></p>\n{}",
+                    signature()
+                ),
             },
             confirm_email_change_template: EmailTemplate {
                 subject: "Confirm your {APP_NAME} new email address".into(),
-                body: format!("<p>Hello,</p>\n<p>Click on the button below to confirm your new email address.</p>\n<p>\n  <a class=\"btn\" href=\"{{APP_URL}}/_/#/auth/confirm-email-change/{{TOKEN}}\" target=\"_blank\" rel=\"noopener\">Confirm new email</a>\n</p>\n<p><i>If you didn't ask to change your email address, please ignore this email.</i></p>\n{}", signature()),
+                body: format!(
+                    "<p>Hello,</p>\n<p>Click on the button below to confirm your new email address.</p>\n<p>\n  <a class=\"btn\" href=\"{{APP_URL}}/_/#/auth/confirm-email-change/{{TOKEN}}\" target=\"_blank\" rel=\"noopener\">Confirm new email</a>\n</p>\n<p><i>If you didn't ask to change your email address, please ignore this email.</i></p>\n{}",
+                    signature()
+                ),
             },
         }
     }

@@ -179,7 +179,9 @@ fn get_bool(m: &Map<String, Value>, k: &str) -> bool {
 
 fn get_i64(m: &Map<String, Value>, k: &str) -> i64 {
     match m.get(k) {
-        Some(Value::Number(n)) => n.as_i64().unwrap_or_else(|| n.as_f64().unwrap_or(0.0) as i64),
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .unwrap_or_else(|| n.as_f64().unwrap_or(0.0) as i64),
         Some(Value::String(s)) => s.trim().parse().unwrap_or(0),
         _ => 0,
     }
@@ -273,7 +275,13 @@ impl Field {
 
     /// Whether this is the `id` primary key field.
     pub fn is_primary_key(&self) -> bool {
-        matches!(&self.kind, FieldKind::Text { primary_key: true, .. })
+        matches!(
+            &self.kind,
+            FieldKind::Text {
+                primary_key: true,
+                ..
+            }
+        )
     }
 
     /// Parses PocketBase's field JSON.
@@ -307,7 +315,10 @@ impl Field {
                 max_size: get_i64(m, "maxSize"),
                 convert_urls: get_bool(m, "convertURLs"),
             },
-            FieldType::Date => FieldKind::Date { min: get_str(m, "min"), max: get_str(m, "max") },
+            FieldType::Date => FieldKind::Date {
+                min: get_str(m, "min"),
+                max: get_str(m, "max"),
+            },
             FieldType::Autodate => FieldKind::Autodate {
                 on_create: get_bool(m, "onCreate"),
                 on_update: get_bool(m, "onUpdate"),
@@ -329,7 +340,9 @@ impl Field {
                 min_select: get_i64(m, "minSelect"),
                 max_select: get_i64(m, "maxSelect"),
             },
-            FieldType::Json => FieldKind::Json { max_size: get_i64(m, "maxSize") },
+            FieldType::Json => FieldKind::Json {
+                max_size: get_i64(m, "maxSize"),
+            },
             FieldType::Password => FieldKind::Password {
                 min: get_i64(m, "min"),
                 max: get_i64(m, "max"),
@@ -369,7 +382,13 @@ impl Field {
             m.insert("required".into(), json!(self.required));
         }
         match &self.kind {
-            FieldKind::Text { min, max, pattern, autogenerate_pattern, primary_key } => {
+            FieldKind::Text {
+                min,
+                max,
+                pattern,
+                autogenerate_pattern,
+                primary_key,
+            } => {
                 m.insert("min".into(), json!(min));
                 m.insert("max".into(), json!(max));
                 m.insert("pattern".into(), json!(pattern));
@@ -382,12 +401,21 @@ impl Field {
                 m.insert("onlyInt".into(), json!(only_int));
             }
             FieldKind::Bool | FieldKind::GeoPoint => {}
-            FieldKind::Email { only_domains, except_domains }
-            | FieldKind::Url { only_domains, except_domains } => {
+            FieldKind::Email {
+                only_domains,
+                except_domains,
+            }
+            | FieldKind::Url {
+                only_domains,
+                except_domains,
+            } => {
                 m.insert("onlyDomains".into(), json!(only_domains));
                 m.insert("exceptDomains".into(), json!(except_domains));
             }
-            FieldKind::Editor { max_size, convert_urls } => {
+            FieldKind::Editor {
+                max_size,
+                convert_urls,
+            } => {
                 m.insert("maxSize".into(), json!(max_size));
                 m.insert("convertURLs".into(), json!(convert_urls));
             }
@@ -395,7 +423,10 @@ impl Field {
                 m.insert("min".into(), json!(min));
                 m.insert("max".into(), json!(max));
             }
-            FieldKind::Autodate { on_create, on_update } => {
+            FieldKind::Autodate {
+                on_create,
+                on_update,
+            } => {
                 m.insert("onCreate".into(), json!(on_create));
                 m.insert("onUpdate".into(), json!(on_update));
             }
@@ -403,14 +434,25 @@ impl Field {
                 m.insert("values".into(), json!(values));
                 m.insert("maxSelect".into(), json!(max_select));
             }
-            FieldKind::File { max_select, max_size, mime_types, thumbs, protected } => {
+            FieldKind::File {
+                max_select,
+                max_size,
+                mime_types,
+                thumbs,
+                protected,
+            } => {
                 m.insert("maxSelect".into(), json!(max_select));
                 m.insert("maxSize".into(), json!(max_size));
                 m.insert("mimeTypes".into(), json!(mime_types));
                 m.insert("thumbs".into(), json!(thumbs));
                 m.insert("protected".into(), json!(protected));
             }
-            FieldKind::Relation { collection_id, cascade_delete, min_select, max_select } => {
+            FieldKind::Relation {
+                collection_id,
+                cascade_delete,
+                min_select,
+                max_select,
+            } => {
                 m.insert("collectionId".into(), json!(collection_id));
                 m.insert("cascadeDelete".into(), json!(cascade_delete));
                 m.insert("minSelect".into(), json!(min_select));
@@ -419,7 +461,12 @@ impl Field {
             FieldKind::Json { max_size } => {
                 m.insert("maxSize".into(), json!(max_size));
             }
-            FieldKind::Password { min, max, pattern, cost } => {
+            FieldKind::Password {
+                min,
+                max,
+                pattern,
+                cost,
+            } => {
                 m.insert("min".into(), json!(min));
                 m.insert("max".into(), json!(max));
                 m.insert("pattern".into(), json!(pattern));
@@ -432,9 +479,9 @@ impl Field {
     /// SQLite column definition, exactly as PocketBase 0.40 declares it.
     pub fn column_type(&self) -> &'static str {
         match &self.kind {
-            FieldKind::Text { primary_key: true, .. } => {
-                "TEXT PRIMARY KEY DEFAULT ('r'||lower(hex(randomblob(7)))) NOT NULL"
-            }
+            FieldKind::Text {
+                primary_key: true, ..
+            } => "TEXT PRIMARY KEY DEFAULT ('r'||lower(hex(randomblob(7)))) NOT NULL",
             FieldKind::Number { .. } => "NUMERIC DEFAULT 0 NOT NULL",
             FieldKind::Bool => "BOOLEAN DEFAULT FALSE NOT NULL",
             FieldKind::Json { .. } => "JSON DEFAULT NULL",
@@ -469,8 +516,14 @@ mod tests {
     #[test]
     fn default_ids_match_pocketbase() {
         assert_eq!(default_field_id(FieldType::Text, "id"), "text3208210256");
-        assert_eq!(default_field_id(FieldType::Autodate, "created"), "autodate2990389176");
-        assert_eq!(default_field_id(FieldType::Password, "password"), "password901924565");
+        assert_eq!(
+            default_field_id(FieldType::Autodate, "created"),
+            "autodate2990389176"
+        );
+        assert_eq!(
+            default_field_id(FieldType::Password, "password"),
+            "password901924565"
+        );
     }
 
     #[test]

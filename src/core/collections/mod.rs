@@ -6,7 +6,10 @@ pub mod auth_options;
 pub mod collection;
 pub mod field;
 pub mod index;
+pub mod meta;
+pub mod service;
 pub mod system;
+pub mod validate;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -32,7 +35,11 @@ impl Collections {
             by_id.insert(c.id.clone(), c.clone());
             by_name.insert(c.name.to_lowercase(), c.clone());
         }
-        Collections { list, by_id, by_name }
+        Collections {
+            list,
+            by_id,
+            by_name,
+        }
     }
 
     /// By id, or by name (case-insensitive), like PocketBase's `findCollectionByNameOrId`.

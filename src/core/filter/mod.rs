@@ -47,7 +47,11 @@ impl QueryBuilder {
 
     /// All joins as one SQL string.
     pub fn joins_sql(&self) -> String {
-        self.joins.iter().map(|(_, j)| j.as_str()).collect::<Vec<_>>().join(" ")
+        self.joins
+            .iter()
+            .map(|(_, j)| j.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 
@@ -78,7 +82,11 @@ pub fn compile_filter(
 }
 
 /// Compiles `-a,+b,rel.name,@random,@rowid` into an ORDER BY list.
-pub fn compile_sort(b: &mut QueryBuilder, ctx: &FilterContext<'_>, sort: &str) -> Result<String, FilterError> {
+pub fn compile_sort(
+    b: &mut QueryBuilder,
+    ctx: &FilterContext<'_>,
+    sort: &str,
+) -> Result<String, FilterError> {
     let _ = (b, ctx, sort);
     Err(FilterError("the sort compiler is not built yet".into()))
 }

@@ -58,7 +58,10 @@ impl Record {
 
     /// The record id.
     pub fn id(&self) -> &str {
-        self.data.get("id").and_then(Value::as_str).unwrap_or_default()
+        self.data
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
     }
 
     /// Whether the record has not been saved yet.
@@ -73,12 +76,18 @@ impl Record {
 
     /// A field value as string ("" when not a string).
     pub fn get_str(&self, name: &str) -> &str {
-        self.data.get(name).and_then(Value::as_str).unwrap_or_default()
+        self.data
+            .get(name)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
     }
 
     /// A field value as bool.
     pub fn get_bool(&self, name: &str) -> bool {
-        self.data.get(name).and_then(Value::as_bool).unwrap_or(false)
+        self.data
+            .get(name)
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
     }
 
     /// The original id (before an id change in this update).
@@ -110,8 +119,14 @@ impl Record {
     /// fields (alphabetical), expand, custom data.
     pub fn to_json(&self) -> Value {
         let mut m = Map::new();
-        m.insert("collectionId".into(), Value::String(self.collection.id.clone()));
-        m.insert("collectionName".into(), Value::String(self.collection.name.clone()));
+        m.insert(
+            "collectionId".into(),
+            Value::String(self.collection.id.clone()),
+        );
+        m.insert(
+            "collectionName".into(),
+            Value::String(self.collection.name.clone()),
+        );
         let is_auth = self.collection.is_auth();
         for f in &self.collection.fields {
             if matches!(f.kind, FieldKind::Password { .. }) {
@@ -122,13 +137,23 @@ impl Record {
                 m.insert(f.name.clone(), Value::String(String::new()));
                 continue;
             }
-            if f.hidden && !self.show_hidden {
+            if f.hidden && (!self.show_hidden || (is_auth && f.name == "tokenKey")) {
                 continue;
             }
-            if is_auth && f.name == "email" && !self.ignore_email_visibility && !self.get_bool("emailVisibility") {
+            if is_auth
+                && f.name == "email"
+                && !self.ignore_email_visibility
+                && !self.get_bool("emailVisibility")
+            {
                 continue;
             }
-            m.insert(f.name.clone(), self.data.get(&f.name).cloned().unwrap_or_else(|| f.zero_value()));
+            m.insert(
+                f.name.clone(),
+                self.data
+                    .get(&f.name)
+                    .cloned()
+                    .unwrap_or_else(|| f.zero_value()),
+            );
         }
         for (k, v) in &self.custom {
             m.insert(k.clone(), v.clone());
@@ -137,5 +162,85 @@ impl Record {
             m.insert("expand".into(), Value::Object(self.expand.clone()));
         }
         Value::Object(m)
+    }
+}
+
+impl Record {
+    /// Sets a field's stored value directly (already normalised).
+    pub fn set_raw(&mut self, name: &str, v: Value) {
+        self.data.insert(name.to_string(), v);
+    }
+
+    /// Normalises and sets a field value; unknown names are ignored unless
+    /// they are custom data. Password fields are hashed.
+    pub fn set(&mut self, name: &str, v: &Value) -> crate::core::Result<()> {
+        let Some(field) = self.collection.field(name).cloned() else {
+            return Ok(());
+        };
+        if let FieldKind::Password { .. } = field.kind {
+            let plain = super::values::to_string(v);
+            return self.set_password_field(name, &plain);
+        }
+        self.data
+            .insert(name.to_string(), super::values::normalize(&field, v));
+        Ok(())
+    }
+
+    /// Hashes and stores a password, remembering the plain text for
+    /// validation; an auth record's `password` also rotates its tokenKey.
+    pub fn set_password_field(&mut self, name: &str, plain: &str) -> crate::core::Result<()> {
+        let hash = if plain.is_empty() {
+            String::new()
+        } else {
+            crate::core::auth::password::hash(plain).map_err(crate::core::Error::Internal)?
+        };
+        self.data.insert(name.to_string(), Value::String(hash));
+        self.plain_passwords
+            .insert(name.to_string(), Value::String(plain.to_string()));
+        if self.collection.is_auth() && name == "password" {
+            self.refresh_token_key();
+        }
+        Ok(())
+    }
+
+    /// Sets the auth password.
+    pub fn set_password(&mut self, plain: &str) -> crate::core::Result<()> {
+        self.set_password_field("password", plain)
+    }
+
+    /// Checks a plain password against the stored hash.
+    pub fn validate_password(&self, plain: &str) -> bool {
+        let hash = self.get_str("password");
+        !hash.is_empty() && crate::core::auth::password::verify(plain, hash)
+    }
+
+    /// Generates a new tokenKey (invalidating the record's tokens).
+    pub fn refresh_token_key(&mut self) {
+        self.data.insert(
+            "tokenKey".into(),
+            Value::String(crate::core::security::random_string(50)),
+        );
+    }
+
+    /// Whether a field value differs from the stored one.
+    pub fn changed(&self, name: &str) -> bool {
+        match &self.original {
+            None => true,
+            Some(o) => o.get(name) != self.data.get(name),
+        }
+    }
+
+    /// A cheap placeholder used while a record is lent to a hook event.
+    pub(crate) fn placeholder(collection: Arc<Collection>) -> Self {
+        Record {
+            collection,
+            data: Map::new(),
+            original: None,
+            expand: Map::new(),
+            custom: Map::new(),
+            plain_passwords: Map::new(),
+            ignore_email_visibility: false,
+            show_hidden: false,
+        }
     }
 }

@@ -1,0 +1,213 @@
+//! `POST /api/batch`: record create/update/upsert/delete sub-requests run in
+//! one transaction; the first failure rolls everything back.
+
+use axum::Json;
+use axum::extract::State;
+use serde_json::{Map, Value, json};
+
+use super::context::{AppState, BodyData, Ctx, blocking, parse_query};
+use super::error::{ApiError, ApiResult};
+use super::records::{collection_of, export_record};
+use crate::core::App;
+use crate::core::error::Error;
+
+/// One parsed sub-request.
+struct SubRequest {
+    method: String,
+    collection: String,
+    id: Option<String>,
+    raw_query: String,
+    body: Map<String, Value>,
+    token: Option<String>,
+}
+
+fn parse_sub(v: &Value) -> Option<SubRequest> {
+    let method = v.get("method")?.as_str()?.to_uppercase();
+    let url = v.get("url")?.as_str()?;
+    let (path, raw_query) = url.split_once('?').unwrap_or((url, ""));
+    let rest = path.strip_prefix("/api/collections/")?;
+    let mut parts = rest.split('/');
+    let collection = parts.next()?.to_string();
+    if parts.next()? != "records" {
+        return None;
+    }
+    let id = parts.next().filter(|s| !s.is_empty()).map(str::to_string);
+    if parts.next().is_some() {
+        return None;
+    }
+    let valid = matches!(
+        (method.as_str(), id.is_some()),
+        ("POST", false) | ("PUT", false) | ("PATCH", true) | ("DELETE", true)
+    );
+    if !valid {
+        return None;
+    }
+    let body = v
+        .get("body")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let token = v
+        .get("headers")
+        .and_then(Value::as_object)
+        .and_then(|h| {
+            h.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+        })
+        .and_then(|(_, v)| v.as_str())
+        .map(|t| t.trim_start_matches("Bearer ").to_string());
+    Some(SubRequest {
+        method,
+        collection,
+        id,
+        raw_query: raw_query.to_string(),
+        body,
+        token,
+    })
+}
+
+fn failure(index: usize, e: ApiError) -> ApiError {
+    let mut requests = Map::new();
+    requests.insert(
+        index.to_string(),
+        json!({"code": "batch_request_failed", "message": "Batch request failed.", "response": {"status": e.status, "message": e.message, "data": e.data}}),
+    );
+    ApiError {
+        status: 400,
+        message: "Batch transaction failed.".into(),
+        data: json!({ "requests": requests }),
+    }
+}
+
+fn run_one(tx: &App, ctx: &Ctx, sub: &SubRequest) -> ApiResult<Value> {
+    let c = collection_of(tx, &sub.collection)?;
+    let mut sub_ctx = ctx.clone();
+    if sub.token.is_some() {
+        sub_ctx.token = sub.token.clone();
+    }
+    sub_ctx.query = parse_query(&sub.raw_query);
+    sub_ctx.method = sub.method.parse().unwrap_or(axum::http::Method::POST);
+    let mut req = sub_ctx.request_info(tx, sub.body.clone());
+    req.context = "batch".into();
+    let method = match (sub.method.as_str(), &sub.id) {
+        ("PUT", None) => {
+            let exists = sub
+                .body
+                .get("id")
+                .and_then(Value::as_str)
+                .is_some_and(|id| tx.find_record_by_id(&c, id).is_ok());
+            if exists { "PATCH" } else { "POST" }
+        }
+        (m, _) => m,
+    };
+    match method {
+        "POST" => {
+            let r = tx.create_record_with_rules(&c, &sub.body, &req)?;
+            Ok(json!({"status": 200, "body": export_record(tx, r, &sub_ctx, &req)?}))
+        }
+        "PATCH" => {
+            let id = sub
+                .id
+                .clone()
+                .or_else(|| {
+                    sub.body
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                })
+                .unwrap_or_default();
+            let r = tx.update_record_with_rules(&c, &id, &sub.body, &req)?;
+            Ok(json!({"status": 200, "body": export_record(tx, r, &sub_ctx, &req)?}))
+        }
+        _ => {
+            tx.delete_record_with_rules(&c, sub.id.as_deref().unwrap_or_default(), &req)?;
+            Ok(json!({"status": 204, "body": null}))
+        }
+    }
+}
+
+/// `POST /api/batch`
+pub async fn batch(State(st): State<AppState>, ctx: Ctx, body: BodyData) -> ApiResult<Json<Value>> {
+    blocking(move || {
+        let app = &st.app;
+        let settings = app.settings();
+        if !settings.batch.enabled {
+            return Err(ApiError::new(403, "Batch requests are not allowed."));
+        }
+        let list = body
+            .fields
+            .get("requests")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        if list.is_empty() {
+            return Err(Error::field(
+                "Failed to read the submitted batch data.",
+                "requests",
+                "validation_required",
+                "Cannot be blank.",
+            )
+            .into());
+        }
+        if list.len() as i64 > settings.batch.max_requests {
+            return Err(Error::field(
+                "Failed to read the submitted batch data.",
+                "requests",
+                "validation_length_too_long",
+                &format!(
+                    "The length must be no more than {}.",
+                    settings.batch.max_requests
+                ),
+            )
+            .into());
+        }
+        let mut subs = Vec::with_capacity(list.len());
+        for (i, v) in list.iter().enumerate() {
+            subs.push(
+                parse_sub(v)
+                    .ok_or_else(|| failure(i, ApiError::new(400, "Invalid batch request data.")))?,
+            );
+        }
+        let mut failed: Option<ApiError> = None;
+        let result = app.run_in_transaction(|tx| {
+            let mut out = Vec::with_capacity(subs.len());
+            for (i, sub) in subs.iter().enumerate() {
+                match run_one(tx, &ctx, sub) {
+                    Ok(v) => out.push(v),
+                    Err(e) => {
+                        failed = Some(failure(i, e));
+                        return Err(Error::BadRequest("Batch transaction failed.".into()));
+                    }
+                }
+            }
+            Ok(out)
+        });
+        match (result, failed) {
+            (Ok(out), _) => Ok(Json(Value::Array(out))),
+            (Err(_), Some(f)) => Err(f),
+            (Err(e), None) => Err(e.into()),
+        }
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_record_routes_are_accepted() {
+        let ok = parse_sub(&json!({"method":"PATCH","url":"/api/collections/posts/records/abc?expand=a","body":{"x":1}})).expect("valid");
+        assert_eq!(ok.collection, "posts");
+        assert_eq!(ok.id.as_deref(), Some("abc"));
+        assert_eq!(ok.raw_query, "expand=a");
+        assert!(
+            parse_sub(&json!({"method":"GET","url":"/api/collections/posts/records"})).is_none()
+        );
+        assert!(
+            parse_sub(&json!({"method":"POST","url":"/api/collections/posts/records/abc"}))
+                .is_none()
+        );
+        assert!(parse_sub(&json!({"method":"POST","url":"/api/settings"})).is_none());
+    }
+}

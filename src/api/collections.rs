@@ -1,0 +1,189 @@
+//! Collections endpoints (superusers only): list, view, create, update,
+//! delete, truncate, import, scaffolds.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::context::{AppState, BodyData, Ctx, blocking, require_superuser};
+use super::error::{ApiError, ApiResult};
+use crate::core::Error;
+use crate::core::collections::service::from_api_json;
+use crate::core::collections::{Collection, CollectionType, meta};
+use crate::core::records::fields::pick;
+use crate::core::records::query::{ListQuery, list_table};
+
+fn with_message(e: Error, message: &str) -> ApiError {
+    match e {
+        Error::Validation { errors, .. } => Error::Validation {
+            message: message.into(),
+            errors,
+        }
+        .into(),
+        other => other.into(),
+    }
+}
+
+fn body_value(body: BodyData) -> Value {
+    Value::Object(body.fields)
+}
+
+/// `GET /api/collections`
+pub async fn list(State(st): State<AppState>, ctx: Ctx) -> ApiResult<Json<Value>> {
+    blocking(move || {
+        let app = &st.app;
+        require_superuser(app, &ctx)?;
+        let q = ListQuery {
+            page: ctx.q("page").parse().unwrap_or(0),
+            per_page: ctx.q("perPage").parse().unwrap_or(0),
+            sort: ctx.q("sort").to_string(),
+            filter: ctx.q("filter").to_string(),
+            skip_total: matches!(ctx.q("skipTotal"), "1" | "true"),
+        };
+        let (page, rows) = list_table(app.executor(), &meta::collections_table(), &q)?;
+        let cache = app.collections();
+        let items: Vec<Value> = rows
+            .iter()
+            .filter_map(|r| r.get("id").and_then(Value::as_str).and_then(|id| cache.get(id)))
+            .map(|c| pick(&c.to_json(), ctx.q("fields")))
+            .collect();
+        Ok(Json(json!({"page": page.page, "perPage": page.per_page, "totalItems": page.total_items, "totalPages": page.total_pages, "items": items})))
+    })
+    .await
+}
+
+/// `GET /api/collections/{collection}`
+pub async fn view(
+    State(st): State<AppState>,
+    Path(name): Path<String>,
+    ctx: Ctx,
+) -> ApiResult<Json<Value>> {
+    blocking(move || {
+        require_superuser(&st.app, &ctx)?;
+        let c = st.app.find_collection(&name)?;
+        Ok(Json(pick(&c.to_json(), ctx.q("fields"))))
+    })
+    .await
+}
+
+/// `POST /api/collections`
+pub async fn create(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    body: BodyData,
+) -> ApiResult<Json<Value>> {
+    blocking(move || {
+        let app = &st.app;
+        require_superuser(app, &ctx)?;
+        let c = from_api_json(&body_value(body), None)
+            .map_err(|e| with_message(e, "Failed to create collection."))?;
+        let saved = app
+            .save_collection(c)
+            .map_err(|e| with_message(e, "Failed to create collection."))?;
+        Ok(Json(saved.to_json()))
+    })
+    .await
+}
+
+/// `PATCH /api/collections/{collection}`
+pub async fn update(
+    State(st): State<AppState>,
+    Path(name): Path<String>,
+    ctx: Ctx,
+    body: BodyData,
+) -> ApiResult<Json<Value>> {
+    blocking(move || {
+        let app = &st.app;
+        require_superuser(app, &ctx)?;
+        let existing = app.find_collection(&name)?;
+        let c = from_api_json(&body_value(body), Some(&existing))
+            .map_err(|e| with_message(e, "Failed to update collection."))?;
+        let saved = app
+            .save_collection(c)
+            .map_err(|e| with_message(e, "Failed to update collection."))?;
+        Ok(Json(saved.to_json()))
+    })
+    .await
+}
+
+/// `DELETE /api/collections/{collection}`
+pub async fn delete(
+    State(st): State<AppState>,
+    Path(name): Path<String>,
+    ctx: Ctx,
+) -> ApiResult<Response> {
+    blocking(move || {
+        let app = &st.app;
+        require_superuser(app, &ctx)?;
+        let c = app.find_collection(&name)?;
+        app.delete_collection(&c)?;
+        Ok(StatusCode::NO_CONTENT.into_response())
+    })
+    .await
+}
+
+/// `DELETE /api/collections/{collection}/truncate`
+pub async fn truncate(
+    State(st): State<AppState>,
+    Path(name): Path<String>,
+    ctx: Ctx,
+) -> ApiResult<Response> {
+    blocking(move || {
+        let app = &st.app;
+        require_superuser(app, &ctx)?;
+        let c = app.find_collection(&name)?;
+        app.truncate_collection(&c)?;
+        Ok(StatusCode::NO_CONTENT.into_response())
+    })
+    .await
+}
+
+/// `PUT /api/collections/import`
+pub async fn import(State(st): State<AppState>, ctx: Ctx, body: BodyData) -> ApiResult<Response> {
+    blocking(move || {
+        let app = &st.app;
+        require_superuser(app, &ctx)?;
+        let Some(Value::Array(list)) = body.fields.get("collections") else {
+            return Err(Error::field(
+                "Failed to import collections.",
+                "collections",
+                "validation_required",
+                "Cannot be blank.",
+            )
+            .into());
+        };
+        let delete_missing = body
+            .fields
+            .get("deleteMissing")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        app.import_collections(list, delete_missing)?;
+        Ok(StatusCode::NO_CONTENT.into_response())
+    })
+    .await
+}
+
+/// `GET /api/collections/meta/scaffolds`
+pub async fn scaffolds(State(st): State<AppState>, ctx: Ctx) -> ApiResult<Json<Value>> {
+    blocking(move || {
+        require_superuser(&st.app, &ctx)?;
+        let mut out = serde_json::Map::new();
+        for kind in [
+            CollectionType::Auth,
+            CollectionType::Base,
+            CollectionType::View,
+        ] {
+            let mut c = Collection::new("", kind);
+            if kind == CollectionType::Auth {
+                c.indexes = c.auth_indexes().to_vec();
+            }
+            let mut v = c.to_json();
+            v["id"] = json!("");
+            out.insert(kind.as_str().into(), v);
+        }
+        Ok(Json(Value::Object(out)))
+    })
+    .await
+}

@@ -1,0 +1,285 @@
+//! Request plumbing shared by handlers: app state, the auth token, the
+//! `@request` info, body parsing (JSON, multipart with `@jsonPayload`,
+//! urlencoded) and running core calls off the async threads.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Multipart, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
+use serde_json::{Map, Value, json};
+
+use super::error::{ApiError, ApiResult};
+use crate::core::App;
+use crate::core::auth::tokens::TokenType;
+use crate::core::records::Record;
+use crate::core::request::RequestInfo;
+
+/// Shared state of the HTTP server.
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    /// Maximum accepted request body in bytes.
+    pub body_limit: usize,
+}
+
+/// Runs a blocking core call on tokio's blocking pool.
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> ApiResult<T> + Send + 'static,
+) -> ApiResult<T> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!("handler panicked: {e}");
+            Err(ApiError::new(
+                500,
+                "Something went wrong while processing your request.",
+            ))
+        }
+    }
+}
+
+/// What every handler needs to know about the request.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub method: Method,
+    pub token: Option<String>,
+    pub query: Map<String, Value>,
+    pub raw_query: String,
+    pub headers: Map<String, Value>,
+    pub remote_ip: String,
+}
+
+impl Ctx {
+    /// A query parameter as string ("" when absent).
+    pub fn q(&self, name: &str) -> &str {
+        self.query
+            .get(name)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+
+    /// Resolves the token (invalid tokens act as guests) into `@request` info.
+    pub fn request_info(&self, app: &App, body: Map<String, Value>) -> RequestInfo {
+        RequestInfo {
+            method: self.method.as_str().to_string(),
+            context: "default".into(),
+            query: self.query.clone(),
+            headers: self.headers.clone(),
+            body,
+            auth: self.auth(app),
+        }
+    }
+
+    /// The authenticated record, if the token is valid.
+    pub fn auth(&self, app: &App) -> Option<Arc<Record>> {
+        let token = self.token.as_deref()?;
+        app.find_auth_record_by_token(token, TokenType::Auth)
+            .ok()
+            .map(Arc::new)
+    }
+}
+
+/// Reads the `Authorization` header, with or without `Bearer `.
+pub fn token_from_headers(headers: &HeaderMap) -> Option<String> {
+    let raw = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let t = raw
+        .strip_prefix("Bearer ")
+        .or_else(|| raw.strip_prefix("bearer "))
+        .unwrap_or(raw)
+        .trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+/// Query string → map (last value wins, like PocketBase's `@request.query`).
+pub fn parse_query(raw: &str) -> Map<String, Value> {
+    form_urlencoded::parse(raw.as_bytes())
+        .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+        .collect()
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let raw_query = parts.uri.query().unwrap_or_default().to_string();
+        let headers = parts
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_lowercase().replace('-', "_"),
+                    Value::String(v.to_str().unwrap_or_default().to_string()),
+                )
+            })
+            .collect();
+        let remote_ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_default();
+        Ok(Ctx {
+            method: parts.method.clone(),
+            token: token_from_headers(&parts.headers),
+            query: parse_query(&raw_query),
+            raw_query,
+            headers,
+            remote_ip,
+        })
+    }
+}
+
+/// One uploaded file of a multipart body.
+#[derive(Debug, Clone)]
+pub struct UploadedFile {
+    pub field: String,
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: bytes::Bytes,
+}
+
+/// A parsed request body: fields plus uploaded files.
+#[derive(Debug, Default, Clone)]
+pub struct BodyData {
+    pub fields: Map<String, Value>,
+    pub files: Vec<UploadedFile>,
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(413, "Request entity too large")
+}
+
+fn insert_multi(m: &mut Map<String, Value>, k: String, v: Value) {
+    match m.get_mut(&k) {
+        Some(Value::Array(a)) => a.push(v),
+        Some(existing) => {
+            let prev = existing.take();
+            *existing = json!([prev, v]);
+        }
+        None => {
+            m.insert(k, v);
+        }
+    }
+}
+
+impl FromRequest<AppState> for BodyData {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let ct = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_lowercase();
+        let limit = state.body_limit;
+        if ct.starts_with("multipart/form-data") {
+            return read_multipart(req, state).await;
+        }
+        let bytes = to_bytes(req.into_body(), limit)
+            .await
+            .map_err(|_| too_large())?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(BodyData::default());
+        }
+        if ct.starts_with("application/x-www-form-urlencoded") {
+            let mut fields = Map::new();
+            for (k, v) in form_urlencoded::parse(&bytes) {
+                insert_multi(&mut fields, k.into_owned(), Value::String(v.into_owned()));
+            }
+            return Ok(BodyData {
+                fields,
+                files: vec![],
+            });
+        }
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(Value::Object(fields)) => Ok(BodyData {
+                fields,
+                files: vec![],
+            }),
+            _ => Err(ApiError::bad_request()),
+        }
+    }
+}
+
+async fn read_multipart(req: Request, state: &AppState) -> ApiResult<BodyData> {
+    let limit = state.body_limit;
+    let (parts, body) = req.into_parts();
+    let limited = Body::new(http_body_util::Limited::new(body, limit));
+    let req = Request::from_parts(parts, limited);
+    let mut mp = Multipart::from_request(req, state)
+        .await
+        .map_err(|_| ApiError::bad_request())?;
+    let mut data = BodyData::default();
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => {
+                return Err(if e.body_text().contains("length limit") {
+                    too_large()
+                } else {
+                    ApiError::bad_request()
+                });
+            }
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        let filename = field.file_name().map(str::to_string);
+        let content_type = field.content_type().unwrap_or_default().to_string();
+        let bytes = field.bytes().await.map_err(|e| {
+            if e.body_text().contains("length limit") {
+                too_large()
+            } else {
+                ApiError::bad_request()
+            }
+        })?;
+        match filename {
+            Some(filename) => data.files.push(UploadedFile {
+                field: name,
+                filename,
+                content_type,
+                bytes,
+            }),
+            None if name == "@jsonPayload" => match serde_json::from_slice::<Value>(&bytes) {
+                Ok(Value::Object(m)) => data.fields.extend(m),
+                _ => return Err(ApiError::bad_request()),
+            },
+            None => insert_multi(
+                &mut data.fields,
+                name,
+                Value::String(String::from_utf8_lossy(&bytes).into_owned()),
+            ),
+        }
+    }
+    Ok(data)
+}
+
+/// The caller must be a superuser: 401 without a valid token, 403 for others.
+pub fn require_superuser(app: &App, ctx: &Ctx) -> ApiResult<Arc<Record>> {
+    let auth = ctx.auth(app).ok_or_else(ApiError::unauthorized)?;
+    if !auth.is_superuser() {
+        return Err(ApiError::forbidden());
+    }
+    Ok(auth)
+}
+
+/// The caller must be authenticated (any auth record).
+pub fn require_auth(app: &App, ctx: &Ctx) -> ApiResult<Arc<Record>> {
+    ctx.auth(app).ok_or_else(ApiError::unauthorized)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_prefix_is_optional() {
+        let mut h = HeaderMap::new();
+        h.insert(header::AUTHORIZATION, "Bearer abc".parse().expect("header"));
+        assert_eq!(token_from_headers(&h).as_deref(), Some("abc"));
+        h.insert(header::AUTHORIZATION, "xyz".parse().expect("header"));
+        assert_eq!(token_from_headers(&h).as_deref(), Some("xyz"));
+    }
+}

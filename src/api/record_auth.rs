@@ -1,0 +1,134 @@
+//! Auth endpoints of auth collections: auth-with-password, auth-refresh,
+//! auth-methods. (OTP, OAuth2, verification, reset and email change come
+//! with the auth work.)
+
+use axum::Json;
+use axum::extract::{Path, State};
+use serde_json::{Value, json};
+
+use super::context::{AppState, BodyData, Ctx, blocking};
+use super::error::{ApiError, ApiResult};
+use super::records::{collection_of, export_record};
+use crate::core::App;
+use crate::core::error::{Error, FieldErrors, field_error};
+use crate::core::records::Record;
+use crate::core::records::values::to_string;
+
+fn auth_collection(
+    app: &App,
+    name: &str,
+) -> ApiResult<std::sync::Arc<crate::core::collections::Collection>> {
+    let c = collection_of(app, name)?;
+    if !c.is_auth() {
+        return Err(ApiError::new(
+            400,
+            "The collection is not an auth collection.",
+        ));
+    }
+    Ok(c)
+}
+
+/// `{token, record}` for a freshly authenticated record.
+fn auth_response(app: &App, record: Record, token: String, ctx: &Ctx) -> ApiResult<Json<Value>> {
+    let mut req = ctx.request_info(app, Default::default());
+    let me = std::sync::Arc::new(record.clone());
+    req.auth = Some(me);
+    let record_json = export_record(app, record, ctx, &req)?;
+    Ok(Json(json!({"token": token, "record": record_json})))
+}
+
+/// `POST /api/collections/{collection}/auth-with-password`
+pub async fn auth_with_password(
+    State(st): State<AppState>,
+    Path(name): Path<String>,
+    ctx: Ctx,
+    body: BodyData,
+) -> ApiResult<Json<Value>> {
+    blocking(move || {
+        let app = &st.app;
+        let c = auth_collection(app, &name)?;
+        let identity = body
+            .fields
+            .get("identity")
+            .map(to_string)
+            .unwrap_or_default();
+        let password = body
+            .fields
+            .get("password")
+            .map(to_string)
+            .unwrap_or_default();
+        let identity_field = body.fields.get("identityField").map(to_string);
+        let mut errors = FieldErrors::new();
+        if identity.is_empty() {
+            errors.insert(
+                "identity".into(),
+                field_error("validation_required", "Cannot be blank."),
+            );
+        }
+        if password.is_empty() {
+            errors.insert(
+                "password".into(),
+                field_error("validation_required", "Cannot be blank."),
+            );
+        }
+        if !errors.is_empty() {
+            return Err(Error::Validation {
+                message: "An error occurred while validating the submitted data.".into(),
+                errors,
+            }
+            .into());
+        }
+        let record = app.auth_with_password(&c, &identity, &password, identity_field.as_deref())?;
+        let token = app.new_auth_token(&record)?;
+        auth_response(app, record, token, &ctx)
+    })
+    .await
+}
+
+/// `POST /api/collections/{collection}/auth-refresh`
+pub async fn auth_refresh(
+    State(st): State<AppState>,
+    Path(name): Path<String>,
+    ctx: Ctx,
+) -> ApiResult<Json<Value>> {
+    blocking(move || {
+        let app = &st.app;
+        let c = collection_of(app, &name)?;
+        let auth = ctx.auth(app).ok_or_else(ApiError::unauthorized)?;
+        if auth.collection.id != c.id {
+            return Err(ApiError::forbidden());
+        }
+        let token = ctx.token.clone().unwrap_or_default();
+        let record = (*auth).clone();
+        let new_token = if App::token_is_refreshable(&token) {
+            app.new_auth_token(&record)?
+        } else {
+            token
+        };
+        auth_response(app, record, new_token, &ctx)
+    })
+    .await
+}
+
+/// `GET /api/collections/{collection}/auth-methods`
+pub async fn auth_methods(
+    State(st): State<AppState>,
+    Path(name): Path<String>,
+) -> ApiResult<Json<Value>> {
+    blocking(move || {
+        let c = auth_collection(&st.app, &name)?;
+        let a = c.auth.clone().unwrap_or_default();
+        let mfa_duration = if a.mfa.enabled { a.mfa.duration } else { 0 };
+        let otp_duration = if a.otp.enabled { a.otp.duration } else { 0 };
+        Ok(Json(json!({
+            "password": {"enabled": a.password_auth.enabled, "identityFields": a.password_auth.identity_fields},
+            "oauth2": {"enabled": a.oauth2.enabled, "providers": []},
+            "mfa": {"enabled": a.mfa.enabled, "duration": mfa_duration},
+            "otp": {"enabled": a.otp.enabled, "duration": otp_duration},
+            "authProviders": [],
+            "usernamePassword": a.password_auth.enabled && a.password_auth.identity_fields.iter().any(|f| f == "username"),
+            "emailPassword": a.password_auth.enabled && a.password_auth.identity_fields.iter().any(|f| f == "email"),
+        })))
+    })
+    .await
+}

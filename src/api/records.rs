@@ -1,0 +1,154 @@
+//! Records CRUD endpoints: `/api/collections/{collection}/records[/{id}]`.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::context::{AppState, BodyData, Ctx, blocking};
+use super::error::{ApiError, ApiResult};
+use crate::core::App;
+use crate::core::collections::Collection;
+use crate::core::records::Record;
+use crate::core::records::expand::ExpandTree;
+use crate::core::records::fields::pick;
+use crate::core::records::query::ListQuery;
+use crate::core::request::RequestInfo;
+
+/// The records API answers this for an unknown collection.
+pub fn missing_collection() -> ApiError {
+    ApiError::new(404, "Missing collection context.")
+}
+
+/// The collection of a records route.
+pub fn collection_of(app: &App, name_or_id: &str) -> ApiResult<Arc<Collection>> {
+    app.find_collection(name_or_id)
+        .map_err(|_| missing_collection())
+}
+
+/// Expands and exports records for the response, applying `?expand` and `?fields`.
+pub fn export_records(
+    app: &App,
+    records: &mut [Record],
+    ctx: &Ctx,
+    req: &RequestInfo,
+) -> ApiResult<Vec<Value>> {
+    let tree = ExpandTree::parse(ctx.q("expand"));
+    app.expand_records(records, &tree, req)?;
+    let fields = ctx.q("fields");
+    Ok(records
+        .iter()
+        .map(|r| pick(&app.record_export(r, req), fields))
+        .collect())
+}
+
+/// One record as response JSON.
+pub fn export_record(app: &App, record: Record, ctx: &Ctx, req: &RequestInfo) -> ApiResult<Value> {
+    let mut list = [record];
+    Ok(export_records(app, &mut list, ctx, req)?
+        .pop()
+        .unwrap_or(Value::Null))
+}
+
+fn int_param(ctx: &Ctx, name: &str) -> i64 {
+    ctx.q(name).trim().parse().unwrap_or(0)
+}
+
+/// `GET /api/collections/{collection}/records`
+pub async fn list(
+    State(st): State<AppState>,
+    Path(collection): Path<String>,
+    ctx: Ctx,
+) -> ApiResult<Json<Value>> {
+    blocking(move || {
+        let app = &st.app;
+        let c = collection_of(app, &collection)?;
+        let req = ctx.request_info(app, Default::default());
+        let q = ListQuery {
+            page: int_param(&ctx, "page"),
+            per_page: int_param(&ctx, "perPage"),
+            sort: ctx.q("sort").to_string(),
+            filter: ctx.q("filter").to_string(),
+            skip_total: matches!(ctx.q("skipTotal"), "1" | "true" | "t"),
+        };
+        let mut page = app.list_records(&c, &q, &req)?;
+        let items = export_records(app, &mut page.items, &ctx, &req)?;
+        Ok(Json(json!({
+            "page": page.page,
+            "perPage": page.per_page,
+            "totalItems": page.total_items,
+            "totalPages": page.total_pages,
+            "items": items,
+        })))
+    })
+    .await
+}
+
+/// `GET /api/collections/{collection}/records/{id}`
+pub async fn view(
+    State(st): State<AppState>,
+    Path((collection, id)): Path<(String, String)>,
+    ctx: Ctx,
+) -> ApiResult<Json<Value>> {
+    blocking(move || {
+        let app = &st.app;
+        let c = collection_of(app, &collection)?;
+        let req = ctx.request_info(app, Default::default());
+        let record = app.view_record(&c, &id, &req)?;
+        Ok(Json(export_record(app, record, &ctx, &req)?))
+    })
+    .await
+}
+
+/// `POST /api/collections/{collection}/records`
+pub async fn create(
+    State(st): State<AppState>,
+    Path(collection): Path<String>,
+    ctx: Ctx,
+    body: BodyData,
+) -> ApiResult<Json<Value>> {
+    blocking(move || {
+        let app = &st.app;
+        let c = collection_of(app, &collection)?;
+        let req = ctx.request_info(app, body.fields.clone());
+        let record = app.create_record_with_rules(&c, &body.fields, &req)?;
+        Ok(Json(export_record(app, record, &ctx, &req)?))
+    })
+    .await
+}
+
+/// `PATCH /api/collections/{collection}/records/{id}`
+pub async fn update(
+    State(st): State<AppState>,
+    Path((collection, id)): Path<(String, String)>,
+    ctx: Ctx,
+    body: BodyData,
+) -> ApiResult<Json<Value>> {
+    blocking(move || {
+        let app = &st.app;
+        let c = collection_of(app, &collection)?;
+        let req = ctx.request_info(app, body.fields.clone());
+        let record = app.update_record_with_rules(&c, &id, &body.fields, &req)?;
+        Ok(Json(export_record(app, record, &ctx, &req)?))
+    })
+    .await
+}
+
+/// `DELETE /api/collections/{collection}/records/{id}`
+pub async fn delete(
+    State(st): State<AppState>,
+    Path((collection, id)): Path<(String, String)>,
+    ctx: Ctx,
+) -> ApiResult<Response> {
+    blocking(move || {
+        let app = &st.app;
+        let c = collection_of(app, &collection)?;
+        let req = ctx.request_info(app, Default::default());
+        app.delete_record_with_rules(&c, &id, &req)?;
+        Ok(StatusCode::NO_CONTENT.into_response())
+    })
+    .await
+}

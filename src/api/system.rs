@@ -1,0 +1,105 @@
+//! Health, settings and logs endpoints.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::context::{AppState, BodyData, Ctx, blocking, require_superuser};
+use super::error::ApiResult;
+use crate::core::collections::meta;
+use crate::core::records::query::{ListQuery, list_table};
+
+/// `GET|HEAD /api/health`
+pub async fn health(State(st): State<AppState>, ctx: Ctx) -> ApiResult<Json<Value>> {
+    blocking(move || {
+        let su = ctx.auth(&st.app).is_some_and(|a| a.is_superuser());
+        let data = if su {
+            json!({"canBackup": true, "realIP": ctx.remote_ip, "possibleProxyHeader": ""})
+        } else {
+            json!({})
+        };
+        Ok(Json(
+            json!({"message": "API is healthy.", "code": 200, "data": data}),
+        ))
+    })
+    .await
+}
+
+/// `GET /api/settings`
+pub async fn settings_get(State(st): State<AppState>, ctx: Ctx) -> ApiResult<Json<Value>> {
+    blocking(move || {
+        require_superuser(&st.app, &ctx)?;
+        Ok(Json(st.app.settings().to_public_json()))
+    })
+    .await
+}
+
+/// `PATCH /api/settings`
+pub async fn settings_update(
+    State(st): State<AppState>,
+    ctx: Ctx,
+    body: BodyData,
+) -> ApiResult<Json<Value>> {
+    blocking(move || {
+        let app = &st.app;
+        require_superuser(app, &ctx)?;
+        let next = app.settings().patched(&Value::Object(body.fields))?;
+        app.save_settings(next)?;
+        Ok(Json(app.settings().to_public_json()))
+    })
+    .await
+}
+
+/// `GET /api/logs`
+pub async fn logs_list(State(st): State<AppState>, ctx: Ctx) -> ApiResult<Json<Value>> {
+    blocking(move || {
+        let app = &st.app;
+        require_superuser(app, &ctx)?;
+        let q = ListQuery {
+            page: ctx.q("page").parse().unwrap_or(0),
+            per_page: ctx.q("perPage").parse().unwrap_or(0),
+            sort: if ctx.q("sort").is_empty() { "-created".into() } else { ctx.q("sort").to_string() },
+            filter: ctx.q("filter").to_string(),
+            skip_total: matches!(ctx.q("skipTotal"), "1" | "true"),
+        };
+        let aux = crate::db::Executor::Pool(app.aux_db().clone());
+        let (page, items) = list_table(&aux, &meta::logs_table(), &q)?;
+        let items: Vec<Value> = items.into_iter().map(crate::core::logs::log_json).collect();
+        Ok(Json(json!({"page": page.page, "perPage": page.per_page, "totalItems": page.total_items, "totalPages": page.total_pages, "items": items})))
+    })
+    .await
+}
+
+/// `GET /api/logs/{id}`
+pub async fn logs_view(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    ctx: Ctx,
+) -> ApiResult<Json<Value>> {
+    blocking(move || {
+        require_superuser(&st.app, &ctx)?;
+        Ok(Json(st.app.find_log(&id)?))
+    })
+    .await
+}
+
+/// `GET /api/logs/stats`: hourly counts.
+pub async fn logs_stats(State(st): State<AppState>, ctx: Ctx) -> ApiResult<Json<Value>> {
+    blocking(move || {
+        require_superuser(&st.app, &ctx)?;
+        Ok(Json(Value::Array(st.app.log_stats()?)))
+    })
+    .await
+}
+
+/// `DELETE /api/logs`
+pub async fn logs_delete(State(st): State<AppState>, ctx: Ctx) -> ApiResult<Response> {
+    blocking(move || {
+        require_superuser(&st.app, &ctx)?;
+        st.app.delete_logs()?;
+        Ok(StatusCode::NO_CONTENT.into_response())
+    })
+    .await
+}

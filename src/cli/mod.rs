@@ -1,0 +1,132 @@
+//! The command line, with PocketBase 0.40.6's commands and flags:
+//! `serve`, `superuser …`, `--dir`, `--hooksDir`, … (Go-style camelCase
+//! long flags; booleans accept `--flag=false`).
+
+pub mod serve;
+pub mod superuser;
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Parser, Subcommand};
+
+/// Flags shared by every command.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalFlags {
+    /// the data directory
+    #[arg(long = "dir", global = true, default_value = "./pb_data")]
+    pub dir: PathBuf,
+    /// enable dev mode, aka. printing logs and sql statements to the console
+    #[arg(long = "dev", global = true, action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true", default_value = "false")]
+    pub dev: bool,
+    /// the env variable whose value of 32 characters will be used as encryption key for the app settings (not yet implemented: settings are stored unencrypted, a warning is printed)
+    #[arg(long = "encryptionEnv", global = true)]
+    pub encryption_env: Option<String>,
+    /// the directory with the JS app hooks (default "<dir>/../pb_hooks"; the JS engine is not built yet: hooks are not run)
+    #[arg(long = "hooksDir", global = true)]
+    pub hooks_dir: Option<PathBuf>,
+    /// the total prewarm JS runtimes for the hooks execution (JS engine not built yet)
+    #[arg(long = "hooksPool", global = true, default_value_t = 15)]
+    pub hooks_pool: usize,
+    /// auto reload the hooks on pb_hooks file change (JS engine not built yet)
+    #[arg(long = "hooksWatch", global = true, action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true", default_value = "true")]
+    pub hooks_watch: bool,
+    /// fallback the request to index.html on missing static path, e.g. when pretty urls are used with SPA
+    #[arg(long = "indexFallback", global = true, action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true", default_value = "true")]
+    pub index_fallback: bool,
+    /// the directory with the user defined migrations (default "<dir>/../pb_migrations"; JS migrations are not run yet)
+    #[arg(long = "migrationsDir", global = true)]
+    pub migrations_dir: Option<PathBuf>,
+    /// the directory to serve static files
+    #[arg(long = "publicDir", global = true, default_value = "./pb_public")]
+    pub public_dir: PathBuf,
+    /// the default SELECT queries timeout in seconds
+    #[arg(long = "queryTimeout", global = true, default_value_t = 30)]
+    pub query_timeout: u64,
+    /// enable/disable auto migrations (JS migrations are not written yet)
+    #[arg(long = "automigrate", global = true, action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true", default_value = "true")]
+    pub automigrate: bool,
+}
+
+/// Ferrobase: a PocketBase-compatible backend in one binary.
+#[derive(Debug, Parser)]
+#[command(
+    name = "ferrobase",
+    version,
+    about = "Ferrobase CLI (PocketBase 0.40 compatible)",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalFlags,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Starts the web server (default to 127.0.0.1:8090 if no domain is specified)
+    Serve(serve::ServeArgs),
+    /// Manage superusers
+    #[command(subcommand)]
+    Superuser(superuser::SuperuserCommand),
+}
+
+/// Parses the command line and runs it; returns the process exit code.
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 1 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    init_tracing(cli.global.dev);
+    let result = match cli.command {
+        Command::Serve(args) => serve::run(&cli.global, args),
+        Command::Superuser(cmd) => superuser::run(&cli.global, cmd),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("Error: {e}");
+            1
+        }
+    }
+}
+
+fn init_tracing(dev: bool) {
+    let default = if dev {
+        "ferrobase=debug,info"
+    } else {
+        "ferrobase=info,warn"
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
+}
+
+impl GlobalFlags {
+    /// The core config for these flags.
+    pub fn app_config(&self) -> crate::core::AppConfig {
+        let mut c = crate::core::AppConfig::new(&self.dir);
+        c.dev = self.dev;
+        c.query_timeout = self.query_timeout;
+        c.encryption_env = self.encryption_env.clone();
+        c
+    }
+
+    /// Opens the app, warning about flags whose feature is not built yet.
+    pub fn open_app(&self) -> anyhow::Result<crate::core::App> {
+        if self.encryption_env.is_some() {
+            tracing::warn!(
+                "--encryptionEnv is not implemented yet: settings are stored unencrypted"
+            );
+        }
+        Ok(crate::core::App::open(self.app_config())?)
+    }
+}

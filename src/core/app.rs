@@ -1,0 +1,331 @@
+//! `App`: the one domain API every way in (HTTP, CLI, JS) goes through. It
+//! owns the databases, the collections cache, settings, hooks and logs. A
+//! cheap `Clone`; inside a transaction it carries the transaction with it.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use parking_lot::Mutex;
+use rusqlite::params;
+use serde_json::{Map, Value};
+
+use super::collections::{Collection, Collections, system};
+use super::error::{Error, Result};
+use super::events::Hooks;
+use super::logs::LogWriter;
+use super::settings::Settings;
+use crate::db::{self, Db, Executor, schema};
+
+/// Start-up options (the CLI flags that the core needs).
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// The `pb_data` directory.
+    pub data_dir: PathBuf,
+    /// Dev mode: verbose logs.
+    pub dev: bool,
+    /// Default SELECT timeout in seconds.
+    pub query_timeout: u64,
+    /// Env var holding the settings encryption key.
+    pub encryption_env: Option<String>,
+}
+
+impl AppConfig {
+    /// Config with defaults for `data_dir`.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        AppConfig {
+            data_dir: data_dir.into(),
+            dev: false,
+            query_timeout: 30,
+            encryption_env: None,
+        }
+    }
+}
+
+struct AppInner {
+    config: AppConfig,
+    data: Arc<Db>,
+    aux: Arc<Db>,
+    collections: ArcSwap<Collections>,
+    settings: ArcSwap<Settings>,
+    hooks: Hooks,
+    logs: LogWriter,
+    store: Mutex<Map<String, Value>>,
+}
+
+/// Handle to the application core.
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<AppInner>,
+    exec: Executor,
+}
+
+impl App {
+    /// Opens (and on first run initialises) the app in `config.data_dir`.
+    pub fn open(config: AppConfig) -> Result<App> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            Error::Internal(format!("cannot create {}: {e}", config.data_dir.display()))
+        })?;
+        let data = Arc::new(Db::open(&config.data_dir.join("data.db"), 8)?);
+        let aux = Arc::new(Db::open(&config.data_dir.join("auxiliary.db"), 2)?);
+        data.write(schema::init_data_tables)?;
+        aux.write(schema::init_aux_tables)?;
+        let logs = LogWriter::start(aux.clone());
+        let app = App {
+            inner: Arc::new(AppInner {
+                config,
+                data: data.clone(),
+                aux,
+                collections: ArcSwap::from_pointee(Collections::default()),
+                settings: ArcSwap::from_pointee(Settings::default()),
+                hooks: Hooks::default(),
+                logs,
+                store: Mutex::new(Map::new()),
+            }),
+            exec: Executor::Pool(data),
+        };
+        app.bootstrap()?;
+        Ok(app)
+    }
+
+    fn bootstrap(&self) -> Result<()> {
+        self.run_in_transaction(|tx| {
+            let applied = tx.exec.read(schema::applied_migrations)?;
+            if !applied.contains("1640988000_init.go") {
+                for c in system::system_collections() {
+                    tx.insert_collection_raw(c)?;
+                }
+                for m in schema::SYSTEM_MIGRATIONS {
+                    tx.exec.write(|c| schema::mark_applied(c, m))?;
+                }
+            }
+            let stored = tx.exec.read(|c| schema::get_param(c, "settings"))?;
+            if stored.is_none() {
+                let json = serde_json::to_string(&Settings::default())
+                    .map_err(|e| Error::Internal(e.to_string()))?;
+                tx.exec.write(|c| schema::set_param(c, "settings", &json))?;
+            }
+            Ok(())
+        })?;
+        self.reload_collections()?;
+        self.reload_settings()?;
+        Ok(())
+    }
+
+    /// Creates the table and `_collections` row of a collection without
+    /// validation or hooks (system collections, imports of trusted data).
+    pub(crate) fn insert_collection_raw(&self, mut c: Collection) -> Result<Collection> {
+        let now = super::datetime::now();
+        if c.created.is_empty() {
+            c.created = now.clone();
+        }
+        c.updated = now;
+        self.exec.write(|conn| -> Result<()> {
+            db::sync::create(conn, &c)?;
+            write_collection_row(conn, &c)?;
+            Ok(())
+        })?;
+        Ok(c)
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.inner.config.data_dir
+    }
+
+    /// The start-up config.
+    pub fn config(&self) -> &AppConfig {
+        &self.inner.config
+    }
+
+    /// Where queries of this handle run.
+    pub fn executor(&self) -> &Executor {
+        &self.exec
+    }
+
+    /// The auxiliary (logs) database.
+    pub fn aux_db(&self) -> &Arc<Db> {
+        &self.inner.aux
+    }
+
+    /// Hook chains.
+    pub fn hooks(&self) -> &Hooks {
+        &self.inner.hooks
+    }
+
+    /// The shared key/value store (`$app.store()`).
+    pub fn store(&self) -> &Mutex<Map<String, Value>> {
+        &self.inner.store
+    }
+
+    /// Writes an app log entry.
+    pub fn log(&self, level: i64, message: &str, data: Value) {
+        self.inner.logs.log(level, message, data);
+    }
+
+    /// The current collections snapshot.
+    pub fn collections(&self) -> Arc<Collections> {
+        self.inner.collections.load_full()
+    }
+
+    /// A collection by id or name (case-insensitive).
+    pub fn find_collection(&self, name_or_id: &str) -> Result<Arc<Collection>> {
+        self.collections()
+            .get(name_or_id)
+            .ok_or_else(Error::not_found)
+    }
+
+    /// Re-reads `_collections` into the cache.
+    pub fn reload_collections(&self) -> Result<()> {
+        let list = self.exec.read(|conn| -> Result<Vec<Collection>> {
+            let mut stmt = conn.prepare(
+                "SELECT id, system, type, name, fields, indexes, listRule, viewRule, createRule, updateRule, deleteRule, options, created, updated FROM `_collections` ORDER BY rowid",
+            )?;
+            let mut rows = stmt.query([])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                let rules = super::collections::collection::Rules {
+                    list: r.get(6)?,
+                    view: r.get(7)?,
+                    create: r.get(8)?,
+                    update: r.get(9)?,
+                    delete: r.get(10)?,
+                };
+                let c = Collection::from_row(
+                    r.get(0)?,
+                    r.get::<_, bool>(1)?,
+                    &r.get::<_, String>(2)?,
+                    r.get(3)?,
+                    &r.get::<_, String>(4)?,
+                    &r.get::<_, String>(5)?,
+                    rules,
+                    &r.get::<_, String>(11)?,
+                    r.get(12)?,
+                    r.get(13)?,
+                )
+                .map_err(Error::Internal)?;
+                out.push(c);
+            }
+            Ok(out)
+        })?;
+        self.inner
+            .collections
+            .store(Arc::new(Collections::new(list)));
+        Ok(())
+    }
+
+    /// Current settings.
+    pub fn settings(&self) -> Arc<Settings> {
+        self.inner.settings.load_full()
+    }
+
+    /// Re-reads settings from `_params`.
+    pub fn reload_settings(&self) -> Result<()> {
+        let raw = self.exec.read(|c| schema::get_param(c, "settings"))?;
+        let settings = match raw {
+            Some(s) => serde_json::from_str(&s).unwrap_or_default(),
+            None => Settings::default(),
+        };
+        self.inner.settings.store(Arc::new(settings));
+        Ok(())
+    }
+
+    /// Persists new settings.
+    pub fn save_settings(&self, s: Settings) -> Result<()> {
+        s.validate()?;
+        let json = serde_json::to_string(&s).map_err(|e| Error::Internal(e.to_string()))?;
+        self.exec
+            .write(|c| schema::set_param(c, "settings", &json))?;
+        self.inner.settings.store(Arc::new(s));
+        Ok(())
+    }
+
+    /// A handle on the same app outside any transaction.
+    pub fn without_tx(&self) -> App {
+        App {
+            inner: self.inner.clone(),
+            exec: Executor::Pool(self.inner.data.clone()),
+        }
+    }
+
+    /// Whether this handle is bound to an open transaction.
+    pub fn is_transactional(&self) -> bool {
+        self.exec.tx().is_some()
+    }
+
+    /// Runs `f` in a transaction; nested calls join the open one. Commits
+    /// when `f` succeeds, rolls back otherwise.
+    pub fn run_in_transaction<T>(&self, f: impl FnOnce(&App) -> Result<T>) -> Result<T> {
+        if self.is_transactional() {
+            return f(self);
+        }
+        let tx = Arc::new(self.inner.data.begin()?);
+        let txapp = App {
+            inner: self.inner.clone(),
+            exec: Executor::Tx(self.inner.data.clone(), tx.clone()),
+        };
+        match f(&txapp) {
+            Ok(v) => {
+                tx.commit()?;
+                Ok(v)
+            }
+            Err(e) => {
+                tx.rollback();
+                drop(txapp);
+                // the cache may hold collections saved inside the rolled back tx
+                if let Err(re) = self.reload_collections() {
+                    tracing::error!("reloading collections after rollback failed: {re}");
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Runs `f` after the current transaction commits, or now when there is none.
+    pub fn after_commit(&self, f: impl FnOnce() + Send + 'static) {
+        match self.exec.tx() {
+            Some(tx) => tx.on_commit(Box::new(f)),
+            None => f(),
+        }
+    }
+}
+
+/// Inserts or replaces a `_collections` row.
+pub(crate) fn write_collection_row(
+    conn: &rusqlite::Connection,
+    c: &Collection,
+) -> rusqlite::Result<()> {
+    let fields = Value::Array(
+        c.fields
+            .iter()
+            .map(super::collections::Field::to_json)
+            .collect(),
+    )
+    .to_string();
+    let indexes = serde_json::to_string(&c.indexes).unwrap_or_else(|_| "[]".into());
+    conn.execute(
+        "INSERT INTO `_collections` (id, system, type, name, fields, indexes, listRule, viewRule, createRule, updateRule, deleteRule, options, created, updated)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+         ON CONFLICT(id) DO UPDATE SET system = excluded.system, type = excluded.type, name = excluded.name,
+           fields = excluded.fields, indexes = excluded.indexes, listRule = excluded.listRule, viewRule = excluded.viewRule,
+           createRule = excluded.createRule, updateRule = excluded.updateRule, deleteRule = excluded.deleteRule,
+           options = excluded.options, updated = excluded.updated",
+        params![
+            c.id,
+            c.system,
+            c.kind.as_str(),
+            c.name,
+            fields,
+            indexes,
+            c.rules.list,
+            c.rules.view,
+            c.rules.create,
+            c.rules.update,
+            c.rules.delete,
+            c.options_json().to_string(),
+            c.created,
+            c.updated
+        ],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,5 @@
+//! Authentication primitives: password hashes and record tokens.
+
+pub mod flows;
+pub mod password;
+pub mod tokens;

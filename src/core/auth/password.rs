@@ -1,0 +1,53 @@
+//! Password hashing: argon2id for new hashes; bcrypt hashes written by
+//! PocketBase (`$2a$…`) still verify, so an imported pb_data keeps working.
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
+
+/// Hashes a password with argon2id (random salt, PHC string).
+pub fn hash(password: &str) -> Result<String, String> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
+}
+
+/// Checks a password against an argon2 or bcrypt hash.
+pub fn verify(password: &str, hash: &str) -> bool {
+    if hash.starts_with("$2") {
+        return bcrypt::verify(password, hash).unwrap_or(false);
+    }
+    match PasswordHash::new(hash) {
+        Ok(parsed) => Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
+        Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn argon2_roundtrip() {
+        let h = hash("hunter42").expect("hashes");
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify("hunter42", &h));
+        assert!(!verify("hunter43", &h));
+    }
+
+    #[test]
+    fn pocketbase_bcrypt_hashes_verify() {
+        // written by PocketBase 0.40.6 for the password "1234567890ab"
+        let h = "$2a$10$NtgvTYwEGM0VkcIzrYX7JeYvm.3aOSlIGD1WgJexAT0M89ALyqdR6";
+        assert!(verify("1234567890ab", h));
+        assert!(!verify("1234567890ac", h));
+    }
+
+    #[test]
+    fn garbage_hash_never_verifies() {
+        assert!(!verify("x", ""));
+        assert!(!verify("x", "not-a-hash"));
+    }
+}

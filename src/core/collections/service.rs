@@ -1,0 +1,539 @@
+//! Collection persistence through the App: build from API JSON (create or
+//! PATCH merge), validate, migrate the table, store the row, swap the cache.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value, json};
+
+use super::auth_options::AuthOptions;
+use super::collection::{Collection, CollectionType, Rules};
+use super::field::{Field, FieldKind, FieldParseError};
+use super::validate;
+use crate::core::app::{App, write_collection_row};
+use crate::core::error::{Error, Result, field_error};
+use crate::core::events::CollectionEvent;
+use crate::db;
+
+fn invalid_format() -> Error {
+    Error::BadRequest("Failed to load the submitted data due to invalid formatting.".into())
+}
+
+fn rule_of(m: &Map<String, Value>, key: &str, current: &Option<String>) -> Result<Option<String>> {
+    match m.get(key) {
+        None => Ok(current.clone()),
+        Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(invalid_format()),
+    }
+}
+
+/// Builds a collection from API JSON. With `existing`, absent keys keep
+/// their current values (PATCH); `fields`, when present, is the full list.
+pub fn from_api_json(v: &Value, existing: Option<&Collection>) -> Result<Collection> {
+    let m = v.as_object().ok_or_else(invalid_format)?;
+    let type_name = match m.get("type") {
+        Some(Value::String(s)) => s.clone(),
+        Some(_) => return Err(invalid_format()),
+        None => existing
+            .map(|c| c.kind.as_str().to_string())
+            .unwrap_or_else(|| "base".into()),
+    };
+    let Some(kind) = CollectionType::parse(&type_name) else {
+        return Err(Error::field(
+            "Failed to validate collection.",
+            "type",
+            "validation_in_invalid",
+            "Must be a valid value.",
+        ));
+    };
+    let name = match m.get("name") {
+        Some(Value::String(s)) => s.clone(),
+        Some(_) => return Err(invalid_format()),
+        None => existing.map(|c| c.name.clone()).unwrap_or_default(),
+    };
+    let mut c = match existing {
+        Some(e) => {
+            let mut c = e.clone();
+            c.name = name;
+            c.kind = kind;
+            c
+        }
+        None => {
+            let mut c = Collection::new(&name, kind);
+            c.fields.clear();
+            c
+        }
+    };
+    if existing.is_none() {
+        c.id = match m.get("id") {
+            Some(Value::String(s)) if !s.is_empty() => s.clone(),
+            _ => Collection::default_id(kind, &c.name),
+        };
+    }
+    if let Some(fields) = m.get("fields") {
+        let list = fields.as_array().ok_or_else(invalid_format)?;
+        let mut parsed: Vec<Field> = Vec::with_capacity(list.len());
+        for f in list {
+            let field = Field::from_json(f).map_err(|e| match e {
+                FieldParseError::NotAnObject | FieldParseError::UnknownType(_) => invalid_format(),
+            })?;
+            // the same id twice: the later definition wins (PocketBase keys fields by id)
+            match parsed.iter().position(|p| p.id == field.id) {
+                Some(pos) => parsed[pos] = field,
+                None => parsed.push(field),
+            }
+        }
+        c.fields = parsed;
+    }
+    if let Some(idx) = m.get("indexes") {
+        c.indexes = serde_json::from_value(idx.clone()).map_err(|_| invalid_format())?;
+    }
+    c.rules = Rules {
+        list: rule_of(m, "listRule", &c.rules.list)?,
+        view: rule_of(m, "viewRule", &c.rules.view)?,
+        create: rule_of(m, "createRule", &c.rules.create)?,
+        update: rule_of(m, "updateRule", &c.rules.update)?,
+        delete: rule_of(m, "deleteRule", &c.rules.delete)?,
+    };
+    if let Some(q) = m.get("viewQuery") {
+        c.view_query = q.as_str().ok_or_else(invalid_format)?.to_string();
+    }
+    if kind == CollectionType::Auth {
+        let mut base = serde_json::to_value(c.auth.clone().unwrap_or_default())
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        for (k, val) in m {
+            if base.get(k).is_some() {
+                merge_keep_secrets(&mut base[k.as_str()], val);
+            }
+        }
+        let mut opts: AuthOptions = serde_json::from_value(base).map_err(|_| invalid_format())?;
+        opts.fill_defaults();
+        c.auth = Some(opts);
+    } else {
+        c.auth = None;
+    }
+    normalize_system_fields(&mut c);
+    Ok(c)
+}
+
+/// Deep-merges `patch` into `dst`, ignoring empty `secret`/`clientSecret`
+/// values so a PATCH never wipes a stored secret.
+fn merge_keep_secrets(dst: &mut Value, patch: &Value) {
+    match (dst, patch) {
+        (Value::Object(d), Value::Object(p)) => {
+            for (k, v) in p {
+                if (k == "secret" || k == "clientSecret") && v.as_str().is_some_and(str::is_empty) {
+                    continue;
+                }
+                match d.get_mut(k) {
+                    Some(existing) if existing.is_object() && v.is_object() => {
+                        merge_keep_secrets(existing, v)
+                    }
+                    _ => {
+                        d.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (d, p) => *d = p.clone(),
+    }
+}
+
+/// Forces the shape of system fields (id primary key, auth fields) the way
+/// PocketBase does, whatever the client sent.
+fn normalize_system_fields(c: &mut Collection) {
+    if c.is_view() {
+        return;
+    }
+    if let Some(id) = c.fields.iter_mut().find(|f| f.name == "id") {
+        id.system = true;
+        id.required = true;
+        if let FieldKind::Text {
+            primary_key,
+            pattern,
+            ..
+        } = &mut id.kind
+        {
+            *primary_key = true;
+            if pattern.is_empty() {
+                *pattern = "^[a-z0-9]+$".into();
+            }
+        } else {
+            id.kind = FieldKind::Text {
+                min: 0,
+                max: 0,
+                pattern: "^[a-z0-9]+$".into(),
+                autogenerate_pattern: String::new(),
+                primary_key: true,
+            };
+        }
+    }
+    c.ensure_system_fields();
+    if c.is_auth() {
+        for f in c.fields.iter_mut() {
+            if super::collection::AUTH_SYSTEM_FIELDS.contains(&f.name.as_str()) {
+                f.system = true;
+            }
+        }
+        for idx in c.auth_indexes() {
+            let name = super::index::Index::parse(&idx)
+                .map(|i| i.name)
+                .unwrap_or_default();
+            let present = c
+                .indexes
+                .iter()
+                .filter_map(|s| super::index::Index::parse(s))
+                .any(|i| i.name == name);
+            if !present {
+                c.indexes.push(idx);
+            }
+        }
+    }
+}
+
+impl App {
+    /// Creates or updates a collection: validates, migrates its table and
+    /// stores it, in one transaction, with the collection hooks.
+    pub fn save_collection(&self, mut c: Collection) -> Result<Collection> {
+        let old = self.collections().get(&c.id);
+        let is_new = old.is_none();
+        if c.is_view() {
+            self.infer_view_fields(&mut c)?;
+        }
+        let hooks = self.hooks();
+        let action = if is_new {
+            &hooks.on_collection_create
+        } else {
+            &hooks.on_collection_update
+        };
+        let saved = self.run_in_transaction(|tx| {
+            let mut ev = CollectionEvent {
+                app: tx.clone(),
+                collection: c.clone(),
+            };
+            action.before.trigger(&mut ev, &mut |e| {
+                let app = e.app.clone();
+                app.hooks().on_collection_validate.trigger(e, &mut |e| {
+                    validate::validate(&e.collection, old.as_deref(), &e.app.collections())
+                })?;
+                let action = if is_new {
+                    &app.hooks().on_collection_create
+                } else {
+                    &app.hooks().on_collection_update
+                };
+                action.execute.trigger(e, &mut |e| {
+                    e.app.persist_collection(&mut e.collection, old.as_deref())
+                })
+            })?;
+            Ok(ev.collection)
+        });
+        match saved {
+            Ok(saved) => {
+                let app = self.without_tx();
+                let ev_collection = saved.clone();
+                self.after_commit(move || {
+                    let hooks = app.hooks();
+                    let chain = if is_new {
+                        &hooks.on_collection_create.after_success
+                    } else {
+                        &hooks.on_collection_update.after_success
+                    };
+                    let mut ev = CollectionEvent {
+                        app: app.clone(),
+                        collection: ev_collection,
+                    };
+                    if let Err(e) = chain.trigger(&mut ev, &mut |_| Ok(())) {
+                        tracing::error!("after-success collection hook failed: {e}");
+                    }
+                });
+                Ok(saved)
+            }
+            Err(err) => {
+                let mut ev = CollectionEvent {
+                    app: self.clone(),
+                    collection: c,
+                };
+                let _ = action.after_error.trigger(&mut ev, &mut |_| Ok(()));
+                Err(err)
+            }
+        }
+    }
+
+    fn persist_collection(&self, c: &mut Collection, old: Option<&Collection>) -> Result<()> {
+        let now = crate::core::datetime::now();
+        if old.is_none() {
+            c.created = now.clone();
+        }
+        c.updated = now;
+        self.executor().write(|conn| -> Result<()> {
+            match old {
+                None => db::sync::create(conn, c),
+                Some(o) => db::sync::update(conn, o, c),
+            }
+            .map_err(schema_error)?;
+            write_collection_row(conn, c)?;
+            Ok(())
+        })?;
+        // views selecting from this collection must be rebuilt after a rename
+        self.reload_collections()?;
+        if old.is_some_and(|o| o.name != c.name) {
+            self.refresh_views()?;
+        }
+        Ok(())
+    }
+
+    fn refresh_views(&self) -> Result<()> {
+        for v in self.collections().all().iter().filter(|c| c.is_view()) {
+            self.executor()
+                .write(|conn| db::sync::create_view(conn, v))
+                .ok();
+        }
+        Ok(())
+    }
+
+    /// Infers a view collection's fields from its query (source field types
+    /// for plain columns, json otherwise).
+    pub fn infer_view_fields(&self, c: &mut Collection) -> Result<()> {
+        let bad = |msg: String| {
+            let mut errors = Map::new();
+            errors.insert(
+                "viewQuery".into(),
+                field_error("validation_invalid_view_query", msg),
+            );
+            Error::Validation {
+                message: "Failed to validate collection.".into(),
+                errors,
+            }
+        };
+        let q = c.view_query.trim().trim_end_matches(';').to_string();
+        let lower = q.to_lowercase();
+        if q.is_empty()
+            || !(lower.starts_with("select") || lower.starts_with("with"))
+            || q.contains(';')
+        {
+            return Err(bad(
+                "Invalid query - only a single SELECT statement is allowed.".into(),
+            ));
+        }
+        c.view_query = q.clone();
+        let cols = self
+            .executor()
+            .read(|conn| db::sync::describe_query(conn, &q))
+            .map_err(|e| bad(format!("Invalid query - {e}.")))?;
+        if !cols.iter().any(|col| col.name == "id") {
+            return Err(bad("Invalid query - missing required id column (you can use `(ROW_NUMBER() OVER()) as id` if you don't have one).".into()));
+        }
+        let all = self.collections();
+        let previous: Vec<Field> = c.fields.clone();
+        let mut fields = Vec::with_capacity(cols.len());
+        for col in cols {
+            let source = col
+                .table
+                .as_deref()
+                .and_then(|t| all.get(t))
+                .and_then(|t| col.origin.as_deref().and_then(|o| t.field(o).cloned()));
+            let mut f = match source {
+                Some(src) if col.name == "id" || !src.is_primary_key() => src,
+                Some(_) => Field::new(
+                    &col.name,
+                    FieldKind::Relation {
+                        collection_id: String::new(),
+                        cascade_delete: false,
+                        min_select: 0,
+                        max_select: 1,
+                    },
+                ),
+                None => Field::new(&col.name, FieldKind::Json { max_size: 0 }),
+            };
+            if let (Some(tbl), FieldKind::Relation { collection_id, .. }) =
+                (col.table.as_deref(), &mut f.kind)
+                && collection_id.is_empty()
+            {
+                *collection_id = all.get(tbl).map(|t| t.id.clone()).unwrap_or_default();
+            }
+            f.name = col.name.clone();
+            if col.name == "id" {
+                f.kind = FieldKind::Text {
+                    min: 0,
+                    max: 0,
+                    pattern: "^[a-z0-9]+$".into(),
+                    autogenerate_pattern: String::new(),
+                    primary_key: true,
+                };
+                f.id = super::field::default_field_id(super::FieldType::Text, "id");
+                f.system = true;
+                f.required = true;
+                f.hidden = false;
+            } else {
+                f.system = false;
+                f.id = previous
+                    .iter()
+                    .find(|p| p.name == col.name)
+                    .map(|p| p.id.clone())
+                    .unwrap_or_else(|| {
+                        format!("_clone_{}", crate::core::security::random_string(4))
+                    });
+            }
+            fields.push(f);
+        }
+        c.fields = fields;
+        Ok(())
+    }
+
+    /// Deletes a collection and its table; refused for system collections
+    /// and collections other collections' relations point to.
+    pub fn delete_collection(&self, c: &Arc<Collection>) -> Result<()> {
+        if c.system {
+            return Err(Error::BadRequest("Failed to delete collection.".into()));
+        }
+        let all = self.collections();
+        let referenced_by: Vec<String> = all
+            .all()
+            .iter()
+            .filter(|o| o.id != c.id)
+            .filter(|o| {
+                o.fields
+                    .iter()
+                    .any(|f| f.relation_target() == Some(c.id.as_str()))
+            })
+            .map(|o| o.name.clone())
+            .collect();
+        if !referenced_by.is_empty() {
+            return Err(Error::BadRequest(format!(
+                "Failed to delete collection probably due to existing reference in {}.",
+                referenced_by.join(", ")
+            )));
+        }
+        let hooks = self.hooks();
+        let res = self.run_in_transaction(|tx| {
+            let mut ev = CollectionEvent {
+                app: tx.clone(),
+                collection: (**c).clone(),
+            };
+            hooks
+                .on_collection_delete
+                .before
+                .trigger(&mut ev, &mut |e| {
+                    let app = e.app.clone();
+                    app.hooks()
+                        .on_collection_delete
+                        .execute
+                        .trigger(e, &mut |e| {
+                            let col = e.collection.clone();
+                            e.app.executor().write(|conn| -> Result<()> {
+                                db::sync::drop(conn, &col)?;
+                                conn.execute(
+                                    "DELETE FROM `_collections` WHERE id = ?1",
+                                    [&col.id],
+                                )?;
+                                Ok(())
+                            })?;
+                            e.app.reload_collections()
+                        })
+                })
+        });
+        if let Err(err) = res {
+            let mut ev = CollectionEvent {
+                app: self.clone(),
+                collection: (**c).clone(),
+            };
+            let _ = hooks
+                .on_collection_delete
+                .after_error
+                .trigger(&mut ev, &mut |_| Ok(()));
+            return Err(err);
+        }
+        let app = self.without_tx();
+        let col = (**c).clone();
+        self.after_commit(move || {
+            let mut ev = CollectionEvent {
+                app: app.clone(),
+                collection: col,
+            };
+            if let Err(e) = app
+                .hooks()
+                .on_collection_delete
+                .after_success
+                .trigger(&mut ev, &mut |_| Ok(()))
+            {
+                tracing::error!("after-delete collection hook failed: {e}");
+            }
+        });
+        Ok(())
+    }
+
+    /// Deletes every record of a collection (with cascades), like PocketBase's truncate.
+    pub fn truncate_collection(&self, c: &Arc<Collection>) -> Result<()> {
+        if c.is_view() {
+            return Err(Error::BadRequest(
+                "View collections cannot be truncated.".into(),
+            ));
+        }
+        self.run_in_transaction(|tx| {
+            loop {
+                let batch = tx.find_records_sql(c, "LIMIT 500", &[])?;
+                if batch.is_empty() {
+                    return Ok(());
+                }
+                for r in &batch {
+                    tx.delete_record(r)?;
+                }
+            }
+        })
+    }
+
+    /// Imports collections (create or replace by id or name); with
+    /// `delete_missing`, non-system collections not in the list are deleted.
+    pub fn import_collections(&self, list: &[Value], delete_missing: bool) -> Result<()> {
+        self.run_in_transaction(|tx| {
+            let mut imported_ids = Vec::new();
+            for (i, raw) in list.iter().enumerate() {
+                let existing = raw
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .and_then(|id| tx.collections().get(id))
+                    .or_else(|| {
+                        raw.get("name")
+                            .and_then(Value::as_str)
+                            .and_then(|n| tx.collections().get(n))
+                    });
+                let mut c =
+                    from_api_json(raw, existing.as_deref()).map_err(|e| import_error(i, e))?;
+                if existing.is_some() && raw.get("fields").is_none() {
+                    c.fields = existing
+                        .as_ref()
+                        .map(|e| e.fields.clone())
+                        .unwrap_or_default();
+                }
+                let saved = tx.save_collection(c).map_err(|e| import_error(i, e))?;
+                imported_ids.push(saved.id);
+            }
+            if delete_missing {
+                for c in tx.collections().all().to_vec() {
+                    if !c.system && !imported_ids.contains(&c.id) {
+                        tx.delete_collection(&c)?;
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+fn import_error(i: usize, e: Error) -> Error {
+    let detail = match &e {
+        Error::Validation { errors, .. } => json!(errors),
+        other => json!({"message": other.to_string()}),
+    };
+    let mut errors = Map::new();
+    errors.insert("collections".into(), json!({ i.to_string(): detail }));
+    Error::Validation {
+        message: "Failed to import the collections.".into(),
+        errors,
+    }
+}
+
+/// SQLite refusing a schema change (bad index column, view query…) is a client error.
+fn schema_error(e: rusqlite::Error) -> Error {
+    Error::BadRequest(format!("Failed to apply the schema change: {e}."))
+}

@@ -1,0 +1,202 @@
+//! The hook mechanism: a typed chain of handlers with `next()` semantics.
+//! Core actions run as the innermost step, so a handler that does not call
+//! `next` stops the action. Rust and JS handlers share the same chains.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use arc_swap::ArcSwap;
+
+use super::error::Result;
+
+/// Continues a hook chain.
+pub type Next<'a, E> = &'a mut dyn FnMut(&mut E) -> Result<()>;
+
+/// A hook handler: gets the event and the continuation.
+pub type HandlerFn<E> = Arc<dyn Fn(&mut E, Next<'_, E>) -> Result<()> + Send + Sync>;
+
+/// Events that can be filtered by tags (collection names or ids).
+pub trait Tagged {
+    /// Whether the event matches any of `tags`.
+    fn matches_tags(&self, tags: &[String]) -> bool;
+}
+
+struct Entry<E> {
+    id: u64,
+    owner: String,
+    priority: i32,
+    tags: Vec<String>,
+    func: HandlerFn<E>,
+}
+
+impl<E> Clone for Entry<E> {
+    fn clone(&self) -> Self {
+        Entry {
+            id: self.id,
+            owner: self.owner.clone(),
+            priority: self.priority,
+            tags: self.tags.clone(),
+            func: self.func.clone(),
+        }
+    }
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// An ordered chain of handlers for one event type.
+pub struct Hook<E> {
+    entries: ArcSwap<Vec<Entry<E>>>,
+}
+
+impl<E> Default for Hook<E> {
+    fn default() -> Self {
+        Hook {
+            entries: ArcSwap::from_pointee(Vec::new()),
+        }
+    }
+}
+
+impl<E: Tagged> Hook<E> {
+    /// Adds a handler. `owner` groups handlers for removal (e.g. `"js"`);
+    /// lower `priority` runs first, equal priorities keep registration order;
+    /// untagged handlers run before tagged ones of the same priority.
+    pub fn bind(&self, owner: &str, priority: i32, tags: Vec<String>, func: HandlerFn<E>) -> u64 {
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        self.entries.rcu(|cur| {
+            let mut v: Vec<Entry<E>> = cur.as_ref().clone();
+            v.push(Entry {
+                id,
+                owner: owner.to_string(),
+                priority,
+                tags: tags.clone(),
+                func: func.clone(),
+            });
+            v.sort_by_key(|e| (e.priority, !e.tags.is_empty()));
+            v
+        });
+        id
+    }
+
+    /// Removes one handler.
+    pub fn unbind(&self, id: u64) {
+        self.entries.rcu(|cur| {
+            cur.iter()
+                .filter(|e| e.id != id)
+                .cloned()
+                .collect::<Vec<_>>()
+        });
+    }
+
+    /// Removes every handler of an owner.
+    pub fn unbind_owner(&self, owner: &str) {
+        self.entries.rcu(|cur| {
+            cur.iter()
+                .filter(|e| e.owner != owner)
+                .cloned()
+                .collect::<Vec<_>>()
+        });
+    }
+
+    /// Whether any handler is bound.
+    pub fn is_empty(&self) -> bool {
+        self.entries.load().is_empty()
+    }
+
+    /// Runs the chain, ending with `action`.
+    pub fn trigger(&self, e: &mut E, action: Next<'_, E>) -> Result<()> {
+        let entries = self.entries.load_full();
+        if entries.is_empty() {
+            return action(e);
+        }
+        run(&entries, 0, e, action)
+    }
+}
+
+fn run<E: Tagged>(entries: &[Entry<E>], idx: usize, e: &mut E, action: Next<'_, E>) -> Result<()> {
+    let Some(entry) = entries.get(idx) else {
+        return action(e);
+    };
+    if !entry.tags.is_empty() && !e.matches_tags(&entry.tags) {
+        return run(entries, idx + 1, e, action);
+    }
+    let mut next = |ev: &mut E| run(entries, idx + 1, ev, action);
+    (entry.func)(e, &mut next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Ev {
+        tag: String,
+        log: Vec<String>,
+    }
+
+    impl Tagged for Ev {
+        fn matches_tags(&self, tags: &[String]) -> bool {
+            tags.contains(&self.tag)
+        }
+    }
+
+    #[test]
+    fn handlers_run_in_order_and_can_stop_the_action() {
+        let hook: Hook<Ev> = Hook::default();
+        hook.bind(
+            "t",
+            0,
+            vec![],
+            Arc::new(|e: &mut Ev, next: Next<'_, Ev>| {
+                e.log.push("a".into());
+                next(e)?;
+                e.log.push("a-after".into());
+                Ok(())
+            }),
+        );
+        let stopper = hook.bind(
+            "t",
+            0,
+            vec!["posts".into()],
+            Arc::new(|e: &mut Ev, _next: Next<'_, Ev>| {
+                e.log.push("stop".into());
+                Ok(())
+            }),
+        );
+        let mut ev = Ev {
+            tag: "posts".into(),
+            log: vec![],
+        };
+        hook.trigger(&mut ev, &mut |e| {
+            e.log.push("action".into());
+            Ok(())
+        })
+        .expect("chain runs");
+        assert_eq!(ev.log, ["a", "stop", "a-after"]);
+
+        let mut other = Ev {
+            tag: "users".into(),
+            log: vec![],
+        };
+        hook.trigger(&mut other, &mut |e| {
+            e.log.push("action".into());
+            Ok(())
+        })
+        .expect("chain runs");
+        assert_eq!(
+            other.log,
+            ["a", "action", "a-after"],
+            "tagged handler skipped"
+        );
+
+        hook.unbind(stopper);
+        let mut again = Ev {
+            tag: "posts".into(),
+            log: vec![],
+        };
+        hook.trigger(&mut again, &mut |e| {
+            e.log.push("action".into());
+            Ok(())
+        })
+        .expect("chain runs");
+        assert_eq!(again.log, ["a", "action", "a-after"]);
+    }
+}

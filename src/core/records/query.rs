@@ -1,0 +1,370 @@
+//! Reading records with API rules: paginated lists (`?page&perPage&sort&
+//! filter&skipTotal`), single views, and the rule checks that create, update
+//! and delete reuse. Rules and client filters go through the one compiler.
+
+use std::sync::Arc;
+
+use rusqlite::types::Value as SqlValue;
+use serde_json::{Map, Value};
+
+use super::Record;
+use crate::core::app::App;
+use crate::core::collections::Collection;
+use crate::core::error::{Error, Result};
+use crate::core::filter::{FilterContext, FilterError, QueryBuilder, compile_filter, compile_sort};
+use crate::core::request::RequestInfo;
+use crate::db::{quote, records as rows};
+
+/// Default and maximum page sizes (PocketBase's).
+pub const DEFAULT_PER_PAGE: i64 = 30;
+/// Largest accepted `perPage`.
+pub const MAX_PER_PAGE: i64 = 1000;
+
+/// `?page&perPage&sort&filter&skipTotal` of a list request.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub page: i64,
+    pub per_page: i64,
+    pub sort: String,
+    pub filter: String,
+    pub skip_total: bool,
+}
+
+/// One page of records.
+#[derive(Debug)]
+pub struct ListPage {
+    pub page: i64,
+    pub per_page: i64,
+    pub total_items: i64,
+    pub total_pages: i64,
+    pub items: Vec<Record>,
+}
+
+/// The message PocketBase answers when a rule is `null`.
+pub const SUPERUSERS_ONLY: &str = "Only superusers can perform this action.";
+
+/// Maps a compile error of a client-supplied filter/sort to PocketBase's answers.
+pub fn client_filter_error(e: FilterError) -> Error {
+    if e.0.starts_with("Only superusers can filter by @request.") {
+        return Error::Forbidden("Only superusers can filter by @request.".into());
+    }
+    tracing::debug!("invalid filter: {e}");
+    Error::bad_input()
+}
+
+impl App {
+    fn filter_ctx<'a>(
+        &self,
+        c: &'a Collection,
+        schema: &'a crate::core::collections::Collections,
+        req: &'a RequestInfo,
+        client: bool,
+    ) -> FilterContext<'a> {
+        let su = req.is_superuser();
+        FilterContext {
+            base: c,
+            schema,
+            request: req,
+            allow_hidden: !client || su,
+            allow_request: !client || su,
+        }
+    }
+
+    /// Adds `rule` to `conds`: `Err(Forbidden)` for a null rule, nothing for "".
+    fn push_rule(
+        &self,
+        b: &mut QueryBuilder,
+        conds: &mut Vec<String>,
+        c: &Collection,
+        rule: &Option<String>,
+        req: &RequestInfo,
+    ) -> Result<()> {
+        if req.is_superuser() {
+            return Ok(());
+        }
+        let Some(rule) = rule else {
+            return Err(Error::Forbidden(SUPERUSERS_ONLY.into()));
+        };
+        if rule.trim().is_empty() {
+            return Ok(());
+        }
+        let schema = self.collections();
+        let ctx = self.filter_ctx(c, &schema, req, false);
+        let sql = compile_filter(b, &ctx, rule, None)
+            .map_err(|e| Error::BadRequest(format!("Invalid rule: {e}")))?;
+        conds.push(format!("({sql})"));
+        Ok(())
+    }
+
+    /// A page of records the caller may list.
+    pub fn list_records(
+        &self,
+        c: &Arc<Collection>,
+        q: &ListQuery,
+        req: &RequestInfo,
+    ) -> Result<ListPage> {
+        let schema = self.collections();
+        let mut b = QueryBuilder::default();
+        let mut conds = Vec::new();
+        self.push_rule(&mut b, &mut conds, c, &c.rules.list, req)?;
+        if !q.filter.trim().is_empty() {
+            if q.filter.len() > 3500 {
+                return Err(Error::bad_input());
+            }
+            let ctx = self.filter_ctx(c, &schema, req, true);
+            let sql = compile_filter(&mut b, &ctx, &q.filter, None).map_err(client_filter_error)?;
+            conds.push(format!("({sql})"));
+        }
+        let order = if q.sort.trim().is_empty() {
+            String::new()
+        } else {
+            let ctx = self.filter_ctx(c, &schema, req, true);
+            compile_sort(&mut b, &ctx, &q.sort).map_err(client_filter_error)?
+        };
+        let per_page = match q.per_page {
+            n if n <= 0 => DEFAULT_PER_PAGE,
+            n => n.min(MAX_PER_PAGE),
+        };
+        let page = q.page.max(1);
+        let table = quote(&c.name);
+        let joins = b.joins_sql();
+        let where_sql = if conds.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conds.join(" AND "))
+        };
+        let (total_items, total_pages) = if q.skip_total {
+            (-1, -1)
+        } else {
+            let count_expr = if b.distinct {
+                format!("COUNT(DISTINCT {table}.`id`)")
+            } else {
+                "COUNT(*)".to_string()
+            };
+            let sql = format!("SELECT {count_expr} FROM {table} {joins} {where_sql}");
+            let total = self
+                .executor()
+                .read(|conn| rows::query_i64(conn, &sql, &b.args))
+                .map_err(query_error)?;
+            (total, (total + per_page - 1) / per_page)
+        };
+        let group = if b.distinct {
+            format!("GROUP BY {table}.`id`")
+        } else {
+            String::new()
+        };
+        let order_sql = if order.is_empty() {
+            String::new()
+        } else {
+            format!("ORDER BY {order}")
+        };
+        let limit = b.arg(SqlValue::Integer(per_page));
+        let offset = b.arg(SqlValue::Integer((page - 1).saturating_mul(per_page)));
+        let tail = format!("{joins} {where_sql} {group} {order_sql} LIMIT {limit} OFFSET {offset}");
+        let items = self
+            .find_records_sql(c, &tail, &b.args)
+            .map_err(query_error_core)?;
+        Ok(ListPage {
+            page,
+            per_page,
+            total_items,
+            total_pages,
+            items,
+        })
+    }
+
+    /// One record the caller may view: 403 for a null rule, 404 when the
+    /// rule does not match (so existence does not leak).
+    pub fn view_record(&self, c: &Arc<Collection>, id: &str, req: &RequestInfo) -> Result<Record> {
+        self.find_record_by_rule(c, id, &c.rules.view, req)
+    }
+
+    /// A record by id that satisfies `rule` for the request.
+    pub fn find_record_by_rule(
+        &self,
+        c: &Arc<Collection>,
+        id: &str,
+        rule: &Option<String>,
+        req: &RequestInfo,
+    ) -> Result<Record> {
+        let mut b = QueryBuilder::default();
+        let mut conds = vec![format!(
+            "{}.`id` = {}",
+            quote(&c.name),
+            b.arg(SqlValue::Text(id.to_string()))
+        )];
+        self.push_rule(&mut b, &mut conds, c, rule, req)?;
+        let group = if b.distinct {
+            format!("GROUP BY {}.`id`", quote(&c.name))
+        } else {
+            String::new()
+        };
+        let tail = format!(
+            "{} WHERE {} {group} LIMIT 1",
+            b.joins_sql(),
+            conds.join(" AND ")
+        );
+        self.find_records_sql(c, &tail, &b.args)?
+            .into_iter()
+            .next()
+            .ok_or_else(Error::not_found)
+    }
+
+    /// Whether the stored record `id` satisfies a non-empty rule expression.
+    pub fn record_matches_rule(
+        &self,
+        c: &Arc<Collection>,
+        id: &str,
+        rule: &str,
+        req: &RequestInfo,
+    ) -> Result<bool> {
+        if rule.trim().is_empty() {
+            return Ok(true);
+        }
+        let mut b = QueryBuilder::default();
+        let schema = self.collections();
+        let ctx = self.filter_ctx(c, &schema, req, false);
+        let cond = compile_filter(&mut b, &ctx, rule, None)
+            .map_err(|e| Error::BadRequest(format!("Invalid rule: {e}")))?;
+        let table = quote(&c.name);
+        let idp = b.arg(SqlValue::Text(id.to_string()));
+        let sql = format!(
+            "SELECT COUNT(*) FROM {table} {} WHERE {table}.`id` = {idp} AND ({cond})",
+            b.joins_sql()
+        );
+        let n = self
+            .executor()
+            .read(|conn| rows::query_i64(conn, &sql, &b.args))?;
+        Ok(n > 0)
+    }
+
+    /// Records of `c` matching a filter with `{:name}` params (JS `findRecordsByFilter`).
+    pub fn find_records_by_filter(
+        &self,
+        c: &Arc<Collection>,
+        filter: &str,
+        sort: &str,
+        limit: i64,
+        offset: i64,
+        params: Option<&Map<String, Value>>,
+    ) -> Result<Vec<Record>> {
+        let schema = self.collections();
+        let req = RequestInfo::default();
+        let ctx = FilterContext {
+            base: c,
+            schema: &schema,
+            request: &req,
+            allow_hidden: true,
+            allow_request: true,
+        };
+        let mut b = QueryBuilder::default();
+        let where_sql = if filter.trim().is_empty() {
+            String::new()
+        } else {
+            let w =
+                compile_filter(&mut b, &ctx, filter, params).map_err(|e| Error::BadRequest(e.0))?;
+            format!("WHERE {w}")
+        };
+        let order = if sort.trim().is_empty() {
+            String::new()
+        } else {
+            format!(
+                "ORDER BY {}",
+                compile_sort(&mut b, &ctx, sort).map_err(|e| Error::BadRequest(e.0))?
+            )
+        };
+        let group = if b.distinct {
+            format!("GROUP BY {}.`id`", quote(&c.name))
+        } else {
+            String::new()
+        };
+        let mut tail = format!("{} {where_sql} {group} {order}", b.joins_sql());
+        if limit > 0 {
+            let l = b.arg(SqlValue::Integer(limit));
+            let o = b.arg(SqlValue::Integer(offset.max(0)));
+            tail.push_str(&format!(" LIMIT {l} OFFSET {o}"));
+        }
+        self.find_records_sql(c, &tail, &b.args)
+    }
+}
+
+/// A SQL failure while running a compiled client query is reported as bad input.
+fn query_error(e: rusqlite::Error) -> Error {
+    tracing::debug!("list query failed: {e}");
+    Error::bad_input()
+}
+
+fn query_error_core(e: Error) -> Error {
+    match e {
+        Error::Sql(inner) => query_error(inner),
+        other => other,
+    }
+}
+
+/// Rows of a system table described by `meta` (a pseudo collection whose
+/// fields are the table's columns), filtered and sorted with the filter
+/// language (superuser-only listings: collections, logs).
+pub fn list_table(
+    exec: &crate::db::Executor,
+    meta: &Collection,
+    q: &ListQuery,
+) -> Result<(ListPage, Vec<Map<String, Value>>)> {
+    let schema = crate::core::collections::Collections::new(vec![meta.clone()]);
+    let req = RequestInfo::default();
+    let ctx = FilterContext {
+        base: meta,
+        schema: &schema,
+        request: &req,
+        allow_hidden: true,
+        allow_request: false,
+    };
+    let mut b = QueryBuilder::default();
+    let where_sql = if q.filter.trim().is_empty() {
+        String::new()
+    } else {
+        format!(
+            "WHERE {}",
+            compile_filter(&mut b, &ctx, &q.filter, None).map_err(client_filter_error)?
+        )
+    };
+    let order = if q.sort.trim().is_empty() {
+        String::new()
+    } else {
+        format!(
+            "ORDER BY {}",
+            compile_sort(&mut b, &ctx, &q.sort).map_err(client_filter_error)?
+        )
+    };
+    let per_page = match q.per_page {
+        n if n <= 0 => DEFAULT_PER_PAGE,
+        n => n.min(MAX_PER_PAGE),
+    };
+    let page = q.page.max(1);
+    let table = quote(&meta.name);
+    let joins = b.joins_sql();
+    let (total_items, total_pages) = if q.skip_total {
+        (-1, -1)
+    } else {
+        let sql = format!("SELECT COUNT(*) FROM {table} {joins} {where_sql}");
+        let total = exec
+            .read(|conn| rows::query_i64(conn, &sql, &b.args))
+            .map_err(query_error)?;
+        (total, (total + per_page - 1) / per_page)
+    };
+    let limit = b.arg(SqlValue::Integer(per_page));
+    let offset = b.arg(SqlValue::Integer((page - 1).saturating_mul(per_page)));
+    let tail = format!("{joins} {where_sql} {order} LIMIT {limit} OFFSET {offset}");
+    let items = exec
+        .read(|conn| rows::query(conn, meta, &tail, &b.args))
+        .map_err(query_error)?;
+    Ok((
+        ListPage {
+            page,
+            per_page,
+            total_items,
+            total_pages,
+            items: Vec::new(),
+        },
+        items,
+    ))
+}

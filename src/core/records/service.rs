@@ -1,0 +1,422 @@
+//! Record persistence through the App: find, save (prepare → validate →
+//! execute, each a hook chain) and delete with cascades, in PocketBase's order.
+
+use std::sync::Arc;
+
+use rusqlite::ErrorCode;
+use serde_json::{Value, json};
+
+use super::Record;
+use super::validate::validate_value;
+use crate::core::app::App;
+use crate::core::collections::index::Index;
+use crate::core::collections::{Collection, FieldKind};
+use crate::core::error::{Error, FieldErrors, Result, field_error};
+use crate::core::events::{ActionHooks, RecordEvent};
+use crate::core::{datetime, security};
+use crate::db::records as rows;
+
+impl App {
+    /// A record by id, `NotFound` when missing.
+    pub fn find_record_by_id(&self, collection: &Arc<Collection>, id: &str) -> Result<Record> {
+        let data = self
+            .executor()
+            .read(|c| rows::find_by_id(c, collection, id))?;
+        data.map(|d| Record::from_stored(collection.clone(), d))
+            .ok_or_else(Error::not_found)
+    }
+
+    /// Records selected by a SQL tail (`WHERE … ORDER BY … LIMIT …`) with bound args.
+    pub fn find_records_sql(
+        &self,
+        collection: &Arc<Collection>,
+        tail: &str,
+        args: &[rusqlite::types::Value],
+    ) -> Result<Vec<Record>> {
+        let data = self
+            .executor()
+            .read(|c| rows::query(c, collection, tail, args))?;
+        Ok(data
+            .into_iter()
+            .map(|d| Record::from_stored(collection.clone(), d))
+            .collect())
+    }
+
+    /// Validates and saves a record (create or update), running hooks.
+    pub fn save_record(&self, record: &mut Record) -> Result<()> {
+        self.save_record_with(record, true)
+    }
+
+    /// Saves without the validate step (PocketBase's `saveNoValidate`).
+    pub fn save_record_no_validate(&self, record: &mut Record) -> Result<()> {
+        self.save_record_with(record, false)
+    }
+
+    fn save_record_with(&self, record: &mut Record, validate: bool) -> Result<()> {
+        if record.collection.is_view() {
+            return Err(Error::BadRequest("View collections are read-only.".into()));
+        }
+        let is_new = record.is_new();
+        let hooks = self.hooks();
+        let action = if is_new {
+            &hooks.on_record_create
+        } else {
+            &hooks.on_record_update
+        };
+        let placeholder = Record::placeholder(record.collection.clone());
+        let mut ev = RecordEvent {
+            app: self.clone(),
+            record: std::mem::replace(record, placeholder),
+        };
+        let res = action.before.trigger(&mut ev, &mut |e| {
+            prepare(&mut e.record);
+            if validate {
+                let app = e.app.clone();
+                app.hooks()
+                    .on_record_validate
+                    .trigger(e, &mut |e| e.app.validate_record(&e.record))?;
+            }
+            let app = e.app.clone();
+            let action = if is_new {
+                &app.hooks().on_record_create
+            } else {
+                &app.hooks().on_record_update
+            };
+            action
+                .execute
+                .trigger(e, &mut |e| e.app.persist_record(&mut e.record))
+        });
+        *record = std::mem::replace(
+            &mut ev.record,
+            Record::placeholder(record.collection.clone()),
+        );
+        self.finish_action(action, is_new, record, res)
+    }
+
+    /// Runs after-success (post commit) or after-error hooks for a model action.
+    fn finish_action(
+        &self,
+        action: &ActionHooks<RecordEvent>,
+        is_new: bool,
+        record: &Record,
+        res: Result<()>,
+    ) -> Result<()> {
+        match res {
+            Ok(()) => {
+                let app = self.without_tx();
+                let rec = record.clone();
+                self.after_commit(move || {
+                    let hooks = app.hooks();
+                    let chain = if is_new {
+                        &hooks.on_record_create.after_success
+                    } else {
+                        &hooks.on_record_update.after_success
+                    };
+                    let mut ev = RecordEvent {
+                        app: app.clone(),
+                        record: rec,
+                    };
+                    if let Err(e) = chain.trigger(&mut ev, &mut |_| Ok(())) {
+                        tracing::error!("after-success hook failed: {e}");
+                    }
+                });
+                Ok(())
+            }
+            Err(err) => {
+                let mut ev = RecordEvent {
+                    app: self.clone(),
+                    record: record.clone(),
+                };
+                let _ = action.after_error.trigger(&mut ev, &mut |_| Ok(()));
+                Err(err)
+            }
+        }
+    }
+
+    /// Field checks plus the relation-exists check.
+    pub fn validate_record(&self, record: &Record) -> Result<()> {
+        let c = &record.collection;
+        let mut errors = FieldErrors::new();
+        for f in &c.fields {
+            let v = record.get(&f.name);
+            let plain = record.plain_passwords.get(&f.name).and_then(Value::as_str);
+            if matches!(f.kind, FieldKind::Password { .. }) && plain.is_none() {
+                // unchanged stored hash: only `required` applies
+                if f.required && record.get_str(&f.name).is_empty() {
+                    errors.insert(
+                        f.name.clone(),
+                        field_error("validation_required", "Cannot be blank."),
+                    );
+                }
+                continue;
+            }
+            if let Some(err) = validate_value(f, v, plain) {
+                errors.insert(f.name.clone(), err);
+                continue;
+            }
+            if f.is_primary_key() && !record.is_new() && record.changed(&f.name) {
+                errors.insert(
+                    f.name.clone(),
+                    field_error(
+                        "validation_pk_change",
+                        "The record primary key cannot be changed.",
+                    ),
+                );
+                continue;
+            }
+            if let FieldKind::Relation { collection_id, .. } = &f.kind
+                && record.changed(&f.name)
+                && let Some(err) = self.check_relation_ids(collection_id, v)?
+            {
+                errors.insert(f.name.clone(), err);
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Validation {
+                message: "Failed to validate record.".into(),
+                errors,
+            })
+        }
+    }
+
+    fn check_relation_ids(&self, target: &str, v: &Value) -> Result<Option<Value>> {
+        let ids: Vec<String> = match v {
+            Value::Array(a) => a
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect(),
+            Value::String(s) if !s.is_empty() => vec![s.clone()],
+            _ => return Ok(None),
+        };
+        if ids.is_empty() {
+            return Ok(None);
+        }
+        let missing = || {
+            Some(field_error(
+                "validation_missing_rel_records",
+                "Failed to find all relation records with the provided ids.",
+            ))
+        };
+        let Some(target) = self.collections().get(target) else {
+            return Ok(missing());
+        };
+        let found = self
+            .executor()
+            .read(|c| rows::existing_ids(c, &target.name, &ids))?;
+        Ok((found.len() < ids.len()).then(missing).flatten())
+    }
+
+    /// Writes the record row (insert or update), mapping constraint errors.
+    fn persist_record(&self, record: &mut Record) -> Result<()> {
+        let c = record.collection.clone();
+        let res = if record.is_new() {
+            self.executor()
+                .write(|conn| rows::insert(conn, &c, &record.data))
+        } else {
+            let old_id = record.original_id();
+            self.executor()
+                .write(|conn| rows::update(conn, &c, &old_id, &record.data).map(|_| ()))
+        };
+        res.map_err(|e| map_constraint_error(&c, e))?;
+        record.original = Some(record.data.clone());
+        record.plain_passwords.clear();
+        Ok(())
+    }
+
+    /// Deletes a record: cascades, clears optional references, refuses when a
+    /// required reference would break; all in one transaction.
+    pub fn delete_record(&self, record: &Record) -> Result<()> {
+        if record.collection.is_view() {
+            return Err(Error::BadRequest("View collections are read-only.".into()));
+        }
+        let hooks = self.hooks();
+        let mut ev = RecordEvent {
+            app: self.clone(),
+            record: record.clone(),
+        };
+        let res = self.run_in_transaction(|tx| {
+            ev.app = tx.clone();
+            hooks.on_record_delete.before.trigger(&mut ev, &mut |e| {
+                let app = e.app.clone();
+                app.hooks()
+                    .on_record_delete
+                    .execute
+                    .trigger(e, &mut |e| e.app.delete_record_row(&e.record))
+            })
+        });
+        match res {
+            Ok(()) => {
+                let app = self.without_tx();
+                let rec = record.clone();
+                self.after_commit(move || {
+                    let mut ev = RecordEvent {
+                        app: app.clone(),
+                        record: rec,
+                    };
+                    if let Err(e) = app
+                        .hooks()
+                        .on_record_delete
+                        .after_success
+                        .trigger(&mut ev, &mut |_| Ok(()))
+                    {
+                        tracing::error!("after-delete hook failed: {e}");
+                    }
+                });
+                Ok(())
+            }
+            Err(err) => {
+                let mut ev = RecordEvent {
+                    app: self.clone(),
+                    record: record.clone(),
+                };
+                let _ = hooks
+                    .on_record_delete
+                    .after_error
+                    .trigger(&mut ev, &mut |_| Ok(()));
+                Err(err)
+            }
+        }
+    }
+
+    fn delete_record_row(&self, record: &Record) -> Result<()> {
+        let c = &record.collection;
+        let id = record.id().to_string();
+        for other in self.collections().all() {
+            if other.is_view() {
+                continue;
+            }
+            for f in &other.fields {
+                let FieldKind::Relation {
+                    collection_id,
+                    cascade_delete,
+                    ..
+                } = &f.kind
+                else {
+                    continue;
+                };
+                if *collection_id != c.id {
+                    continue;
+                }
+                let refs = self.executor().read(|conn| {
+                    rows::referencing_ids(conn, &other.name, &f.name, f.is_multiple(), &id)
+                })?;
+                for ref_id in refs {
+                    if other.id == c.id && ref_id == id {
+                        continue;
+                    }
+                    let mut referencing = match self.find_record_by_id(other, &ref_id) {
+                        Ok(r) => r,
+                        Err(_) => continue,
+                    };
+                    if *cascade_delete {
+                        self.delete_record(&referencing)?;
+                        continue;
+                    }
+                    let remaining: Value = match referencing.get(&f.name) {
+                        Value::Array(a) => Value::Array(
+                            a.iter()
+                                .filter(|v| v.as_str() != Some(&id))
+                                .cloned()
+                                .collect(),
+                        ),
+                        _ => json!(""),
+                    };
+                    if f.required && super::validate::is_blank(f, &remaining) {
+                        return Err(Error::BadRequest(format!(
+                            "The record cannot be deleted because it is part of a required reference in record {ref_id} of collection \"{}\".",
+                            other.name
+                        )));
+                    }
+                    referencing.set_raw(&f.name, remaining);
+                    self.save_record_no_validate(&mut referencing)?;
+                }
+            }
+        }
+        let n = self
+            .executor()
+            .write(|conn| rows::delete(conn, c, &record.original_id()))?;
+        if n == 0 {
+            return Err(Error::not_found());
+        }
+        Ok(())
+    }
+}
+
+/// Fills generated values before validation: id, tokenKey, autodates.
+fn prepare(record: &mut Record) {
+    let c = record.collection.clone();
+    let now = datetime::now();
+    let is_new = record.is_new();
+    for f in &c.fields {
+        match &f.kind {
+            FieldKind::Text {
+                autogenerate_pattern,
+                ..
+            } if !autogenerate_pattern.is_empty()
+                && is_new
+                && record.get_str(&f.name).is_empty() =>
+            {
+                let id = security::random_by_pattern(autogenerate_pattern);
+                record.set_raw(&f.name, Value::String(id));
+            }
+            FieldKind::Autodate {
+                on_create,
+                on_update,
+            } if (is_new && *on_create) || (!is_new && *on_update) => {
+                record.set_raw(&f.name, Value::String(now.clone()));
+            }
+            _ => {}
+        }
+    }
+    if c.is_auth() && record.get_str("tokenKey").is_empty() {
+        record.refresh_token_key();
+    }
+}
+
+/// Turns a UNIQUE constraint failure into `validation_not_unique` on the
+/// offending columns; other errors pass through.
+fn map_constraint_error(c: &Collection, e: rusqlite::Error) -> Error {
+    let rusqlite::Error::SqliteFailure(code, Some(msg)) = &e else {
+        return Error::Sql(e);
+    };
+    if code.code != ErrorCode::ConstraintViolation || !msg.contains("UNIQUE constraint failed") {
+        return Error::Sql(e);
+    }
+    let detail = msg.trim_start_matches("UNIQUE constraint failed:").trim();
+    let mut columns: Vec<String> = Vec::new();
+    if let Some(index_name) = detail
+        .strip_prefix("index '")
+        .and_then(|s| s.strip_suffix('\''))
+    {
+        if let Some(idx) = c
+            .indexes
+            .iter()
+            .filter_map(|s| Index::parse(s))
+            .find(|i| i.name == index_name)
+        {
+            columns = idx.column_names();
+        }
+    } else {
+        columns = detail
+            .split(',')
+            .filter_map(|p| p.trim().rsplit('.').next().map(str::to_string))
+            .collect();
+    }
+    if columns.is_empty() {
+        columns.push("id".into());
+    }
+    let mut errors = FieldErrors::new();
+    for col in columns {
+        errors.insert(
+            col,
+            field_error("validation_not_unique", "Value must be unique."),
+        );
+    }
+    Error::Validation {
+        message: "Failed to validate record.".into(),
+        errors,
+    }
+}
