@@ -1,0 +1,216 @@
+//! Every class of bad input gets PocketBase's 4xx JSON and writes nothing.
+
+use serde_json::json;
+
+use crate::common::{TestApp, code, spawn_app};
+
+async fn setup(t: &TestApp) -> String {
+    let tok = t.admin_token().await;
+    t.create_collection(
+        &tok,
+        json!({"name": "entries", "listRule": "", "viewRule": "", "createRule": "", "updateRule": "",
+            "fields": [{"name": "title", "type": "text", "required": true, "max": 10}, {"name": "n", "type": "number"}, {"name": "meta", "type": "json"}]}),
+    )
+    .await;
+    tok
+}
+
+async fn count(t: &TestApp, tok: &str) -> i64 {
+    t.get("/api/collections/entries/records", Some(tok))
+        .await
+        .json["totalItems"]
+        .as_i64()
+        .expect("total")
+}
+
+fn assert_error_shape(r: &crate::common::Res, status: u16) {
+    assert_eq!(r.status, status, "{}", r.text);
+    assert_eq!(r.json["status"], status);
+    assert!(r.json["message"].as_str().is_some_and(|m| !m.is_empty()));
+    assert!(r.json["data"].is_object());
+}
+
+#[tokio::test]
+async fn malformed_json_is_a_400() {
+    let t = spawn_app().await;
+    let tok = setup(&t).await;
+    for body in [&b"{\"title\":"[..], b"[1,2]", b"\"str\"", b"\x00\xff"] {
+        let r = t
+            .raw(
+                "POST",
+                "/api/collections/entries/records",
+                None,
+                "application/json",
+                body.to_vec(),
+            )
+            .await;
+        assert_error_shape(&r, 400);
+    }
+    assert_eq!(count(&t, &tok).await, 0);
+}
+
+#[tokio::test]
+async fn wrong_types_are_cast_or_rejected_per_field() {
+    let t = spawn_app().await;
+    let tok = setup(&t).await;
+    // numbers into text are cast like PocketBase; an object into a text field too
+    let ok = t
+        .post(
+            "/api/collections/entries/records",
+            None,
+            json!({"title": 12345, "n": "7"}),
+        )
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    assert_eq!(ok.json["title"], "12345");
+    assert_eq!(ok.json["n"], 7);
+    let too_long = t
+        .post(
+            "/api/collections/entries/records",
+            None,
+            json!({"title": "x".repeat(11)}),
+        )
+        .await;
+    assert_error_shape(&too_long, 400);
+    assert_eq!(code(&too_long, "title"), "validation_max_text_constraint");
+    let missing = t
+        .post("/api/collections/entries/records", None, json!({"n": 1}))
+        .await;
+    assert_eq!(code(&missing, "title"), "validation_required");
+    assert_eq!(count(&t, &tok).await, 1);
+}
+
+#[tokio::test]
+async fn unknown_fields_are_ignored() {
+    let t = spawn_app().await;
+    setup(&t).await;
+    let r = t
+        .post(
+            "/api/collections/entries/records",
+            None,
+            json!({"title": "a", "nope": 1, "@x": 2, "collectionName": "hack"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r.json.get("nope").is_none());
+    assert_eq!(r.json["collectionName"], "entries");
+}
+
+#[tokio::test]
+async fn invalid_and_missing_ids_are_404() {
+    let t = spawn_app().await;
+    setup(&t).await;
+    for id in [
+        "missingmissing1",
+        "'; DROP TABLE entries; --",
+        "%00",
+        "x".repeat(300).as_str(),
+    ] {
+        let path = format!(
+            "/api/collections/entries/records/{}",
+            percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC)
+        );
+        assert_error_shape(&t.get(&path, None).await, 404);
+        assert_error_shape(&t.patch(&path, None, json!({"title": "x"})).await, 404);
+    }
+}
+
+#[tokio::test]
+async fn missing_collection_is_404_missing_context() {
+    let t = spawn_app().await;
+    let r = t.get("/api/collections/nope/records", None).await;
+    assert_error_shape(&r, 404);
+    assert_eq!(r.json["message"], "Missing collection context.");
+    assert_error_shape(
+        &t.post("/api/collections/nope/records", None, json!({}))
+            .await,
+        404,
+    );
+}
+
+#[tokio::test]
+async fn oversized_body_is_a_413_and_writes_nothing() {
+    let t = spawn_app().await;
+    let tok = setup(&t).await;
+    let big = format!("{{\"title\":\"a\",\"meta\":\"{}\"}}", "x".repeat(50 << 20));
+    let r = t
+        .raw(
+            "POST",
+            "/api/collections/entries/records",
+            None,
+            "application/json",
+            big.into_bytes(),
+        )
+        .await;
+    assert_error_shape(&r, 413);
+    assert_eq!(count(&t, &tok).await, 0);
+}
+
+#[tokio::test]
+async fn oversized_json_field_is_a_validation_error() {
+    let t = spawn_app().await;
+    let tok = setup(&t).await;
+    let r = t
+        .post(
+            "/api/collections/entries/records",
+            None,
+            json!({"title": "a", "meta": "y".repeat(2 << 20)}),
+        )
+        .await;
+    assert_eq!(code(&r, "meta"), "validation_json_size_limit");
+    assert_eq!(count(&t, &tok).await, 0);
+}
+
+#[tokio::test]
+async fn invalid_filter_and_sort_are_400() {
+    let t = spawn_app().await;
+    setup(&t).await;
+    for q in [
+        "filter=title%20%3D",
+        "filter=nofield%3D1",
+        "sort=nosuchfield",
+        "filter=(((((",
+        "filter=title%3D'%00'%3B--",
+    ] {
+        let r = t
+            .get(&format!("/api/collections/entries/records?{q}"), None)
+            .await;
+        assert!(r.status == 400 || r.status == 200, "{q}: {}", r.text);
+        if r.status == 400 {
+            assert_error_shape(&r, 400);
+        }
+    }
+    assert_error_shape(
+        &t.get("/api/collections/entries/records?filter=title%20%3D", None)
+            .await,
+        400,
+    );
+    assert_error_shape(
+        &t.get("/api/collections/entries/records?sort=nosuchfield", None)
+            .await,
+        400,
+    );
+}
+
+#[tokio::test]
+async fn multipart_bodies_with_json_payload_parse() {
+    let t = spawn_app().await;
+    setup(&t).await;
+    let boundary = "XBOUNDARYX";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nhello\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"@jsonPayload\"\r\n\r\n{{\"n\": 4, \"meta\": {{\"a\": 1}}}}\r\n--{boundary}--\r\n"
+    );
+    let r = t
+        .raw(
+            "POST",
+            "/api/collections/entries/records",
+            None,
+            &format!("multipart/form-data; boundary={boundary}"),
+            body.into_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json["title"], "hello");
+    assert_eq!(r.json["n"], 4);
+    assert_eq!(r.json["meta"], json!({"a": 1}));
+}

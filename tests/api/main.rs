@@ -1,0 +1,9 @@
+//! HTTP integration tests: the real server in-process, talked to over HTTP.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod bad_input;
+mod collections;
+mod records;
+mod superusers;

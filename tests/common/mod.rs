@@ -1,0 +1,187 @@
+//! Test harness: `spawn_app()` starts the real server in-process on an
+//! ephemeral port with a temporary data dir, and offers typed helpers.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+
+use ferrobase::api::{AppState, DEFAULT_BODY_LIMIT, HttpOptions, router};
+use ferrobase::core::{App, AppConfig};
+use serde_json::{Value, json};
+
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+pub const ADMIN_PASS: &str = "1234567890ab";
+
+/// A running server.
+pub struct TestApp {
+    pub base: String,
+    pub app: App,
+    pub client: reqwest::Client,
+    pub dir: tempfile::TempDir,
+}
+
+/// A response reduced to what tests assert on.
+#[derive(Debug)]
+pub struct Res {
+    pub status: u16,
+    pub json: Value,
+    pub text: String,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+/// Starts a server on a fresh data dir with one superuser.
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    spawn_app_in(dir).await
+}
+
+/// Starts a server on the given data dir (which may hold existing data).
+pub async fn spawn_app_in(dir: tempfile::TempDir) -> TestApp {
+    let data_dir = dir.path().join("pb_data");
+    let app = tokio::task::spawn_blocking(move || {
+        let app = App::open(AppConfig::new(data_dir)).expect("app opens");
+        if app.count_real_superusers().expect("count") == 0 {
+            app.upsert_superuser(ADMIN_EMAIL, ADMIN_PASS, None)
+                .expect("superuser");
+        }
+        app
+    })
+    .await
+    .expect("join");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let state = AppState {
+        app: app.clone(),
+        body_limit: DEFAULT_BODY_LIMIT,
+    };
+    let opts = HttpOptions {
+        origins: vec!["*".into()],
+        public_dir: None,
+        index_fallback: true,
+    };
+    let service = router(state, &opts).into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, service).await;
+    });
+    TestApp {
+        base: format!("http://{addr}"),
+        app,
+        client: reqwest::Client::new(),
+        dir,
+    }
+}
+
+impl TestApp {
+    /// Sends a request; `body` is sent as JSON when it is not `Null`.
+    pub async fn req(&self, method: &str, path: &str, token: Option<&str>, body: Value) -> Res {
+        let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut rb = self.client.request(m, format!("{}{}", self.base, path));
+        if let Some(t) = token {
+            rb = rb.header("Authorization", t);
+        }
+        if !body.is_null() {
+            rb = rb.json(&body);
+        }
+        Self::finish(rb.send().await.expect("request sent")).await
+    }
+
+    /// Sends a raw body with a content type.
+    pub async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Res {
+        let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut rb = self
+            .client
+            .request(m, format!("{}{}", self.base, path))
+            .header("Content-Type", content_type)
+            .body(body);
+        if let Some(t) = token {
+            rb = rb.header("Authorization", t);
+        }
+        Self::finish(rb.send().await.expect("request sent")).await
+    }
+
+    async fn finish(r: reqwest::Response) -> Res {
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        let text = r.text().await.unwrap_or_default();
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Res {
+            status,
+            json,
+            text,
+            headers,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Res {
+        self.req("GET", path, token, Value::Null).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Res {
+        self.req("POST", path, token, body).await
+    }
+
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: Value) -> Res {
+        self.req("PATCH", path, token, body).await
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Res {
+        self.req("DELETE", path, token, Value::Null).await
+    }
+
+    /// A superuser token.
+    pub async fn admin_token(&self) -> String {
+        let r = self
+            .post(
+                "/api/collections/_superusers/auth-with-password",
+                None,
+                json!({"identity": ADMIN_EMAIL, "password": ADMIN_PASS}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "superuser login: {}", r.text);
+        r.json["token"].as_str().expect("token").to_string()
+    }
+
+    /// Creates a collection as superuser and returns its JSON.
+    pub async fn create_collection(&self, token: &str, def: Value) -> Value {
+        let r = self.post("/api/collections", Some(token), def).await;
+        assert_eq!(r.status, 200, "create collection: {}", r.text);
+        r.json
+    }
+
+    /// Creates a user in `users` and returns (record, token).
+    pub async fn user(&self, email: &str, password: &str) -> (Value, String) {
+        let r = self
+            .post(
+                "/api/collections/users/records",
+                None,
+                json!({"email": email, "password": password, "passwordConfirm": password}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "signup: {}", r.text);
+        let a = self
+            .post(
+                "/api/collections/users/auth-with-password",
+                None,
+                json!({"identity": email, "password": password}),
+            )
+            .await;
+        assert_eq!(a.status, 200, "login: {}", a.text);
+        (r.json, a.json["token"].as_str().expect("token").to_string())
+    }
+}
+
+/// The error `data.<key>.code` of a response.
+pub fn code(r: &Res, key: &str) -> String {
+    r.json["data"][key]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
