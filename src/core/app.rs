@@ -191,17 +191,18 @@ impl App {
                     update: r.get(9)?,
                     delete: r.get(10)?,
                 };
+                let text = |i| schema::text_or_blob(r, i).map(Option::unwrap_or_default);
                 let c = Collection::from_row(
-                    r.get(0)?,
+                    text(0)?,
                     r.get::<_, bool>(1)?,
-                    &r.get::<_, String>(2)?,
-                    r.get(3)?,
-                    &r.get::<_, String>(4)?,
-                    &r.get::<_, String>(5)?,
+                    &text(2)?,
+                    text(3)?,
+                    &text(4)?,
+                    &text(5)?,
                     rules,
-                    &r.get::<_, String>(11)?,
-                    r.get(12)?,
-                    r.get(13)?,
+                    &text(11)?,
+                    text(12)?,
+                    text(13)?,
                 )
                 .map_err(Error::Internal)?;
                 out.push(c);

@@ -103,7 +103,7 @@ pub fn get_param(conn: &Connection, id: &str) -> DbResult<Option<String>> {
     let mut stmt = conn.prepare_cached("SELECT value FROM `_params` WHERE id = ?1")?;
     let mut rows = stmt.query(params![id])?;
     match rows.next()? {
-        Some(r) => r.get::<_, Option<String>>(0),
+        Some(r) => text_or_blob(r, 0),
         None => Ok(None),
     }
 }
@@ -126,4 +126,15 @@ pub fn has_table(conn: &Connection, name: &str) -> DbResult<bool> {
     )?;
     let n: i64 = stmt.query_row(params![name], |r| r.get(0))?;
     Ok(n > 0)
+}
+
+/// Reads a TEXT column that PocketBase may have written as a BLOB (Go `[]byte`).
+pub fn text_or_blob(row: &rusqlite::Row<'_>, idx: usize) -> DbResult<Option<String>> {
+    use rusqlite::types::ValueRef;
+    Ok(match row.get_ref(idx)? {
+        ValueRef::Null => None,
+        ValueRef::Text(t) | ValueRef::Blob(t) => Some(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Integer(i) => Some(i.to_string()),
+        ValueRef::Real(f) => Some(f.to_string()),
+    })
 }

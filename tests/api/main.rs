@@ -5,5 +5,6 @@ mod common;
 
 mod bad_input;
 mod collections;
+mod pocketbase_data;
 mod records;
 mod superusers;
