@@ -24,18 +24,39 @@ fn ensure_node_modules() {
     if dir.join("node_modules/pocketbase").is_dir() {
         return;
     }
-    let status = Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--silent"]).current_dir(&dir).status().expect("npm must be installed to run the SDK tests");
+    let status = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--silent"])
+        .current_dir(&dir)
+        .status()
+        .expect("npm must be installed to run the SDK tests");
     assert!(status.success(), "npm ci failed in {}", dir.display());
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }
 
 fn start_server(data: &Path) -> (Server, String) {
     let bin = env!("CARGO_BIN_EXE_ferrobase");
-    let out = Command::new(bin).args(["superuser", "upsert", "admin@example.com", "1234567890ab", "--dir"]).arg(data).output().expect("run ferrobase");
-    assert!(out.status.success(), "superuser upsert: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(bin)
+        .args([
+            "superuser",
+            "upsert",
+            "admin@example.com",
+            "1234567890ab",
+            "--dir",
+        ])
+        .arg(data)
+        .output()
+        .expect("run ferrobase");
+    assert!(
+        out.status.success(),
+        "superuser upsert: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let port = free_port();
     let child = Command::new(bin)
         .args(["serve", "--http", &format!("127.0.0.1:{port}"), "--dir"])
@@ -69,10 +90,24 @@ fn sdk_scenarios_pass() {
     for scenario in &scenarios {
         let tmp = tempfile::tempdir().expect("temp dir");
         let (_server, base) = start_server(&tmp.path().join("pb_data"));
-        let out = Command::new("node").arg(scenario).env("BASE_URL", &base).current_dir(sdk_dir()).output().expect("node must be installed");
+        let out = Command::new("node")
+            .arg(scenario)
+            .env("BASE_URL", &base)
+            .current_dir(sdk_dir())
+            .output()
+            .expect("node must be installed");
         if !out.status.success() {
-            failures.push(format!("{}:\n{}{}", scenario.display(), String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)));
+            failures.push(format!(
+                "{}:\n{}{}",
+                scenario.display(),
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ));
         }
     }
-    assert!(failures.is_empty(), "SDK scenarios failed:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "SDK scenarios failed:\n{}",
+        failures.join("\n")
+    );
 }

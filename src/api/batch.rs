@@ -102,8 +102,11 @@ fn run_one(tx: &App, ctx: &Ctx, sub: &SubRequest) -> ApiResult<Value> {
     };
     match method {
         "POST" => {
-            let r = tx.create_record_with_rules(&c, &sub.body, &req)?;
-            Ok(json!({"status": 200, "body": export_record(tx, r, &sub_ctx, &req)?}))
+            let body = match tx.create_record_request(&c, &sub.body, &req)? {
+                Some(r) => export_record(tx, r, &sub_ctx, &req)?,
+                None => Value::Null,
+            };
+            Ok(json!({"status": 200, "body": body}))
         }
         "PATCH" => {
             let id = sub
@@ -116,11 +119,14 @@ fn run_one(tx: &App, ctx: &Ctx, sub: &SubRequest) -> ApiResult<Value> {
                         .map(str::to_string)
                 })
                 .unwrap_or_default();
-            let r = tx.update_record_with_rules(&c, &id, &sub.body, &req)?;
-            Ok(json!({"status": 200, "body": export_record(tx, r, &sub_ctx, &req)?}))
+            let body = match tx.update_record_request(&c, &id, &sub.body, &req)? {
+                Some(r) => export_record(tx, r, &sub_ctx, &req)?,
+                None => Value::Null,
+            };
+            Ok(json!({"status": 200, "body": body}))
         }
         _ => {
-            tx.delete_record_with_rules(&c, sub.id.as_deref().unwrap_or_default(), &req)?;
+            tx.delete_record_request(&c, sub.id.as_deref().unwrap_or_default(), &req)?;
             Ok(json!({"status": 204, "body": null}))
         }
     }

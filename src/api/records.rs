@@ -53,6 +53,11 @@ pub fn export_record(app: &App, record: Record, ctx: &Ctx, req: &RequestInfo) ->
         .unwrap_or(Value::Null))
 }
 
+/// What PocketBase answers when a request hook did not call next: 200, empty body.
+fn empty_ok() -> Response {
+    StatusCode::OK.into_response()
+}
+
 fn int_param(ctx: &Ctx, name: &str) -> i64 {
     ctx.q(name).trim().parse().unwrap_or(0)
 }
@@ -62,7 +67,7 @@ pub async fn list(
     State(st): State<AppState>,
     Path(collection): Path<String>,
     ctx: Ctx,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     blocking(move || {
         let app = &st.app;
         let c = collection_of(app, &collection)?;
@@ -74,7 +79,9 @@ pub async fn list(
             filter: ctx.q("filter").to_string(),
             skip_total: matches!(ctx.q("skipTotal"), "1" | "true" | "t"),
         };
-        let mut page = app.list_records(&c, &q, &req)?;
+        let Some(mut page) = app.list_records_request(&c, &q, &req)? else {
+            return Ok(empty_ok());
+        };
         let items = export_records(app, &mut page.items, &ctx, &req)?;
         Ok(Json(json!({
             "page": page.page,
@@ -82,7 +89,8 @@ pub async fn list(
             "totalItems": page.total_items,
             "totalPages": page.total_pages,
             "items": items,
-        })))
+        }))
+        .into_response())
     })
     .await
 }
@@ -92,13 +100,15 @@ pub async fn view(
     State(st): State<AppState>,
     Path((collection, id)): Path<(String, String)>,
     ctx: Ctx,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     blocking(move || {
         let app = &st.app;
         let c = collection_of(app, &collection)?;
         let req = ctx.request_info(app, Default::default());
-        let record = app.view_record(&c, &id, &req)?;
-        Ok(Json(export_record(app, record, &ctx, &req)?))
+        let Some(record) = app.view_record_request(&c, &id, &req)? else {
+            return Ok(empty_ok());
+        };
+        Ok(Json(export_record(app, record, &ctx, &req)?).into_response())
     })
     .await
 }
@@ -109,13 +119,15 @@ pub async fn create(
     Path(collection): Path<String>,
     ctx: Ctx,
     body: BodyData,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     blocking(move || {
         let app = &st.app;
         let c = collection_of(app, &collection)?;
         let req = ctx.request_info(app, body.fields.clone());
-        let record = app.create_record_with_rules(&c, &body.fields, &req)?;
-        Ok(Json(export_record(app, record, &ctx, &req)?))
+        let Some(record) = app.create_record_request(&c, &body.fields, &req)? else {
+            return Ok(empty_ok());
+        };
+        Ok(Json(export_record(app, record, &ctx, &req)?).into_response())
     })
     .await
 }
@@ -126,13 +138,15 @@ pub async fn update(
     Path((collection, id)): Path<(String, String)>,
     ctx: Ctx,
     body: BodyData,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     blocking(move || {
         let app = &st.app;
         let c = collection_of(app, &collection)?;
         let req = ctx.request_info(app, body.fields.clone());
-        let record = app.update_record_with_rules(&c, &id, &body.fields, &req)?;
-        Ok(Json(export_record(app, record, &ctx, &req)?))
+        let Some(record) = app.update_record_request(&c, &id, &body.fields, &req)? else {
+            return Ok(empty_ok());
+        };
+        Ok(Json(export_record(app, record, &ctx, &req)?).into_response())
     })
     .await
 }
@@ -147,7 +161,9 @@ pub async fn delete(
         let app = &st.app;
         let c = collection_of(app, &collection)?;
         let req = ctx.request_info(app, Default::default());
-        app.delete_record_with_rules(&c, &id, &req)?;
+        if !app.delete_record_request(&c, &id, &req)? {
+            return Ok(empty_ok());
+        }
         Ok(StatusCode::NO_CONTENT.into_response())
     })
     .await

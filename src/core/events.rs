@@ -2,10 +2,14 @@
 //! `onCollection*` families). Request-level events live with the API but
 //! their chains are registered here too.
 
+use std::sync::Arc;
+
 use super::app::App;
 use super::collections::Collection;
 use super::hooks::{Hook, Tagged};
 use super::records::Record;
+use super::records::query::ListPage;
+use super::request::RequestInfo;
 
 /// A record model event (`onRecordCreate`, `onRecordValidate`, …).
 pub struct RecordEvent {
@@ -27,6 +31,45 @@ pub struct CollectionEvent {
 }
 
 impl Tagged for CollectionEvent {
+    fn matches_tags(&self, tags: &[String]) -> bool {
+        let c = &self.collection;
+        tags.iter().any(|t| *t == c.id || *t == c.name)
+    }
+}
+
+/// A records API request event (`onRecordCreateRequest`, `onRecordsListRequest`, …).
+pub struct RecordRequestEvent {
+    pub app: App,
+    pub collection: Arc<Collection>,
+    pub request: RequestInfo,
+    /// The record of a view/create/update/delete request.
+    pub record: Option<Record>,
+    /// The page of a list request.
+    pub list: Option<ListPage>,
+    /// Set by the innermost action; false when a hook did not call next.
+    pub handled: bool,
+}
+
+impl RecordRequestEvent {
+    /// A new event for `collection`.
+    pub fn new(
+        app: &App,
+        collection: &Arc<Collection>,
+        request: &RequestInfo,
+        record: Option<Record>,
+    ) -> Self {
+        RecordRequestEvent {
+            app: app.clone(),
+            collection: collection.clone(),
+            request: request.clone(),
+            record,
+            list: None,
+            handled: false,
+        }
+    }
+}
+
+impl Tagged for RecordRequestEvent {
     fn matches_tags(&self, tags: &[String]) -> bool {
         let c = &self.collection;
         tags.iter().any(|t| *t == c.id || *t == c.name)
@@ -59,6 +102,11 @@ impl<E> Default for ActionHooks<E> {
 /// All hook chains of an app.
 #[derive(Default)]
 pub struct Hooks {
+    pub on_records_list_request: Hook<RecordRequestEvent>,
+    pub on_record_view_request: Hook<RecordRequestEvent>,
+    pub on_record_create_request: Hook<RecordRequestEvent>,
+    pub on_record_update_request: Hook<RecordRequestEvent>,
+    pub on_record_delete_request: Hook<RecordRequestEvent>,
     pub on_record_validate: Hook<RecordEvent>,
     pub on_record_create: ActionHooks<RecordEvent>,
     pub on_record_update: ActionHooks<RecordEvent>,

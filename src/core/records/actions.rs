@@ -7,11 +7,12 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::Record;
-use super::query::SUPERUSERS_ONLY;
+use super::query::{ListPage, ListQuery, SUPERUSERS_ONLY};
 use super::values::{apply_modifier, to_string};
 use crate::core::app::App;
 use crate::core::collections::{Collection, FieldKind};
 use crate::core::error::{Error, FieldErrors, Result, field_error};
+use crate::core::events::RecordRequestEvent;
 use crate::core::request::RequestInfo;
 
 /// Splits `name+`, `+name`, `name-` into the field name and modifier.
@@ -178,6 +179,9 @@ fn auth_form_checks(
     }
 }
 
+const CREATE_FAILED: &str = "Failed to create record.";
+const UPDATE_FAILED: &str = "Failed to update record.";
+
 /// Replaces a validation error's message with the action's one.
 fn with_message(e: Error, message: &str) -> Error {
     match e {
@@ -190,70 +194,147 @@ fn with_message(e: Error, message: &str) -> Error {
 }
 
 impl App {
-    /// `POST /records`: create under the create rule.
-    pub fn create_record_with_rules(
+    /// `POST /records`: builds the record from the body, then runs the
+    /// `onRecordCreateRequest` chain around the save + create-rule check.
+    /// `None` when a hook answered without calling next.
+    pub fn create_record_request(
         &self,
         c: &Arc<Collection>,
         body: &Map<String, Value>,
         req: &RequestInfo,
-    ) -> Result<Record> {
-        const FAILED: &str = "Failed to create record.";
+    ) -> Result<Option<Record>> {
         if c.is_view() {
-            return Err(Error::BadRequest(FAILED.into()));
+            return Err(Error::BadRequest(CREATE_FAILED.into()));
         }
         if !req.is_superuser() && c.rules.create.is_none() {
             return Err(Error::Forbidden(SUPERUSERS_ONLY.into()));
         }
         let mut record = Record::new(c.clone());
-        load_input(self, &mut record, body, req).map_err(|e| with_message(e, FAILED))?;
+        load_input(self, &mut record, body, req).map_err(|e| with_message(e, CREATE_FAILED))?;
+        let mut ev = RecordRequestEvent::new(self, c, req, Some(record));
+        self.hooks()
+            .on_record_create_request
+            .trigger(&mut ev, &mut |e| {
+                let req = e.request.clone();
+                let app = e.app.clone();
+                let record = e
+                    .record
+                    .as_mut()
+                    .ok_or_else(|| Error::BadRequest(CREATE_FAILED.into()))?;
+                app.create_record_checked(record, &req)?;
+                e.handled = true;
+                Ok(())
+            })?;
+        Ok(ev.handled.then_some(ev.record).flatten())
+    }
+
+    /// Saves a new record and checks the create rule against it, in one
+    /// transaction (rolled back when the rule does not match).
+    pub fn create_record_checked(&self, record: &mut Record, req: &RequestInfo) -> Result<()> {
+        let c = record.collection.clone();
         let rule = c.rules.create.clone().unwrap_or_default();
         let check_rule = !req.is_superuser() && !rule.trim().is_empty();
         self.run_in_transaction(|tx| {
-            tx.save_record(&mut record)
-                .map_err(|e| with_message(e, FAILED))?;
-            if check_rule && !tx.record_matches_rule(c, record.id(), &rule, req)? {
-                return Err(Error::BadRequest(FAILED.into()));
+            tx.save_record(record)
+                .map_err(|e| with_message(e, CREATE_FAILED))?;
+            if check_rule && !tx.record_matches_rule(&c, record.id(), &rule, req)? {
+                return Err(Error::BadRequest(CREATE_FAILED.into()));
             }
             Ok(())
-        })?;
-        Ok(record)
+        })
     }
 
-    /// `PATCH /records/{id}`: update under the update rule (checked against
-    /// the stored record, with the submitted body as `@request.body`).
-    pub fn update_record_with_rules(
+    /// `PATCH /records/{id}`: the update rule is checked against the stored
+    /// record (with the submitted body as `@request.body`), then the
+    /// `onRecordUpdateRequest` chain runs around the save.
+    pub fn update_record_request(
         &self,
         c: &Arc<Collection>,
         id: &str,
         body: &Map<String, Value>,
         req: &RequestInfo,
-    ) -> Result<Record> {
-        const FAILED: &str = "Failed to update record.";
+    ) -> Result<Option<Record>> {
         if c.is_view() {
-            return Err(Error::BadRequest(FAILED.into()));
+            return Err(Error::BadRequest(UPDATE_FAILED.into()));
         }
-        self.run_in_transaction(|tx| {
-            let mut record = tx.find_record_by_rule(c, id, &c.rules.update, req)?;
-            load_input(tx, &mut record, body, req).map_err(|e| with_message(e, FAILED))?;
-            tx.save_record(&mut record)
-                .map_err(|e| with_message(e, FAILED))?;
-            Ok(record)
-        })
+        let mut record = self.find_record_by_rule(c, id, &c.rules.update, req)?;
+        load_input(self, &mut record, body, req).map_err(|e| with_message(e, UPDATE_FAILED))?;
+        let mut ev = RecordRequestEvent::new(self, c, req, Some(record));
+        self.hooks()
+            .on_record_update_request
+            .trigger(&mut ev, &mut |e| {
+                let app = e.app.clone();
+                let record = e
+                    .record
+                    .as_mut()
+                    .ok_or_else(|| Error::BadRequest(UPDATE_FAILED.into()))?;
+                app.save_record(record)
+                    .map_err(|err| with_message(err, UPDATE_FAILED))?;
+                e.handled = true;
+                Ok(())
+            })?;
+        Ok(ev.handled.then_some(ev.record).flatten())
     }
 
-    /// `DELETE /records/{id}`: delete under the delete rule.
-    pub fn delete_record_with_rules(
+    /// `DELETE /records/{id}`: delete under the delete rule, wrapped by
+    /// `onRecordDeleteRequest`. `false` when a hook answered without next.
+    pub fn delete_record_request(
         &self,
         c: &Arc<Collection>,
         id: &str,
         req: &RequestInfo,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         if c.is_view() {
             return Err(Error::BadRequest("Failed to delete record.".into()));
         }
-        self.run_in_transaction(|tx| {
-            let record = tx.find_record_by_rule(c, id, &c.rules.delete, req)?;
-            tx.delete_record(&record)
-        })
+        let record = self.find_record_by_rule(c, id, &c.rules.delete, req)?;
+        let mut ev = RecordRequestEvent::new(self, c, req, Some(record));
+        self.hooks()
+            .on_record_delete_request
+            .trigger(&mut ev, &mut |e| {
+                let app = e.app.clone();
+                let record = e.record.as_ref().ok_or_else(Error::not_found)?;
+                app.delete_record(record)?;
+                e.handled = true;
+                Ok(())
+            })?;
+        Ok(ev.handled)
+    }
+
+    /// `GET /records/{id}` wrapped by `onRecordViewRequest`.
+    pub fn view_record_request(
+        &self,
+        c: &Arc<Collection>,
+        id: &str,
+        req: &RequestInfo,
+    ) -> Result<Option<Record>> {
+        let record = self.view_record(c, id, req)?;
+        let mut ev = RecordRequestEvent::new(self, c, req, Some(record));
+        self.hooks()
+            .on_record_view_request
+            .trigger(&mut ev, &mut |e| {
+                e.handled = true;
+                Ok(())
+            })?;
+        Ok(ev.handled.then_some(ev.record).flatten())
+    }
+
+    /// `GET /records` wrapped by `onRecordsListRequest`.
+    pub fn list_records_request(
+        &self,
+        c: &Arc<Collection>,
+        q: &ListQuery,
+        req: &RequestInfo,
+    ) -> Result<Option<ListPage>> {
+        let page = self.list_records(c, q, req)?;
+        let mut ev = RecordRequestEvent::new(self, c, req, None);
+        ev.list = Some(page);
+        self.hooks()
+            .on_records_list_request
+            .trigger(&mut ev, &mut |e| {
+                e.handled = true;
+                Ok(())
+            })?;
+        Ok(ev.handled.then_some(ev.list).flatten())
     }
 }
