@@ -5,6 +5,7 @@ mod common;
 
 mod bad_input;
 mod collections;
+mod filters;
 mod pocketbase_data;
 mod records;
 mod superusers;
