@@ -19,8 +19,10 @@ async fn filters_match_pocketbase_answers() {
     for c in seed["collections"].as_array().expect("collections") {
         t.create_collection(&tok, c.clone()).await;
     }
-    for (name, records) in seed["records"].as_object().expect("records") {
-        for r in records.as_array().expect("list") {
+    // insert in collection order so relations point to existing records
+    for c in seed["collections"].as_array().expect("collections") {
+        let name = c["name"].as_str().expect("name");
+        for r in seed["records"][name].as_array().expect("list") {
             let mut r = r.clone();
             if name == "members" {
                 r["password"] = json!("12345678");
