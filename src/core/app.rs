@@ -109,6 +109,7 @@ impl App {
         })?;
         self.reload_collections()?;
         self.reload_settings()?;
+        super::auth::flows::bind_system_hooks(self);
         Ok(())
     }
 

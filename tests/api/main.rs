@@ -8,4 +8,5 @@ mod collections;
 mod filters;
 mod pocketbase_data;
 mod records;
+mod server;
 mod superusers;

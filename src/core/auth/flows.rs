@@ -33,6 +33,25 @@ fn token_config(c: &Collection, kind: TokenType) -> Result<(String, i64)> {
     Ok((cfg.secret.clone(), cfg.duration))
 }
 
+/// Built-in hooks of the auth subsystem: a real superuser created by any
+/// means (API with the installer link, CLI, JS) retires the installer account.
+pub fn bind_system_hooks(app: &App) {
+    app.hooks().on_record_create.after_success.bind(
+        "system",
+        0,
+        vec![SUPERUSERS.to_string()],
+        Arc::new(|e: &mut crate::core::events::RecordEvent, next: crate::core::hooks::Next<'_, _>| {
+            if e.record.email() != INSTALLER_EMAIL
+                && let Ok(su) = e.app.superusers()
+                && let Ok(installer) = e.app.find_auth_record_by_field(&su, "email", INSTALLER_EMAIL)
+            {
+                e.app.delete_record(&installer)?;
+            }
+            next(e)
+        }),
+    );
+}
+
 impl App {
     /// Signs a token of `kind` for an auth record; `duration` overrides the
     /// collection's (seconds).
@@ -209,12 +228,6 @@ impl App {
         };
         record.set_password(password)?;
         self.save_record(&mut record)?;
-        // a real superuser replaces the installer account
-        if email != INSTALLER_EMAIL
-            && let Ok(installer) = self.find_auth_record_by_field(&su, "email", INSTALLER_EMAIL)
-        {
-            self.delete_record(&installer)?;
-        }
         Ok(record)
     }
 
