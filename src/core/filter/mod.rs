@@ -33,6 +33,8 @@ mod operand;
 mod parser;
 mod request;
 mod sort;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 
