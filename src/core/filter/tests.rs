@@ -1209,6 +1209,43 @@ fn sorts_of_clients_carry_list_rules_of_joined_collections() {
     assert!(b.conditions.is_empty());
 }
 
+#[test]
+fn largest_accepted_expressions_stay_within_sqlite_limits() {
+    let fixture = Fixture::new();
+    let query = Query::new(&fixture, Access::Rule).auth("u1");
+    let widest = vec!["tags:each!=id"; MAX_EXPRESSIONS].join("&&");
+    assert!(widest.len() <= MAX_EXPRESSION_BYTES);
+    assert_eq!(query.ids(&widest).map(|ids| ids.len()), Ok(4));
+    let deepest = format!(
+        "{}editors.name ?= 'Bob'{}",
+        "(".repeat(MAX_DEPTH),
+        ")".repeat(MAX_DEPTH)
+    );
+    assert_eq!(
+        query.ids(&deepest),
+        Ok(vec!["p1".to_string(), "p2".to_string()])
+    );
+}
+
+#[test]
+fn a_rule_and_a_client_filter_can_share_one_builder() {
+    let fixture = Fixture::with_list_rules(&[("users", Some("id != 'u1'"))]);
+    let client = Query::new(&fixture, Access::Client);
+    let (b, sql) = client.run(|b, ctx| {
+        let rule_ctx = FilterContext {
+            allow_hidden: true,
+            allow_request: true,
+            ..*ctx
+        };
+        let rule = compile_filter(b, &rule_ctx, "author.name != 'Carol'", None)?;
+        let filter = compile_filter(b, ctx, "author.name ~ 'o'", None)?;
+        Ok::<_, FilterError>(format!("{rule} AND {filter}"))
+    });
+    // the rule's join is reused, but the client still only sees listable users
+    assert_eq!(b.joins.len(), 1);
+    assert_eq!(fixture.select(&b, &sql.expect("compiles"), ""), vec!["p2"]);
+}
+
 /// A tiny deterministic xorshift generator for the randomized tests.
 struct Rng(u64);
 
