@@ -7,7 +7,7 @@
 //! identifier is checked against the schema before it is quoted.
 //!
 //! The SQL expects the base table to be aliased by the collection's own
-//! name (`SELECT … FROM \`posts\` <joins> WHERE <filter>`), the joins of
+//! name (``SELECT … FROM `posts` <joins> WHERE <filter>``), the joins of
 //! [`QueryBuilder::joins_sql`], `SELECT DISTINCT` when
 //! [`QueryBuilder::distinct`] is set, and the SQL functions of
 //! [`register_sql_functions`] on the connection.
