@@ -47,74 +47,36 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 pub fn api_routes() -> Router<AppState> {
     Router::new()
         .route("/api/health", get(system::health).head(system::health))
-        .route(
-            "/api/collections",
-            get(collections::list).post(collections::create),
-        )
+        .route("/api/collections", get(collections::list).post(collections::create))
         .route("/api/collections/import", put(collections::import))
-        .route(
-            "/api/collections/meta/scaffolds",
-            get(collections::scaffolds),
-        )
+        .route("/api/collections/meta/scaffolds", get(collections::scaffolds))
         .route(
             "/api/collections/{collection}",
-            get(collections::view)
-                .patch(collections::update)
-                .delete(collections::delete),
+            get(collections::view).patch(collections::update).delete(collections::delete),
         )
-        .route(
-            "/api/collections/{collection}/truncate",
-            axum::routing::delete(collections::truncate),
-        )
-        .route(
-            "/api/collections/{collection}/records",
-            get(records::list).post(records::create),
-        )
+        .route("/api/collections/{collection}/truncate", axum::routing::delete(collections::truncate))
+        .route("/api/collections/{collection}/records", get(records::list).post(records::create))
         .route(
             "/api/collections/{collection}/records/{id}",
-            get(records::view)
-                .patch(records::update)
-                .delete(records::delete),
+            get(records::view).patch(records::update).delete(records::delete),
         )
-        .route(
-            "/api/collections/{collection}/auth-with-password",
-            post(record_auth::auth_with_password),
-        )
-        .route(
-            "/api/collections/{collection}/auth-refresh",
-            post(record_auth::auth_refresh),
-        )
-        .route(
-            "/api/collections/{collection}/auth-methods",
-            get(record_auth::auth_methods),
-        )
+        .route("/api/collections/{collection}/auth-with-password", post(record_auth::auth_with_password))
+        .route("/api/collections/{collection}/auth-refresh", post(record_auth::auth_refresh))
+        .route("/api/collections/{collection}/auth-methods", get(record_auth::auth_methods))
         .route("/api/batch", post(batch::batch))
-        .route(
-            "/api/settings",
-            get(system::settings_get).patch(system::settings_update),
-        )
-        .route(
-            "/api/logs",
-            get(system::logs_list).delete(system::logs_delete),
-        )
+        .route("/api/settings", get(system::settings_get).patch(system::settings_update))
+        .route("/api/logs", get(system::logs_list).delete(system::logs_delete))
         .route("/api/logs/stats", get(system::logs_stats))
         .route("/api/logs/{id}", get(system::logs_view))
 }
 
 /// The full router: API, static files, JSON 404s, middleware.
 pub fn router(state: AppState, opts: &HttpOptions) -> Router {
-    let mut app = api_routes().route(
-        "/api/{*rest}",
-        get(not_found)
-            .post(not_found)
-            .put(not_found)
-            .patch(not_found)
-            .delete(not_found),
-    );
+    let mut app = api_routes()
+        .route("/api/{*rest}", get(not_found).post(not_found).put(not_found).patch(not_found).delete(not_found));
     app = match opts.public_dir.as_ref().filter(|d| d.is_dir()) {
         Some(dir) => {
-            let serve =
-                tower_http::services::ServeDir::new(dir).append_index_html_on_directories(true);
+            let serve = tower_http::services::ServeDir::new(dir).append_index_html_on_directories(true);
             if opts.index_fallback {
                 let index = dir.join("index.html");
                 app.fallback_service(serve.fallback(tower_http::services::ServeFile::new(index)))
@@ -125,10 +87,7 @@ pub fn router(state: AppState, opts: &HttpOptions) -> Router {
         None => app.fallback(not_found),
     };
     app.method_not_allowed_fallback(not_found)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            middleware::log_requests,
-        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::log_requests))
         .layer(axum::middleware::from_fn(middleware::security_headers))
         .layer(middleware::cors(&opts.origins))
         .layer(CatchPanicLayer::custom(panic_response))

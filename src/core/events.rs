@@ -52,12 +52,7 @@ pub struct RecordRequestEvent {
 
 impl RecordRequestEvent {
     /// A new event for `collection`.
-    pub fn new(
-        app: &App,
-        collection: &Arc<Collection>,
-        request: &RequestInfo,
-        record: Option<Record>,
-    ) -> Self {
+    pub fn new(app: &App, collection: &Arc<Collection>, request: &RequestInfo, record: Option<Record>) -> Self {
         RecordRequestEvent {
             app: app.clone(),
             collection: collection.clone(),

@@ -36,6 +36,7 @@ fn configure(conn: &Connection) -> DbResult<()> {
          PRAGMA cache_size = -32000;",
     )?;
     conn.set_prepared_statement_cache_capacity(256);
+    crate::core::filter::register_sql_functions(conn)?;
     Ok(())
 }
 
@@ -60,19 +61,14 @@ impl Db {
     fn new_reader(&self) -> DbResult<Connection> {
         let conn = Connection::open_with_flags(
             &self.path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX
-                | OpenFlags::SQLITE_OPEN_URI,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
         )?;
         configure(&conn)?;
         Ok(conn)
     }
 
     /// Runs `f` on a pooled reader connection.
-    pub fn read<T, E: From<rusqlite::Error>>(
-        &self,
-        f: impl FnOnce(&Connection) -> Result<T, E>,
-    ) -> Result<T, E> {
+    pub fn read<T, E: From<rusqlite::Error>>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
         let conn = match self.readers.lock().pop() {
             Some(c) => c,
             None => self.new_reader()?,
@@ -95,10 +91,7 @@ impl Db {
     pub fn begin(&self) -> DbResult<Tx> {
         let guard = self.writer.lock_arc();
         guard.execute_batch("BEGIN IMMEDIATE")?;
-        Ok(Tx {
-            conn: Mutex::new(Some(guard)),
-            after_commit: Mutex::new(Vec::new()),
-        })
+        Ok(Tx { conn: Mutex::new(Some(guard)), after_commit: Mutex::new(Vec::new()) })
     }
 
     /// Drops all pooled readers (after a schema change readers re-prepare anyway,
@@ -125,10 +118,7 @@ fn closed() -> rusqlite::Error {
 
 impl Tx {
     /// Runs `f` on the transaction's connection.
-    pub fn with<T, E: From<rusqlite::Error>>(
-        &self,
-        f: impl FnOnce(&Connection) -> Result<T, E>,
-    ) -> Result<T, E> {
+    pub fn with<T, E: From<rusqlite::Error>>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
         let guard = self.conn.lock();
         match guard.as_ref() {
             Some(conn) => f(conn),
@@ -183,10 +173,7 @@ pub enum Executor {
 
 impl Executor {
     /// Runs a read on a pooled reader, or on the transaction connection.
-    pub fn read<T, E: From<rusqlite::Error>>(
-        &self,
-        f: impl FnOnce(&Connection) -> Result<T, E>,
-    ) -> Result<T, E> {
+    pub fn read<T, E: From<rusqlite::Error>>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
         match self {
             Executor::Pool(db) => db.read(f),
             Executor::Tx(_, tx) => tx.with(f),
@@ -194,10 +181,7 @@ impl Executor {
     }
 
     /// Runs a write on the writer, or on the transaction connection.
-    pub fn write<T, E: From<rusqlite::Error>>(
-        &self,
-        f: impl FnOnce(&Connection) -> Result<T, E>,
-    ) -> Result<T, E> {
+    pub fn write<T, E: From<rusqlite::Error>>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
         match self {
             Executor::Pool(db) => db.write(f),
             Executor::Tx(_, tx) => tx.with(f),

@@ -46,10 +46,27 @@ async fn filters_match_pocketbase_answers() {
             .append_pair("fields", "id")
             .finish();
         let r = t.get(&format!("/api/collections/{collection}/records?{q}"), Some(&tok)).await;
-        let ids: Vec<Value> = if r.status == 200 { r.json["items"].as_array().expect("items").iter().map(|i| i["id"].clone()).collect() } else { vec![] };
+        let ids: Vec<Value> = if r.status == 200 {
+            r.json["items"].as_array().expect("items").iter().map(|i| i["id"].clone()).collect()
+        } else {
+            vec![]
+        };
         if r.status != case["status"].as_u64().unwrap_or(0) as u16 || Value::Array(ids.clone()) != case["ids"] {
-            mismatches.push(format!("{collection} | {filter}\n    pocketbase: {} {}\n    ferrobase:  {} {} {}", case["status"], case["ids"], r.status, Value::Array(ids), if r.status != 200 { r.text.as_str() } else { "" }));
+            mismatches.push(format!(
+                "{collection} | {filter}\n    pocketbase: {} {}\n    ferrobase:  {} {} {}",
+                case["status"],
+                case["ids"],
+                r.status,
+                Value::Array(ids),
+                if r.status != 200 { r.text.as_str() } else { "" }
+            ));
         }
     }
-    assert!(mismatches.is_empty(), "{} of {} filters differ from PocketBase:\n{}", mismatches.len(), cases.len(), mismatches.join("\n"));
+    assert!(
+        mismatches.is_empty(),
+        "{} of {} filters differ from PocketBase:\n{}",
+        mismatches.len(),
+        cases.len(),
+        mismatches.join("\n")
+    );
 }

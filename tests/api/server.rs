@@ -9,15 +9,30 @@ use crate::common::{Options, spawn_with};
 async fn installer_token_creates_the_first_superuser_and_retires() {
     let t = spawn_with(tempfile::tempdir().expect("tmp"), Options { superuser: false, ..Options::default() }).await;
     let app = t.app.clone();
-    let token = tokio::task::spawn_blocking(move || app.installer_token().expect("token")).await.expect("join").expect("no superuser yet");
+    let token = tokio::task::spawn_blocking(move || app.installer_token().expect("token"))
+        .await
+        .expect("join")
+        .expect("no superuser yet");
     let claims = ferrobase::core::auth::tokens::peek(&token).expect("jwt");
     assert_eq!(claims.collection_id, "pbc_3142635823");
     assert_eq!(claims.extra["refreshable"], false);
-    let r = t.post("/api/collections/_superusers/records", Some(&token), json!({"email": "first@example.com", "password": "firstpass123", "passwordConfirm": "firstpass123"})).await;
+    let r = t
+        .post(
+            "/api/collections/_superusers/records",
+            Some(&token),
+            json!({"email": "first@example.com", "password": "firstpass123", "passwordConfirm": "firstpass123"}),
+        )
+        .await;
     assert_eq!(r.status, 200, "{}", r.text);
     // the installer account is gone, so its token no longer works
     assert_eq!(t.get("/api/collections", Some(&token)).await.status, 401);
-    let login = t.post("/api/collections/_superusers/auth-with-password", None, json!({"identity": "first@example.com", "password": "firstpass123"})).await;
+    let login = t
+        .post(
+            "/api/collections/_superusers/auth-with-password",
+            None,
+            json!({"identity": "first@example.com", "password": "firstpass123"}),
+        )
+        .await;
     assert_eq!(login.status, 200);
     let app = t.app.clone();
     assert!(tokio::task::spawn_blocking(move || app.installer_token().expect("token")).await.expect("join").is_none());
@@ -41,10 +56,29 @@ async fn static_files_with_index_fallback() {
 
 #[tokio::test]
 async fn cors_follows_origins() {
-    let t = spawn_with(tempfile::tempdir().expect("tmp"), Options { origins: vec!["https://good.test".into()], ..Options::default() }).await;
-    let ok = t.client.get(format!("{}/api/health", t.base)).header("Origin", "https://good.test").send().await.expect("send");
-    assert_eq!(ok.headers().get("access-control-allow-origin").map(|v| v.to_str().unwrap_or_default()), Some("https://good.test"));
-    let bad = t.client.get(format!("{}/api/health", t.base)).header("Origin", "https://evil.test").send().await.expect("send");
+    let t = spawn_with(
+        tempfile::tempdir().expect("tmp"),
+        Options { origins: vec!["https://good.test".into()], ..Options::default() },
+    )
+    .await;
+    let ok = t
+        .client
+        .get(format!("{}/api/health", t.base))
+        .header("Origin", "https://good.test")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(
+        ok.headers().get("access-control-allow-origin").map(|v| v.to_str().unwrap_or_default()),
+        Some("https://good.test")
+    );
+    let bad = t
+        .client
+        .get(format!("{}/api/health", t.base))
+        .header("Origin", "https://evil.test")
+        .send()
+        .await
+        .expect("send");
     assert!(bad.headers().get("access-control-allow-origin").is_none());
 }
 
@@ -57,7 +91,9 @@ async fn requests_are_logged_and_listed_for_superusers() {
     for _ in 0..100 {
         let list = t.get("/api/logs?perPage=100", Some(&tok)).await;
         assert_eq!(list.status, 200, "{}", list.text);
-        found = list.json["items"].as_array().and_then(|items| items.iter().find(|i| i["data"]["url"] == "/api/health?marker=1").cloned());
+        found = list.json["items"]
+            .as_array()
+            .and_then(|items| items.iter().find(|i| i["data"]["url"] == "/api/health?marker=1").cloned());
         if found.is_some() {
             break;
         }
@@ -81,7 +117,9 @@ async fn settings_are_patched_validated_and_secret_free() {
     let s = t.get("/api/settings", Some(&tok)).await;
     assert_eq!(s.json["meta"]["appName"], "Acme");
     assert_eq!(s.json["batch"]["enabled"], false);
-    let u = t.patch("/api/settings", Some(&tok), json!({"meta": {"appName": "Mine"}, "smtp": {"password": "hunter2"}})).await;
+    let u = t
+        .patch("/api/settings", Some(&tok), json!({"meta": {"appName": "Mine"}, "smtp": {"password": "hunter2"}}))
+        .await;
     assert_eq!(u.json["meta"]["appName"], "Mine");
     assert_eq!(u.json["smtp"]["password"], "");
     assert_eq!(u.json["meta"]["senderAddress"], "support@example.com");

@@ -28,6 +28,22 @@ pub struct Res {
     pub headers: reqwest::header::HeaderMap,
 }
 
+/// How to start a test server.
+pub struct Options {
+    /// Create the default superuser.
+    pub superuser: bool,
+    /// Serve static files from `<tmp>/pb_public` (created by the test).
+    pub public_dir: bool,
+    /// CORS origins.
+    pub origins: Vec<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { superuser: true, public_dir: false, origins: vec!["*".into()] }
+    }
+}
+
 /// Starts a server on a fresh data dir with one superuser.
 pub async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -36,40 +52,32 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts a server on the given data dir (which may hold existing data).
 pub async fn spawn_app_in(dir: tempfile::TempDir) -> TestApp {
+    spawn_with(dir, Options::default()).await
+}
+
+/// Starts a server with options.
+pub async fn spawn_with(dir: tempfile::TempDir, options: Options) -> TestApp {
     let data_dir = dir.path().join("pb_data");
+    let superuser = options.superuser;
     let app = tokio::task::spawn_blocking(move || {
         let app = App::open(AppConfig::new(data_dir)).expect("app opens");
-        if app.count_real_superusers().expect("count") == 0 {
-            app.upsert_superuser(ADMIN_EMAIL, ADMIN_PASS, None)
-                .expect("superuser");
+        if superuser && app.count_real_superusers().expect("count") == 0 {
+            app.upsert_superuser(ADMIN_EMAIL, ADMIN_PASS, None).expect("superuser");
         }
         app
     })
     .await
     .expect("join");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let state = AppState {
-        app: app.clone(),
-        body_limit: DEFAULT_BODY_LIMIT,
-    };
-    let opts = HttpOptions {
-        origins: vec!["*".into()],
-        public_dir: None,
-        index_fallback: true,
-    };
+    let state = AppState { app: app.clone(), body_limit: DEFAULT_BODY_LIMIT };
+    let public_dir = options.public_dir.then(|| dir.path().join("pb_public"));
+    let opts = HttpOptions { origins: options.origins, public_dir, index_fallback: true };
     let service = router(state, &opts).into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move {
         let _ = axum::serve(listener, service).await;
     });
-    TestApp {
-        base: format!("http://{addr}"),
-        app,
-        client: reqwest::Client::new(),
-        dir,
-    }
+    TestApp { base: format!("http://{addr}"), app, client: reqwest::Client::new(), dir }
 }
 
 impl TestApp {
@@ -87,20 +95,10 @@ impl TestApp {
     }
 
     /// Sends a raw body with a content type.
-    pub async fn raw(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        content_type: &str,
-        body: Vec<u8>,
-    ) -> Res {
+    pub async fn raw(&self, method: &str, path: &str, token: Option<&str>, content_type: &str, body: Vec<u8>) -> Res {
         let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut rb = self
-            .client
-            .request(m, format!("{}{}", self.base, path))
-            .header("Content-Type", content_type)
-            .body(body);
+        let mut rb =
+            self.client.request(m, format!("{}{}", self.base, path)).header("Content-Type", content_type).body(body);
         if let Some(t) = token {
             rb = rb.header("Authorization", t);
         }
@@ -112,12 +110,7 @@ impl TestApp {
         let headers = r.headers().clone();
         let text = r.text().await.unwrap_or_default();
         let json = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Res {
-            status,
-            json,
-            text,
-            headers,
-        }
+        Res { status, json, text, headers }
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Res {
@@ -167,11 +160,7 @@ impl TestApp {
             .await;
         assert_eq!(r.status, 200, "signup: {}", r.text);
         let a = self
-            .post(
-                "/api/collections/users/auth-with-password",
-                None,
-                json!({"identity": email, "password": password}),
-            )
+            .post("/api/collections/users/auth-with-password", None, json!({"identity": email, "password": password}))
             .await;
         assert_eq!(a.status, 200, "login: {}", a.text);
         (r.json, a.json["token"].as_str().expect("token").to_string())
@@ -180,8 +169,5 @@ impl TestApp {
 
 /// The error `data.<key>.code` of a response.
 pub fn code(r: &Res, key: &str) -> String {
-    r.json["data"][key]["code"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
+    r.json["data"][key]["code"].as_str().unwrap_or_default().to_string()
 }
