@@ -66,7 +66,7 @@ pub async fn create(State(st): State<AppState>, ctx: Ctx, body: BodyData) -> Api
         let app = &st.app;
         require_superuser(app, &ctx)?;
         let c = from_api_json(&body_value(body), None).map_err(|e| with_message(e, "Failed to create collection."))?;
-        let saved = app.save_collection(c).map_err(|e| with_message(e, "Failed to create collection."))?;
+        let saved = app.create_collection(c).map_err(|e| with_message(e, "Failed to create collection."))?;
         Ok(Json(saved.to_json()))
     })
     .await

@@ -49,6 +49,8 @@ async fn collection_name_rules() {
     t.create_collection(&tok, json!({"name": "posts"})).await;
     let dup = t.post("/api/collections", Some(&tok), json!({"name": "POSTS"})).await;
     assert_eq!(code(&dup, "name"), "validation_collection_name_exists");
+    let same = t.post("/api/collections", Some(&tok), json!({"name": "posts"})).await;
+    assert_eq!(code(&same, "name"), "validation_collection_name_exists");
     let ty = t.post("/api/collections", Some(&tok), json!({"name": "x", "type": "nope"})).await;
     assert_eq!(code(&ty, "type"), "validation_in_invalid");
     let unknown_field =

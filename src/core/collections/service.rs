@@ -177,6 +177,19 @@ fn normalize_system_fields(c: &mut Collection) {
 }
 
 impl App {
+    /// Creates a new collection; refuses an id or name that is taken.
+    pub fn create_collection(&self, c: Collection) -> Result<Collection> {
+        if let Some(existing) = self.collections().get(&c.id) {
+            let (key, code, msg) = if existing.name.eq_ignore_ascii_case(&c.name) {
+                ("name", "validation_collection_name_exists", "Collection name must be unique (case insensitive).")
+            } else {
+                ("id", "validation_collection_id_exists", "Collection id must be unique.")
+            };
+            return Err(Error::field("Failed to validate collection.", key, code, msg));
+        }
+        self.save_collection(c)
+    }
+
     /// Creates or updates a collection: validates, migrates its table and
     /// stores it, in one transaction, with the collection hooks.
     pub fn save_collection(&self, mut c: Collection) -> Result<Collection> {
