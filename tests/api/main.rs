@@ -8,5 +8,6 @@ mod collections;
 mod filters;
 mod pocketbase_data;
 mod records;
+mod rules;
 mod server;
 mod superusers;
