@@ -203,3 +203,34 @@ async fn rules_through_relations_of_the_auth_record() {
     assert_eq!(w.t.get("/api/collections/memos/records", Some(&w.alice.1)).await.json["totalItems"], 1);
     assert_eq!(w.t.get("/api/collections/memos/records", Some(&w.bob.1)).await.json["totalItems"], 0);
 }
+
+#[tokio::test]
+async fn request_body_is_cast_to_field_types_before_rules() {
+    let w = world().await;
+    w.t.create_collection(
+        &w.admin,
+        json!({"name": "flags", "createRule": "@request.body.on = true && @request.body.n > 5", "fields": [{"name": "on", "type": "bool"}, {"name": "n", "type": "number"}]}),
+    )
+    .await;
+    let form =
+        w.t.raw(
+            "POST",
+            "/api/collections/flags/records",
+            None,
+            "application/x-www-form-urlencoded",
+            b"on=true&n=7".to_vec(),
+        )
+        .await;
+    assert_eq!(form.status, 200, "{}", form.text);
+    assert_eq!(form.json["on"], true);
+    let low =
+        w.t.raw(
+            "POST",
+            "/api/collections/flags/records",
+            None,
+            "application/x-www-form-urlencoded",
+            b"on=true&n=3".to_vec(),
+        )
+        .await;
+    assert_eq!(low.status, 400);
+}

@@ -29,6 +29,21 @@ fn split_modifier(key: &str) -> (&str, Option<char>) {
     (key, None)
 }
 
+/// `@request.body` as rules see it: submitted values cast to their field
+/// types (PocketBase normalises before evaluating rules), passwords kept
+/// plain, unknown keys as sent.
+fn rule_request(c: &Collection, req: &RequestInfo) -> RequestInfo {
+    let mut out = req.clone();
+    for (key, value) in out.body.iter_mut() {
+        if let Some(field) = c.field(key)
+            && !matches!(field.kind, FieldKind::Password { .. })
+        {
+            *value = super::values::normalize(field, value);
+        }
+    }
+    out
+}
+
 /// Whether the caller has "manage" rights on an auth record (superuser or
 /// matching `manageRule`).
 fn can_manage(app: &App, record: &Record, req: &RequestInfo) -> Result<bool> {
@@ -165,6 +180,7 @@ impl App {
         if !req.is_superuser() && c.rules.create.is_none() {
             return Err(Error::Forbidden(SUPERUSERS_ONLY.into()));
         }
+        let req = &rule_request(c, req);
         let mut record = Record::new(c.clone());
         load_input(self, &mut record, body, req).map_err(|e| with_message(e, CREATE_FAILED))?;
         let mut ev = RecordRequestEvent::new(self, c, req, Some(record));
@@ -207,6 +223,7 @@ impl App {
         if c.is_view() {
             return Err(Error::BadRequest(UPDATE_FAILED.into()));
         }
+        let req = &rule_request(c, req);
         let mut record = self.find_record_by_rule(c, id, &c.rules.update, req)?;
         load_input(self, &mut record, body, req).map_err(|e| with_message(e, UPDATE_FAILED))?;
         let mut ev = RecordRequestEvent::new(self, c, req, Some(record));
