@@ -67,7 +67,7 @@ fn run_one(tx: &App, ctx: &Ctx, sub: &SubRequest) -> ApiResult<Value> {
     if sub.token.is_some() {
         sub_ctx.token = sub.token.clone();
     }
-    sub_ctx.query = parse_query(&sub.raw_query);
+    sub_ctx.query = std::sync::Arc::new(parse_query(&sub.raw_query));
     sub_ctx.method = sub.method.parse().unwrap_or(axum::http::Method::POST);
     let mut req = sub_ctx.request_info(tx, sub.body.clone());
     req.context = "batch".into();

@@ -43,7 +43,7 @@ pub async fn list(State(st): State<AppState>, ctx: Ctx) -> ApiResult<Json<Value>
         let items: Vec<Value> = rows
             .iter()
             .filter_map(|r| r.get("id").and_then(Value::as_str).and_then(|id| cache.get(id)))
-            .map(|c| pick(&c.to_json(), ctx.q("fields")))
+            .map(|c| pick(c.to_json(), ctx.q("fields")))
             .collect();
         Ok(Json(json!({"page": page.page, "perPage": page.per_page, "totalItems": page.total_items, "totalPages": page.total_pages, "items": items})))
     })
@@ -55,7 +55,7 @@ pub async fn view(State(st): State<AppState>, Path(name): Path<String>, ctx: Ctx
     blocking(move || {
         require_superuser(&st.app, &ctx)?;
         let c = st.app.find_collection(&name)?;
-        Ok(Json(pick(&c.to_json(), ctx.q("fields"))))
+        Ok(Json(pick(c.to_json(), ctx.q("fields"))))
     })
     .await
 }

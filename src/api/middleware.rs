@@ -11,7 +11,7 @@ use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 
 use super::context::{AppState, token_from_headers};
 use crate::core::auth::tokens;
-use crate::core::logs::{level, request_data};
+use crate::core::logs::{RequestLog, level};
 
 /// Adds PocketBase's security headers to every response.
 pub async fn security_headers(req: Request, next: Next) -> Response {
@@ -48,8 +48,19 @@ pub async fn log_requests(State(st): State<AppState>, req: Request, next: Next) 
     let lvl = if status >= 400 { level::ERROR } else { level::INFO };
     if settings.logs.max_days > 0 && lvl >= settings.logs.min_level {
         let exec_ms = start.elapsed().as_secs_f64() * 1000.0;
-        let data = request_data(&method, &url, status, exec_ms, &ip, &ip, &referer, &user_agent, &auth);
-        st.app.log(lvl, &format!("{method} {url}"), data);
+        let entry = RequestLog {
+            kind: "request",
+            method,
+            url,
+            status,
+            exec_time: exec_ms,
+            remote_ip: ip.clone(),
+            user_ip: ip,
+            referer,
+            user_agent,
+            auth,
+        };
+        st.app.log_request(lvl, entry);
     }
     res
 }

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::context::{AppState, BodyData, Ctx, blocking};
+use super::context::{AppState, BodyData, Ctx, blocking, inline_if};
 use super::error::{ApiError, ApiResult};
 use crate::core::App;
 use crate::core::collections::Collection;
@@ -33,7 +33,7 @@ pub fn export_records(app: &App, records: &mut [Record], ctx: &Ctx, req: &Reques
     let tree = ExpandTree::parse(ctx.q("expand"));
     app.expand_records(records, &tree, req)?;
     let fields = ctx.q("fields");
-    Ok(records.iter().map(|r| pick(&app.record_export(r, req), fields)).collect())
+    Ok(records.iter().map(|r| pick(app.record_export(r, req), fields)).collect())
 }
 
 /// One record as response JSON.
@@ -86,7 +86,8 @@ pub async fn view(
     Path((collection, id)): Path<(String, String)>,
     ctx: Ctx,
 ) -> ApiResult<Response> {
-    blocking(move || {
+    let cheap = st.app.hooks().on_record_view_request.is_empty();
+    inline_if(cheap, move || {
         let app = &st.app;
         let c = collection_of(app, &collection)?;
         let req = ctx.request_info(app, Default::default());

@@ -9,6 +9,10 @@ use clap::Args;
 use super::GlobalFlags;
 use crate::api::{AppState, DEFAULT_BODY_LIMIT, HttpOptions, router};
 
+/// Threads for blocking core calls. Few threads keep context switches low
+/// (the database has at most as many readers); more only queue.
+const BLOCKING_THREADS: usize = 16;
+
 /// `serve` flags.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -35,7 +39,8 @@ pub fn run(flags: &GlobalFlags, args: ServeArgs) -> anyhow::Result<()> {
         .http
         .clone()
         .unwrap_or_else(|| if args.domains.is_empty() { "127.0.0.1:8090".into() } else { "0.0.0.0:80".into() });
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().max_blocking_threads(BLOCKING_THREADS).enable_all().build()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("failed to listen on {addr}"))?;
         let local = listener.local_addr()?;

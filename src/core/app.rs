@@ -154,7 +154,13 @@ impl App {
 
     /// Writes an app log entry.
     pub fn log(&self, level: i64, message: &str, data: Value) {
-        self.inner.logs.log(level, message, data);
+        self.inner.logs.log(level, message.to_string(), super::logs::LogData::Json(data));
+    }
+
+    /// Writes a request log entry.
+    pub fn log_request(&self, level: i64, entry: super::logs::RequestLog) {
+        let message = format!("{} {}", entry.method, entry.url);
+        self.inner.logs.log(level, message, super::logs::LogData::Request(entry));
     }
 
     /// The current collections snapshot.

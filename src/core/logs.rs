@@ -2,58 +2,95 @@
 //! background thread that batches inserts, so logging never slows a request.
 
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+
+use parking_lot::Mutex;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
 use crate::db::Db;
 
+/// What a log entry carries: free-form data, or a request (serialised by
+/// the writer thread, off the request path).
+#[derive(Debug, Clone)]
+pub enum LogData {
+    Json(Value),
+    Request(RequestLog),
+}
+
+/// The fields PocketBase records for a request.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestLog {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub method: String,
+    pub url: String,
+    pub status: u16,
+    pub exec_time: f64,
+    #[serde(rename = "remoteIP")]
+    pub remote_ip: String,
+    #[serde(rename = "userIP")]
+    pub user_ip: String,
+    pub referer: String,
+    pub user_agent: String,
+    pub auth: String,
+}
+
 /// One log entry.
 #[derive(Debug, Clone)]
 pub struct LogEntry {
     pub level: i64,
     pub message: String,
-    pub data: Value,
-    pub created: String,
+    pub data: LogData,
+    pub created: chrono::DateTime<chrono::Utc>,
 }
 
-/// Handle to the background log writer.
+/// Handle to the background log writer. Producers only push into a
+/// shared buffer (no thread wake-up per entry); the writer thread drains it
+/// a few times a second and inserts each batch in one transaction.
 #[derive(Clone)]
 pub struct LogWriter {
-    tx: SyncSender<LogEntry>,
+    buffer: Arc<Mutex<Vec<LogEntry>>>,
 }
+
+/// How often the writer flushes.
+const FLUSH_EVERY: Duration = Duration::from_millis(100);
+/// Entries kept at most between flushes (more are dropped, never blocking).
+const MAX_BUFFERED: usize = 50_000;
 
 impl LogWriter {
     /// Starts the writer thread for `aux`.
     pub fn start(aux: Arc<Db>) -> Self {
-        let (tx, rx) = sync_channel::<LogEntry>(10_000);
+        let buffer: Arc<Mutex<Vec<LogEntry>>> = Arc::new(Mutex::new(Vec::new()));
+        let shared = Arc::downgrade(&buffer);
         std::thread::Builder::new()
             .name("log-writer".into())
-            .spawn(move || write_loop(&aux, &rx))
+            .spawn(move || write_loop(&aux, shared))
             .map(|_| ())
             .unwrap_or_else(|e| tracing::error!("cannot start the log writer: {e}"));
-        LogWriter { tx }
+        LogWriter { buffer }
     }
 
-    /// Queues an entry; dropped (not blocking) when the queue is full.
-    pub fn log(&self, level: i64, message: &str, data: Value) {
-        let entry = LogEntry { level, message: message.to_string(), data, created: crate::core::datetime::now() };
-        if let Err(TrySendError::Full(_)) = self.tx.try_send(entry) {
-            tracing::warn!("log queue full, entry dropped");
+    /// Queues an entry; dropped (never blocking) when too many are pending.
+    pub fn log(&self, level: i64, message: String, data: LogData) {
+        let entry = LogEntry { level, message, data, created: chrono::Utc::now() };
+        let mut buf = self.buffer.lock();
+        if buf.len() < MAX_BUFFERED {
+            buf.push(entry);
         }
     }
 }
 
-fn write_loop(aux: &Db, rx: &Receiver<LogEntry>) {
-    while let Ok(first) = rx.recv() {
-        let mut batch = vec![first];
-        // gather what arrives shortly after, to write in one transaction
-        while batch.len() < 500 {
-            match rx.recv_timeout(Duration::from_millis(5)) {
-                Ok(e) => batch.push(e),
-                Err(_) => break,
-            }
+fn write_loop(aux: &Db, buffer: std::sync::Weak<Mutex<Vec<LogEntry>>>) {
+    loop {
+        std::thread::sleep(FLUSH_EVERY);
+        // the app is gone once every handle (and so the buffer) is dropped
+        let Some(buf) = buffer.upgrade() else { return };
+        let batch = std::mem::take(&mut *buf.lock());
+        drop(buf);
+        if batch.is_empty() {
+            continue;
         }
         let res: rusqlite::Result<()> = aux.write(|conn| {
             conn.execute_batch("BEGIN")?;
@@ -62,13 +99,12 @@ fn write_loop(aux: &Db, rx: &Receiver<LogEntry>) {
                     "INSERT INTO `_logs` (id, level, message, data, created) VALUES (?1, ?2, ?3, ?4, ?5)",
                 )?;
                 for e in &batch {
-                    stmt.execute(rusqlite::params![
-                        crate::core::security::new_record_id(),
-                        e.level,
-                        e.message,
-                        e.data.to_string(),
-                        e.created
-                    ])?;
+                    let data = match &e.data {
+                        LogData::Json(v) => v.to_string(),
+                        LogData::Request(r) => serde_json::to_string(r).unwrap_or_else(|_| "{}".into()),
+                    };
+                    let created = crate::core::datetime::format(e.created);
+                    stmt.execute(rusqlite::params![log_id(e.created), e.level, e.message, data, created])?;
                 }
             }
             conn.execute_batch("COMMIT")
@@ -80,39 +116,28 @@ fn write_loop(aux: &Db, rx: &Receiver<LogEntry>) {
     }
 }
 
+/// A 15-char `[a-z0-9]` id that starts with the time in base 36, so new
+/// rows append at the end of the primary key index instead of landing at
+/// random places (much cheaper inserts than a fully random id).
+fn log_id(t: chrono::DateTime<chrono::Utc>) -> String {
+    const DIGITS: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut micros = t.timestamp_micros().max(0) as u64;
+    let mut prefix = [b'0'; 11];
+    for slot in prefix.iter_mut().rev() {
+        *slot = DIGITS[(micros % 36) as usize];
+        micros /= 36;
+    }
+    let mut id = String::from_utf8_lossy(&prefix).into_owned();
+    id.push_str(&crate::core::security::random_string_with_alphabet(4, &DIGITS[..]));
+    id
+}
+
 /// Level numbers as PocketBase stores them (slog levels).
 pub mod level {
     pub const DEBUG: i64 = -4;
     pub const INFO: i64 = 0;
     pub const WARN: i64 = 4;
     pub const ERROR: i64 = 8;
-}
-
-/// Request log `data` as PocketBase writes it.
-#[allow(clippy::too_many_arguments)]
-pub fn request_data(
-    method: &str,
-    url: &str,
-    status: u16,
-    exec_ms: f64,
-    remote_ip: &str,
-    user_ip: &str,
-    referer: &str,
-    user_agent: &str,
-    auth: &str,
-) -> Value {
-    json!({
-        "type": "request",
-        "method": method,
-        "url": url,
-        "status": status,
-        "execTime": exec_ms,
-        "remoteIP": remote_ip,
-        "userIP": user_ip,
-        "referer": referer,
-        "userAgent": user_agent,
-        "auth": auth,
-    })
 }
 
 /// A `_logs` row as API JSON (`data` parsed).

@@ -14,10 +14,10 @@ pub struct RequestInfo {
     pub method: String,
     /// `default`, `expand`, `realtime`, `protectedFile`, `batch`, `oauth2`, `otp`, `password`.
     pub context: String,
-    /// Query parameters (last value wins).
-    pub query: Map<String, Value>,
+    /// Query parameters (last value wins); shared, cheap to clone.
+    pub query: Arc<Map<String, Value>>,
     /// Headers, names lower-cased with `-` replaced by `_`.
-    pub headers: Map<String, Value>,
+    pub headers: Arc<Map<String, Value>>,
     /// Submitted body fields.
     pub body: Map<String, Value>,
     /// The authenticated record, if any.

@@ -37,6 +37,35 @@ pub fn query(conn: &Connection, c: &Collection, tail: &str, args: &[SqlValue]) -
     Ok(out)
 }
 
+/// Runs a query selecting one integer column (rowids).
+pub fn query_rowids(conn: &Connection, sql: &str, args: &[SqlValue]) -> DbResult<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(params_from_iter(args.iter()), |r| r.get::<_, i64>(0))?;
+    rows.collect()
+}
+
+/// Records with the given rowids, in that order.
+pub fn find_by_rowids(conn: &Connection, c: &Collection, rowids: &[i64]) -> DbResult<Vec<Map<String, Value>>> {
+    if rowids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (1..=rowids.len()).map(|i| format!("?{i}")).collect();
+    let table = quote(&c.name);
+    let sql = format!(
+        "SELECT {}, {table}.rowid FROM {table} WHERE {table}.rowid IN ({})",
+        select_columns(c, &c.name),
+        placeholders.join(",")
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(params_from_iter(rowids.iter()))?;
+    let mut by_rowid = std::collections::HashMap::with_capacity(rowids.len());
+    while let Some(row) = rows.next()? {
+        let rowid: i64 = row.get(c.fields.len())?;
+        by_rowid.insert(rowid, read_row(c, row)?);
+    }
+    Ok(rowids.iter().filter_map(|r| by_rowid.remove(r)).collect())
+}
+
 /// Runs a scalar COUNT-style query.
 pub fn query_i64(conn: &Connection, sql: &str, args: &[SqlValue]) -> DbResult<i64> {
     let mut stmt = conn.prepare_cached(sql)?;

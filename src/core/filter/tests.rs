@@ -815,8 +815,8 @@ fn resolves_request_body_values_and_modifiers() {
 fn resolves_other_request_values() {
     let fixture = Fixture::new();
     let mut query = Query::new(&fixture, Access::Rule);
-    query.request.query = as_map(json!({"perPage": "500", "page": "2"}));
-    query.request.headers = as_map(json!({"x_token": "abc"}));
+    query.request.query = std::sync::Arc::new(as_map(json!({"perPage": "500", "page": "2"})));
+    query.request.headers = std::sync::Arc::new(as_map(json!({"x_token": "abc"})));
     // verified against PocketBase 0.40.6 (as a superuser's filter)
     expect_ids(
         &query,

@@ -121,15 +121,16 @@ fn apply(v: &Value, picks: &[Pick]) -> Value {
 }
 
 /// Applies `fields` to one record JSON (or an array of them).
-pub fn pick(v: &Value, fields: &str) -> Value {
+pub fn pick(v: Value, fields: &str) -> Value {
     if fields.trim().is_empty() {
-        return v.clone();
+        return v;
     }
     let picks = parse(fields);
-    // merge nested picks that share a prefix by applying them one by one
+    // nested picks sharing a prefix (`expand.a.x,expand.a.y`) are applied
+    // one by one and merged
     let mut acc = Value::Object(Map::new());
     for p in &picks {
-        merge(&mut acc, apply(v, std::slice::from_ref(p)));
+        merge(&mut acc, apply(&v, std::slice::from_ref(p)));
     }
     acc
 }
@@ -158,15 +159,15 @@ mod tests {
     #[test]
     fn picks_top_level_and_nested_keys() {
         let rec = json!({"id":"1","title":"Hello","body":"x","expand":{"author":{"id":"a","name":"Ann","age":3}}});
-        assert_eq!(pick(&rec, "id,title"), json!({"id":"1","title":"Hello"}));
-        assert_eq!(pick(&rec, "id,expand.author.name"), json!({"id":"1","expand":{"author":{"name":"Ann"}}}));
-        assert_eq!(pick(&rec, "*"), rec);
+        assert_eq!(pick(rec.clone(), "id,title"), json!({"id":"1","title":"Hello"}));
+        assert_eq!(pick(rec.clone(), "id,expand.author.name"), json!({"id":"1","expand":{"author":{"name":"Ann"}}}));
+        assert_eq!(pick(rec.clone(), "*"), rec);
     }
 
     #[test]
     fn excerpt_strips_html_and_truncates() {
-        assert_eq!(pick(&json!({"t":"Carrot"}), "t:excerpt(3)"), json!({"t":"Car"}));
-        assert_eq!(pick(&json!({"t":"Carrot"}), "t:excerpt(3,true)"), json!({"t":"Car..."}));
+        assert_eq!(pick(json!({"t":"Carrot"}), "t:excerpt(3)"), json!({"t":"Car"}));
+        assert_eq!(pick(json!({"t":"Carrot"}), "t:excerpt(3,true)"), json!({"t":"Car..."}));
         assert_eq!(excerpt("<p>Hello <b>big</b> world</p>", 100, false), "Hello big world");
     }
 }

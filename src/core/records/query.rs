@@ -132,7 +132,21 @@ impl App {
         let limit = b.arg(SqlValue::Integer(per_page));
         let offset = b.arg(SqlValue::Integer((page - 1).saturating_mul(per_page)));
         let tail = format!("{joins} {where_sql} {group} {order_sql} LIMIT {limit} OFFSET {offset}");
-        let items = self.find_records_sql(c, &tail, &b.args).map_err(query_error_core)?;
+        let items = if c.is_view() {
+            self.find_records_sql(c, &tail, &b.args).map_err(query_error_core)?
+        } else {
+            // two phases: sort and page over rowids only, then load the page's
+            // rows (the sorter then never carries whole records)
+            let data = self
+                .executor()
+                .read(|conn| {
+                    let rowids =
+                        rows::query_rowids(conn, &format!("SELECT {table}.rowid FROM {table} {tail}"), &b.args)?;
+                    rows::find_by_rowids(conn, c, &rowids)
+                })
+                .map_err(query_error)?;
+            data.into_iter().map(|d| Record::from_stored(c.clone(), d)).collect()
+        };
         Ok(ListPage { page, per_page, total_items, total_pages, items })
     }
 

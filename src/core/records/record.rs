@@ -109,6 +109,11 @@ impl Record {
     /// PocketBase's public JSON: collectionId, collectionName, visible
     /// fields (alphabetical), expand, custom data.
     pub fn to_json(&self) -> Value {
+        self.to_json_as(self.show_hidden, self.ignore_email_visibility)
+    }
+
+    /// [`Record::to_json`] with explicit visibility flags.
+    pub fn to_json_as(&self, show_hidden: bool, ignore_email_visibility: bool) -> Value {
         let mut m = Map::new();
         m.insert("collectionId".into(), Value::String(self.collection.id.clone()));
         m.insert("collectionName".into(), Value::String(self.collection.name.clone()));
@@ -122,10 +127,10 @@ impl Record {
                 m.insert(f.name.clone(), Value::String(String::new()));
                 continue;
             }
-            if f.hidden && (!self.show_hidden || (is_auth && f.name == "tokenKey")) {
+            if f.hidden && (!show_hidden || (is_auth && f.name == "tokenKey")) {
                 continue;
             }
-            if is_auth && f.name == "email" && !self.ignore_email_visibility && !self.get_bool("emailVisibility") {
+            if is_auth && f.name == "email" && !ignore_email_visibility && !self.get_bool("emailVisibility") {
                 continue;
             }
             m.insert(f.name.clone(), self.data.get(&f.name).cloned().unwrap_or_else(|| f.zero_value()));
