@@ -128,7 +128,7 @@ fn log_id(t: chrono::DateTime<chrono::Utc>) -> String {
         micros /= 36;
     }
     let mut id = String::from_utf8_lossy(&prefix).into_owned();
-    id.push_str(&crate::core::security::random_string_with_alphabet(4, &DIGITS[..]));
+    id.push_str(&crate::core::security::random_string_with_alphabet(4, DIGITS));
     id
 }
 
