@@ -33,6 +33,7 @@ pub fn run(flags: &GlobalFlags, args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     let app = flags.open_app().context("failed to open the data dir")?;
+    let js = flags.start_hooks(&app)?;
     let addr = args.http.clone().unwrap_or_else(|| {
         if args.domains.is_empty() {
             "127.0.0.1:8090".into()
@@ -54,7 +55,7 @@ pub fn run(flags: &GlobalFlags, args: ServeArgs) -> anyhow::Result<()> {
         }
         println!("Server started at {base}\n├─ REST API:  {base}/api/\n└─ Dashboard: {base}/_/");
         let state = AppState { app, body_limit: DEFAULT_BODY_LIMIT };
-        let opts = HttpOptions { origins: args.origins, public_dir: Some(flags.public_dir.clone()), index_fallback: flags.index_fallback };
+        let opts = HttpOptions { origins: args.origins, public_dir: Some(flags.public_dir.clone()), index_fallback: flags.index_fallback, js };
         let service = router(state, &opts).into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await?;
         anyhow::Ok(())

@@ -59,6 +59,7 @@ pub async fn spawn_app_in(dir: tempfile::TempDir) -> TestApp {
         origins: vec!["*".into()],
         public_dir: None,
         index_fallback: true,
+        js: None,
     };
     let service = router(state, &opts).into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move {
