@@ -4,6 +4,7 @@
 //! PocketBase restarts the whole process instead; swapping the pool keeps
 //! in-flight requests running on the old one.
 
+use std::path::{Path, PathBuf};
 use std::sync::Weak;
 use std::sync::mpsc::{RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
@@ -20,15 +21,17 @@ pub struct Watcher {
     _watcher: notify::RecommendedWatcher,
 }
 
-fn relevant(ev: &notify::Event) -> bool {
+/// A change worth a reload: not an access, and not only in hidden files or
+/// `node_modules` (like PocketBase's watcher).
+fn relevant(ev: &notify::Event, dir: &Path) -> bool {
     let kind = matches!(
         ev.kind,
         EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_) | EventKind::Any
     );
     let visible = ev.paths.iter().any(|p| {
-        p.components().all(|c| {
+        p.strip_prefix(dir).unwrap_or(p).components().all(|c| {
             let s = c.as_os_str().to_string_lossy();
-            !(s.starts_with('.') && s.len() > 2) && s != "node_modules"
+            !s.starts_with('.') && s != "node_modules"
         })
     });
     kind && visible
@@ -38,10 +41,11 @@ impl Watcher {
     /// Starts watching the engine's hooks dir.
     pub fn start(engine: &JsEngine) -> notify::Result<Watcher> {
         let (tx, rx) = channel::<()>();
+        let dir: PathBuf = engine.inner.config.hooks_dir.clone();
         let mut watcher =
             notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
                 if let Ok(ev) = res
-                    && relevant(&ev)
+                    && relevant(&ev, &dir)
                 {
                     let _ = tx.send(());
                 }

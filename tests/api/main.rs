@@ -5,6 +5,7 @@ mod common;
 
 mod bad_input;
 mod collections;
+mod hooks;
 mod pocketbase_data;
 mod records;
 mod superusers;

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 
 use ferrobase::api::{AppState, DEFAULT_BODY_LIMIT, HttpOptions, router};
 use ferrobase::core::{App, AppConfig};
+use ferrobase::jsvm::{JsConfig, JsEngine};
 use serde_json::{Value, json};
 
 pub const ADMIN_EMAIL: &str = "admin@example.com";
@@ -17,6 +18,8 @@ pub struct TestApp {
     pub app: App,
     pub client: reqwest::Client,
     pub dir: tempfile::TempDir,
+    /// The JS engine, when started with hooks.
+    pub js: Option<JsEngine>,
 }
 
 /// A response reduced to what tests assert on.
@@ -36,6 +39,39 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts a server on the given data dir (which may hold existing data).
 pub async fn spawn_app_in(dir: tempfile::TempDir) -> TestApp {
+    spawn(dir, None).await
+}
+
+/// The hooks dir of a test app's temp dir.
+pub fn hooks_dir(dir: &std::path::Path) -> std::path::PathBuf {
+    dir.join("pb_hooks")
+}
+
+/// Starts a server with the JS engine on `files` (name, source) written to
+/// a temp `pb_hooks`; `tune` adjusts the engine config (pool size, budget,
+/// watching; watching is off unless turned on).
+pub async fn spawn_app_with_hooks(
+    files: &[(&str, &str)],
+    tune: impl FnOnce(&mut JsConfig),
+) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let hooks = hooks_dir(dir.path());
+    std::fs::create_dir_all(&hooks).expect("hooks dir");
+    for (name, src) in files {
+        let path = hooks.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("hook file dir");
+        }
+        std::fs::write(path, src).expect("hook file");
+    }
+    let mut config = JsConfig::new(&hooks);
+    config.pool_size = 2;
+    config.watch = false;
+    tune(&mut config);
+    spawn(dir, Some(config)).await
+}
+
+async fn spawn(dir: tempfile::TempDir, js: Option<JsConfig>) -> TestApp {
     let data_dir = dir.path().join("pb_data");
     let app = tokio::task::spawn_blocking(move || {
         let app = App::open(AppConfig::new(data_dir)).expect("app opens");
@@ -47,6 +83,17 @@ pub async fn spawn_app_in(dir: tempfile::TempDir) -> TestApp {
     })
     .await
     .expect("join");
+    let js = match js {
+        Some(config) => {
+            let app = app.clone();
+            let engine = tokio::task::spawn_blocking(move || JsEngine::start(&app, config))
+                .await
+                .expect("join")
+                .expect("hooks load");
+            Some(engine)
+        }
+        None => None,
+    };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -59,7 +106,7 @@ pub async fn spawn_app_in(dir: tempfile::TempDir) -> TestApp {
         origins: vec!["*".into()],
         public_dir: None,
         index_fallback: true,
-        js: None,
+        js: js.clone(),
     };
     let service = router(state, &opts).into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move {
@@ -70,6 +117,7 @@ pub async fn spawn_app_in(dir: tempfile::TempDir) -> TestApp {
         app,
         client: reqwest::Client::new(),
         dir,
+        js,
     }
 }
 
