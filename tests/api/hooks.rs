@@ -290,6 +290,7 @@ async fn model_hook_without_next_saves_nothing() {
             "main.pb.js",
             r#"
             onRecordCreate((e) => { if (e.record.get("title") !== "skip") e.next(); }, "posts");
+            onRecordAfterCreateSuccess((e) => { $app.store().set("after", e.record.get("title")); e.next(); });
             routerAdd("POST", "/make", (e) => {
                 const r = new Record($app.findCollectionByNameOrId("posts"), {title: e.requestInfo().body.title});
                 $app.save(r);
@@ -307,6 +308,129 @@ async fn model_hook_without_next_saves_nothing() {
     let saved = t.post("/make", None, json!({"title": "keep"})).await;
     assert_eq!(saved.json["isNew"], false);
     assert_eq!(titles(&t, &tok).await, ["keep"]);
+    assert_eq!(
+        t.app.store().lock().get("after"),
+        Some(&json!("keep")),
+        "no after-success hook for the skipped save"
+    );
+}
+
+#[tokio::test]
+async fn collection_hooks_can_change_the_collection() {
+    let t = spawn_app_with_hooks(
+        &[(
+            "main.pb.js",
+            r#"
+            onCollectionCreate((e) => {
+                e.collection.listRule = "";
+                e.collection.fields.add({name: "added", type: "text"});
+                e.next();
+                $app.store().set("createdId", e.collection.id);
+            });
+            onCollectionAfterCreateSuccess((e) => { $app.store().set("after", e.collection.name); e.next(); }, "things");
+            routerAdd("POST", "/collections", (e) => {
+                const c = new Collection({name: "made_in_js", type: "base", fields: [{name: "title", type: "text"}]});
+                $app.save(c);
+                const found = $app.findCollectionByNameOrId("made_in_js");
+                return e.json(200, {id: c.id, fields: found.fields.fieldNames(), listRule: found.listRule});
+            });
+            "#,
+        )],
+        defaults,
+    )
+    .await;
+    let tok = t.admin_token().await;
+    let c = t
+        .create_collection(
+            &tok,
+            json!({"name": "things", "fields": [{"name": "title", "type": "text"}]}),
+        )
+        .await;
+    assert_eq!(c["listRule"], "");
+    assert!(
+        c["fields"]
+            .as_array()
+            .expect("fields")
+            .iter()
+            .any(|f| f["name"] == "added"),
+        "{c}"
+    );
+    assert_eq!(t.app.store().lock().get("createdId"), Some(&c["id"]));
+    assert_eq!(t.app.store().lock().get("after"), Some(&json!("things")));
+    let made = t.post("/collections", None, json!({})).await;
+    assert_eq!(made.status, 200, "{}", made.text);
+    assert_eq!(made.json["fields"], json!(["id", "title", "added"]));
+    assert_eq!(made.json["listRule"], "");
+}
+
+#[tokio::test]
+async fn errors_of_next_reach_the_hook_and_the_client() {
+    let t = spawn_app_with_hooks(
+        &[(
+            "main.pb.js",
+            r#"
+            onRecordCreateRequest((e) => {
+                try {
+                    e.next();
+                } catch (err) {
+                    $app.store().set("caught", {message: err.message, status: err.status});
+                    throw err;
+                }
+            }, "items");
+            "#,
+        )],
+        defaults,
+    )
+    .await;
+    let tok = t.admin_token().await;
+    t.create_collection(
+        &tok,
+        json!({"name": "items", "createRule": "", "fields": [{"name": "title", "type": "text", "required": true}]}),
+    )
+    .await;
+    let r = t
+        .post("/api/collections/items/records", None, json!({"title": ""}))
+        .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json["message"], "Failed to create record.");
+    assert_eq!(r.json["data"]["title"]["code"], "validation_required");
+    assert_eq!(
+        t.app.store().lock().get("caught"),
+        Some(&json!({"message": "title: cannot be blank.", "status": 400}))
+    );
+}
+
+#[tokio::test]
+async fn runaway_hooks_are_stopped_by_the_budget_and_memory_limit() {
+    let t = spawn_app_with_hooks(
+        &[(
+            "main.pb.js",
+            r#"
+            onRecordCreate((e) => { if (e.record.get("title") === "loop") { while (true) {} } e.next(); });
+            routerAdd("GET", "/hog", (e) => { const a = []; while (true) { a.push("x".repeat(1 << 20)); } });
+            routerAdd("GET", "/ok", (e) => e.string(200, "ok"));
+            "#,
+        )],
+        |c| {
+            c.pool_size = 1;
+            c.time_budget = Duration::from_millis(500);
+            c.memory_limit = 32 << 20;
+        },
+    )
+    .await;
+    let tok = posts(&t).await;
+    let r = t
+        .post(
+            "/api/collections/posts/records",
+            None,
+            json!({"title": "loop"}),
+        )
+        .await;
+    assert_eq!(r.status, 500, "{}", r.text);
+    assert!(titles(&t, &tok).await.is_empty());
+    let hog = t.get("/hog", None).await;
+    assert_eq!(hog.status, 500, "{}", hog.text);
+    assert_eq!(t.get("/ok", None).await.text, "ok");
 }
 
 #[tokio::test]

@@ -206,6 +206,8 @@ impl App {
         } else {
             &hooks.on_collection_update
         };
+        // a hook that skips next() stops the save: no after-success hooks then
+        let mut executed = false;
         let saved = self.run_in_transaction(|tx| {
             let mut ev = CollectionEvent {
                 app: tx.clone(),
@@ -222,12 +224,14 @@ impl App {
                     &app.hooks().on_collection_update
                 };
                 action.execute.trigger(e, &mut |e| {
+                    executed = true;
                     e.app.persist_collection(&mut e.collection, old.as_deref())
                 })
             })?;
             Ok(ev.collection)
         });
         match saved {
+            Ok(saved) if !executed => Ok(saved),
             Ok(saved) => {
                 let app = self.without_tx();
                 let ev_collection = saved.clone();
@@ -405,6 +409,7 @@ impl App {
             )));
         }
         let hooks = self.hooks();
+        let mut executed = false;
         let res = self.run_in_transaction(|tx| {
             let mut ev = CollectionEvent {
                 app: tx.clone(),
@@ -419,6 +424,7 @@ impl App {
                         .on_collection_delete
                         .execute
                         .trigger(e, &mut |e| {
+                            executed = true;
                             let col = e.collection.clone();
                             e.app.executor().write(|conn| -> Result<()> {
                                 db::sync::drop(conn, &col)?;
@@ -442,6 +448,9 @@ impl App {
                 .after_error
                 .trigger(&mut ev, &mut |_| Ok(()));
             return Err(err);
+        }
+        if !executed {
+            return Ok(());
         }
         let app = self.without_tx();
         let col = (**c).clone();

@@ -68,6 +68,8 @@ impl App {
             app: self.clone(),
             record: std::mem::replace(record, placeholder),
         };
+        // a hook that skips next() stops the save: no after-success hooks then
+        let mut executed = false;
         let res = action.before.trigger(&mut ev, &mut |e| {
             prepare(&mut e.record);
             if validate {
@@ -82,14 +84,18 @@ impl App {
             } else {
                 &app.hooks().on_record_update
             };
-            action
-                .execute
-                .trigger(e, &mut |e| e.app.persist_record(&mut e.record))
+            action.execute.trigger(e, &mut |e| {
+                executed = true;
+                e.app.persist_record(&mut e.record)
+            })
         });
         *record = std::mem::replace(
             &mut ev.record,
             Record::placeholder(record.collection.clone()),
         );
+        if res.is_ok() && !executed {
+            return Ok(());
+        }
         self.finish_action(action, is_new, record, res)
     }
 
@@ -237,17 +243,19 @@ impl App {
             app: self.clone(),
             record: record.clone(),
         };
+        let mut executed = false;
         let res = self.run_in_transaction(|tx| {
             ev.app = tx.clone();
             hooks.on_record_delete.before.trigger(&mut ev, &mut |e| {
                 let app = e.app.clone();
-                app.hooks()
-                    .on_record_delete
-                    .execute
-                    .trigger(e, &mut |e| e.app.delete_record_row(&e.record))
+                app.hooks().on_record_delete.execute.trigger(e, &mut |e| {
+                    executed = true;
+                    e.app.delete_record_row(&e.record)
+                })
             })
         });
         match res {
+            Ok(()) if !executed => Ok(()),
             Ok(()) => {
                 let app = self.without_tx();
                 let rec = record.clone();
