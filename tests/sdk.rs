@@ -33,30 +33,17 @@ fn ensure_node_modules() {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
 }
 
 fn start_server(data: &Path) -> (Server, String) {
     let bin = env!("CARGO_BIN_EXE_ferrobase");
     let out = Command::new(bin)
-        .args([
-            "superuser",
-            "upsert",
-            "admin@example.com",
-            "1234567890ab",
-            "--dir",
-        ])
+        .args(["superuser", "upsert", "admin@example.com", "1234567890ab", "--dir"])
         .arg(data)
         .output()
         .expect("run ferrobase");
-    assert!(
-        out.status.success(),
-        "superuser upsert: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "superuser upsert: {}", String::from_utf8_lossy(&out.stderr));
     let port = free_port();
     let child = Command::new(bin)
         .args(["serve", "--http", &format!("127.0.0.1:{port}"), "--dir"])
@@ -105,9 +92,5 @@ fn sdk_scenarios_pass() {
             ));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "SDK scenarios failed:\n{}",
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "SDK scenarios failed:\n{}", failures.join("\n"));
 }

@@ -42,28 +42,14 @@ fn parse_sub(v: &Value) -> Option<SubRequest> {
     if !valid {
         return None;
     }
-    let body = v
-        .get("body")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
+    let body = v.get("body").and_then(Value::as_object).cloned().unwrap_or_default();
     let token = v
         .get("headers")
         .and_then(Value::as_object)
-        .and_then(|h| {
-            h.iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
-        })
+        .and_then(|h| h.iter().find(|(k, _)| k.eq_ignore_ascii_case("authorization")))
         .and_then(|(_, v)| v.as_str())
         .map(|t| t.trim_start_matches("Bearer ").to_string());
-    Some(SubRequest {
-        method,
-        collection,
-        id,
-        raw_query: raw_query.to_string(),
-        body,
-        token,
-    })
+    Some(SubRequest { method, collection, id, raw_query: raw_query.to_string(), body, token })
 }
 
 fn failure(index: usize, e: ApiError) -> ApiError {
@@ -72,11 +58,7 @@ fn failure(index: usize, e: ApiError) -> ApiError {
         index.to_string(),
         json!({"code": "batch_request_failed", "message": "Batch request failed.", "response": {"status": e.status, "message": e.message, "data": e.data}}),
     );
-    ApiError {
-        status: 400,
-        message: "Batch transaction failed.".into(),
-        data: json!({ "requests": requests }),
-    }
+    ApiError { status: 400, message: "Batch transaction failed.".into(), data: json!({ "requests": requests }) }
 }
 
 fn run_one(tx: &App, ctx: &Ctx, sub: &SubRequest) -> ApiResult<Value> {
@@ -91,11 +73,8 @@ fn run_one(tx: &App, ctx: &Ctx, sub: &SubRequest) -> ApiResult<Value> {
     req.context = "batch".into();
     let method = match (sub.method.as_str(), &sub.id) {
         ("PUT", None) => {
-            let exists = sub
-                .body
-                .get("id")
-                .and_then(Value::as_str)
-                .is_some_and(|id| tx.find_record_by_id(&c, id).is_ok());
+            let exists =
+                sub.body.get("id").and_then(Value::as_str).is_some_and(|id| tx.find_record_by_id(&c, id).is_ok());
             if exists { "PATCH" } else { "POST" }
         }
         (m, _) => m,
@@ -112,12 +91,7 @@ fn run_one(tx: &App, ctx: &Ctx, sub: &SubRequest) -> ApiResult<Value> {
             let id = sub
                 .id
                 .clone()
-                .or_else(|| {
-                    sub.body
-                        .get("id")
-                        .and_then(Value::as_str)
-                        .map(str::to_string)
-                })
+                .or_else(|| sub.body.get("id").and_then(Value::as_str).map(str::to_string))
                 .unwrap_or_default();
             let body = match tx.update_record_request(&c, &id, &sub.body, &req)? {
                 Some(r) => export_record(tx, r, &sub_ctx, &req)?,
@@ -140,12 +114,7 @@ pub async fn batch(State(st): State<AppState>, ctx: Ctx, body: BodyData) -> ApiR
         if !settings.batch.enabled {
             return Err(ApiError::new(403, "Batch requests are not allowed."));
         }
-        let list = body
-            .fields
-            .get("requests")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
+        let list = body.fields.get("requests").and_then(Value::as_array).cloned().unwrap_or_default();
         if list.is_empty() {
             return Err(Error::field(
                 "Failed to read the submitted batch data.",
@@ -160,19 +129,13 @@ pub async fn batch(State(st): State<AppState>, ctx: Ctx, body: BodyData) -> ApiR
                 "Failed to read the submitted batch data.",
                 "requests",
                 "validation_length_too_long",
-                &format!(
-                    "The length must be no more than {}.",
-                    settings.batch.max_requests
-                ),
+                &format!("The length must be no more than {}.", settings.batch.max_requests),
             )
             .into());
         }
         let mut subs = Vec::with_capacity(list.len());
         for (i, v) in list.iter().enumerate() {
-            subs.push(
-                parse_sub(v)
-                    .ok_or_else(|| failure(i, ApiError::new(400, "Invalid batch request data.")))?,
-            );
+            subs.push(parse_sub(v).ok_or_else(|| failure(i, ApiError::new(400, "Invalid batch request data.")))?);
         }
         let mut failed: Option<ApiError> = None;
         let result = app.run_in_transaction(|tx| {
@@ -203,17 +166,14 @@ mod tests {
 
     #[test]
     fn only_record_routes_are_accepted() {
-        let ok = parse_sub(&json!({"method":"PATCH","url":"/api/collections/posts/records/abc?expand=a","body":{"x":1}})).expect("valid");
+        let ok =
+            parse_sub(&json!({"method":"PATCH","url":"/api/collections/posts/records/abc?expand=a","body":{"x":1}}))
+                .expect("valid");
         assert_eq!(ok.collection, "posts");
         assert_eq!(ok.id.as_deref(), Some("abc"));
         assert_eq!(ok.raw_query, "expand=a");
-        assert!(
-            parse_sub(&json!({"method":"GET","url":"/api/collections/posts/records"})).is_none()
-        );
-        assert!(
-            parse_sub(&json!({"method":"POST","url":"/api/collections/posts/records/abc"}))
-                .is_none()
-        );
+        assert!(parse_sub(&json!({"method":"GET","url":"/api/collections/posts/records"})).is_none());
+        assert!(parse_sub(&json!({"method":"POST","url":"/api/collections/posts/records/abc"})).is_none());
         assert!(parse_sub(&json!({"method":"POST","url":"/api/settings"})).is_none());
     }
 }

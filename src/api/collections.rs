@@ -17,11 +17,7 @@ use crate::core::records::query::{ListQuery, list_table};
 
 fn with_message(e: Error, message: &str) -> ApiError {
     match e {
-        Error::Validation { errors, .. } => Error::Validation {
-            message: message.into(),
-            errors,
-        }
-        .into(),
+        Error::Validation { errors, .. } => Error::Validation { message: message.into(), errors }.into(),
         other => other.into(),
     }
 }
@@ -55,11 +51,7 @@ pub async fn list(State(st): State<AppState>, ctx: Ctx) -> ApiResult<Json<Value>
 }
 
 /// `GET /api/collections/{collection}`
-pub async fn view(
-    State(st): State<AppState>,
-    Path(name): Path<String>,
-    ctx: Ctx,
-) -> ApiResult<Json<Value>> {
+pub async fn view(State(st): State<AppState>, Path(name): Path<String>, ctx: Ctx) -> ApiResult<Json<Value>> {
     blocking(move || {
         require_superuser(&st.app, &ctx)?;
         let c = st.app.find_collection(&name)?;
@@ -69,19 +61,12 @@ pub async fn view(
 }
 
 /// `POST /api/collections`
-pub async fn create(
-    State(st): State<AppState>,
-    ctx: Ctx,
-    body: BodyData,
-) -> ApiResult<Json<Value>> {
+pub async fn create(State(st): State<AppState>, ctx: Ctx, body: BodyData) -> ApiResult<Json<Value>> {
     blocking(move || {
         let app = &st.app;
         require_superuser(app, &ctx)?;
-        let c = from_api_json(&body_value(body), None)
-            .map_err(|e| with_message(e, "Failed to create collection."))?;
-        let saved = app
-            .save_collection(c)
-            .map_err(|e| with_message(e, "Failed to create collection."))?;
+        let c = from_api_json(&body_value(body), None).map_err(|e| with_message(e, "Failed to create collection."))?;
+        let saved = app.create_collection(c).map_err(|e| with_message(e, "Failed to create collection."))?;
         Ok(Json(saved.to_json()))
     })
     .await
@@ -100,20 +85,14 @@ pub async fn update(
         let existing = app.find_collection(&name)?;
         let c = from_api_json(&body_value(body), Some(&existing))
             .map_err(|e| with_message(e, "Failed to update collection."))?;
-        let saved = app
-            .save_collection(c)
-            .map_err(|e| with_message(e, "Failed to update collection."))?;
+        let saved = app.save_collection(c).map_err(|e| with_message(e, "Failed to update collection."))?;
         Ok(Json(saved.to_json()))
     })
     .await
 }
 
 /// `DELETE /api/collections/{collection}`
-pub async fn delete(
-    State(st): State<AppState>,
-    Path(name): Path<String>,
-    ctx: Ctx,
-) -> ApiResult<Response> {
+pub async fn delete(State(st): State<AppState>, Path(name): Path<String>, ctx: Ctx) -> ApiResult<Response> {
     blocking(move || {
         let app = &st.app;
         require_superuser(app, &ctx)?;
@@ -125,11 +104,7 @@ pub async fn delete(
 }
 
 /// `DELETE /api/collections/{collection}/truncate`
-pub async fn truncate(
-    State(st): State<AppState>,
-    Path(name): Path<String>,
-    ctx: Ctx,
-) -> ApiResult<Response> {
+pub async fn truncate(State(st): State<AppState>, Path(name): Path<String>, ctx: Ctx) -> ApiResult<Response> {
     blocking(move || {
         let app = &st.app;
         require_superuser(app, &ctx)?;
@@ -154,11 +129,7 @@ pub async fn import(State(st): State<AppState>, ctx: Ctx, body: BodyData) -> Api
             )
             .into());
         };
-        let delete_missing = body
-            .fields
-            .get("deleteMissing")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
+        let delete_missing = body.fields.get("deleteMissing").and_then(Value::as_bool).unwrap_or(false);
         app.import_collections(list, delete_missing)?;
         Ok(StatusCode::NO_CONTENT.into_response())
     })
@@ -170,11 +141,7 @@ pub async fn scaffolds(State(st): State<AppState>, ctx: Ctx) -> ApiResult<Json<V
     blocking(move || {
         require_superuser(&st.app, &ctx)?;
         let mut out = serde_json::Map::new();
-        for kind in [
-            CollectionType::Auth,
-            CollectionType::Base,
-            CollectionType::View,
-        ] {
+        for kind in [CollectionType::Auth, CollectionType::Base, CollectionType::View] {
             let mut c = Collection::new("", kind);
             if kind == CollectionType::Auth {
                 c.indexes = c.auth_indexes().to_vec();

@@ -26,17 +26,12 @@ pub struct AppState {
 }
 
 /// Runs a blocking core call on tokio's blocking pool.
-pub async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> ApiResult<T> + Send + 'static,
-) -> ApiResult<T> {
+pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> ApiResult<T> + Send + 'static) -> ApiResult<T> {
     match tokio::task::spawn_blocking(f).await {
         Ok(r) => r,
         Err(e) => {
             tracing::error!("handler panicked: {e}");
-            Err(ApiError::new(
-                500,
-                "Something went wrong while processing your request.",
-            ))
+            Err(ApiError::new(500, "Something went wrong while processing your request."))
         }
     }
 }
@@ -55,10 +50,7 @@ pub struct Ctx {
 impl Ctx {
     /// A query parameter as string ("" when absent).
     pub fn q(&self, name: &str) -> &str {
-        self.query
-            .get(name)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
+        self.query.get(name).and_then(Value::as_str).unwrap_or_default()
     }
 
     /// Resolves the token (invalid tokens act as guests) into `@request` info.
@@ -76,28 +68,20 @@ impl Ctx {
     /// The authenticated record, if the token is valid.
     pub fn auth(&self, app: &App) -> Option<Arc<Record>> {
         let token = self.token.as_deref()?;
-        app.find_auth_record_by_token(token, TokenType::Auth)
-            .ok()
-            .map(Arc::new)
+        app.find_auth_record_by_token(token, TokenType::Auth).ok().map(Arc::new)
     }
 }
 
 /// Reads the `Authorization` header, with or without `Bearer `.
 pub fn token_from_headers(headers: &HeaderMap) -> Option<String> {
     let raw = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
-    let t = raw
-        .strip_prefix("Bearer ")
-        .or_else(|| raw.strip_prefix("bearer "))
-        .unwrap_or(raw)
-        .trim();
+    let t = raw.strip_prefix("Bearer ").or_else(|| raw.strip_prefix("bearer ")).unwrap_or(raw).trim();
     (!t.is_empty()).then(|| t.to_string())
 }
 
 /// Query string → map (last value wins, like PocketBase's `@request.query`).
 pub fn parse_query(raw: &str) -> Map<String, Value> {
-    form_urlencoded::parse(raw.as_bytes())
-        .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
-        .collect()
+    form_urlencoded::parse(raw.as_bytes()).map(|(k, v)| (k.into_owned(), Value::String(v.into_owned()))).collect()
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Ctx {
@@ -109,17 +93,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
             .headers
             .iter()
             .map(|(k, v)| {
-                (
-                    k.as_str().to_lowercase().replace('-', "_"),
-                    Value::String(v.to_str().unwrap_or_default().to_string()),
-                )
+                (k.as_str().to_lowercase().replace('-', "_"), Value::String(v.to_str().unwrap_or_default().to_string()))
             })
             .collect();
-        let remote_ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
-            .unwrap_or_default();
+        let remote_ip =
+            parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_default();
         Ok(Ctx {
             method: parts.method.clone(),
             token: token_from_headers(&parts.headers),
@@ -168,19 +146,13 @@ impl FromRequest<AppState> for BodyData {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let ct = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_lowercase();
+        let ct =
+            req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_lowercase();
         let limit = state.body_limit;
         if ct.starts_with("multipart/form-data") {
             return read_multipart(req, state).await;
         }
-        let bytes = to_bytes(req.into_body(), limit)
-            .await
-            .map_err(|_| too_large())?;
+        let bytes = to_bytes(req.into_body(), limit).await.map_err(|_| too_large())?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(BodyData::default());
         }
@@ -189,16 +161,10 @@ impl FromRequest<AppState> for BodyData {
             for (k, v) in form_urlencoded::parse(&bytes) {
                 insert_multi(&mut fields, k.into_owned(), Value::String(v.into_owned()));
             }
-            return Ok(BodyData {
-                fields,
-                files: vec![],
-            });
+            return Ok(BodyData { fields, files: vec![] });
         }
         match serde_json::from_slice::<Value>(&bytes) {
-            Ok(Value::Object(fields)) => Ok(BodyData {
-                fields,
-                files: vec![],
-            }),
+            Ok(Value::Object(fields)) => Ok(BodyData { fields, files: vec![] }),
             _ => Err(ApiError::bad_request()),
         }
     }
@@ -209,48 +175,30 @@ async fn read_multipart(req: Request, state: &AppState) -> ApiResult<BodyData> {
     let (parts, body) = req.into_parts();
     let limited = Body::new(http_body_util::Limited::new(body, limit));
     let req = Request::from_parts(parts, limited);
-    let mut mp = Multipart::from_request(req, state)
-        .await
-        .map_err(|_| ApiError::bad_request())?;
+    let mut mp = Multipart::from_request(req, state).await.map_err(|_| ApiError::bad_request())?;
     let mut data = BodyData::default();
     loop {
         let field = match mp.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
             Err(e) => {
-                return Err(if e.body_text().contains("length limit") {
-                    too_large()
-                } else {
-                    ApiError::bad_request()
-                });
+                return Err(if e.body_text().contains("length limit") { too_large() } else { ApiError::bad_request() });
             }
         };
         let name = field.name().unwrap_or_default().to_string();
         let filename = field.file_name().map(str::to_string);
         let content_type = field.content_type().unwrap_or_default().to_string();
-        let bytes = field.bytes().await.map_err(|e| {
-            if e.body_text().contains("length limit") {
-                too_large()
-            } else {
-                ApiError::bad_request()
-            }
-        })?;
+        let bytes = field
+            .bytes()
+            .await
+            .map_err(|e| if e.body_text().contains("length limit") { too_large() } else { ApiError::bad_request() })?;
         match filename {
-            Some(filename) => data.files.push(UploadedFile {
-                field: name,
-                filename,
-                content_type,
-                bytes,
-            }),
+            Some(filename) => data.files.push(UploadedFile { field: name, filename, content_type, bytes }),
             None if name == "@jsonPayload" => match serde_json::from_slice::<Value>(&bytes) {
                 Ok(Value::Object(m)) => data.fields.extend(m),
                 _ => return Err(ApiError::bad_request()),
             },
-            None => insert_multi(
-                &mut data.fields,
-                name,
-                Value::String(String::from_utf8_lossy(&bytes).into_owned()),
-            ),
+            None => insert_multi(&mut data.fields, name, Value::String(String::from_utf8_lossy(&bytes).into_owned())),
         }
     }
     Ok(data)

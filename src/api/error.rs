@@ -23,10 +23,7 @@ pub fn normalize_message(msg: &str) -> String {
         return String::new();
     }
     let mut chars = trimmed.chars();
-    let mut out: String = chars
-        .next()
-        .map(|c| c.to_uppercase().collect::<String>())
-        .unwrap_or_default();
+    let mut out: String = chars.next().map(|c| c.to_uppercase().collect::<String>()).unwrap_or_default();
     out.push_str(chars.as_str());
     if !out.ends_with(['.', '!', '?']) {
         out.push('.');
@@ -37,11 +34,7 @@ pub fn normalize_message(msg: &str) -> String {
 impl ApiError {
     /// An error with an empty `data`.
     pub fn new(status: u16, message: &str) -> Self {
-        ApiError {
-            status,
-            message: normalize_message(message),
-            data: json!({}),
-        }
+        ApiError { status, message: normalize_message(message), data: json!({}) }
     }
 
     /// 400 "Something went wrong while processing your request."
@@ -56,18 +49,12 @@ impl ApiError {
 
     /// 401 for missing or invalid auth on an auth-only route.
     pub fn unauthorized() -> Self {
-        ApiError::new(
-            401,
-            "The request requires valid record authorization token.",
-        )
+        ApiError::new(401, "The request requires valid record authorization token.")
     }
 
     /// 403 for authenticated non-superusers on superuser routes.
     pub fn forbidden() -> Self {
-        ApiError::new(
-            403,
-            "The authorized record is not allowed to perform this action.",
-        )
+        ApiError::new(403, "The authorized record is not allowed to perform this action.")
     }
 }
 
@@ -75,16 +62,12 @@ impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
         let status = e.status();
         match e {
-            Error::Validation { message, errors } => ApiError {
-                status,
-                message: normalize_message(&message),
-                data: Value::Object(errors),
-            },
-            Error::Api { message, data, .. } => ApiError {
-                status,
-                message: normalize_message(&message),
-                data: sanitize_data(data),
-            },
+            Error::Validation { message, errors } => {
+                ApiError { status, message: normalize_message(&message), data: Value::Object(errors) }
+            }
+            Error::Api { message, data, .. } => {
+                ApiError { status, message: normalize_message(&message), data: sanitize_data(data) }
+            }
             Error::Sql(inner) if status == 404 => {
                 tracing::debug!("no rows: {inner}");
                 ApiError::not_found()
@@ -110,13 +93,10 @@ fn sanitize_data(data: Value) -> Value {
             let out = m
                 .into_iter()
                 .map(|(k, v)| {
-                    let ok = v.get("code").is_some_and(Value::is_string)
-                        && v.get("message").is_some_and(Value::is_string);
-                    let v = if ok {
-                        v
-                    } else {
-                        json!({"code": "validation_invalid_value", "message": "Invalid value."})
-                    };
+                    let ok =
+                        v.get("code").is_some_and(Value::is_string) && v.get("message").is_some_and(Value::is_string);
+                    let v =
+                        if ok { v } else { json!({"code": "validation_invalid_value", "message": "Invalid value."}) };
                     (k, v)
                 })
                 .collect();
@@ -129,11 +109,7 @@ fn sanitize_data(data: Value) -> Value {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::BAD_REQUEST);
-        (
-            status,
-            Json(json!({"status": self.status, "message": self.message, "data": self.data})),
-        )
-            .into_response()
+        (status, Json(json!({"status": self.status, "message": self.message, "data": self.data}))).into_response()
     }
 }
 
@@ -153,13 +129,8 @@ mod tests {
 
     #[test]
     fn validation_errors_keep_their_data() {
-        let e: ApiError = Error::field(
-            "Failed to create record.",
-            "title",
-            "validation_required",
-            "Cannot be blank.",
-        )
-        .into();
+        let e: ApiError =
+            Error::field("Failed to create record.", "title", "validation_required", "Cannot be blank.").into();
         assert_eq!(e.status, 400);
         assert_eq!(e.data["title"]["code"], "validation_required");
     }

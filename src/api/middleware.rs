@@ -17,19 +17,10 @@ use crate::core::logs::{level, request_data};
 pub async fn security_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        "x-xss-protection",
-        HeaderValue::from_static("1; mode=block"),
-    );
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert("x-xss-protection", HeaderValue::from_static("1; mode=block"));
     h.insert("x-frame-options", HeaderValue::from_static("SAMEORIGIN"));
-    h.insert(
-        "cross-origin-opener-policy",
-        HeaderValue::from_static("same-origin"),
-    );
+    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
     res
 }
 
@@ -39,56 +30,25 @@ pub async fn log_requests(State(st): State<AppState>, req: Request, next: Next) 
     let start = Instant::now();
     let method = req.method().to_string();
     let url = req.uri().to_string();
-    let remote_ip = req
-        .extensions()
-        .get::<ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_default();
+    let remote_ip =
+        req.extensions().get::<ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_default();
     let (referer, user_agent) = {
         let h = req.headers();
-        let get = |name: header::HeaderName| {
-            h.get(name)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_string()
-        };
+        let get = |name: header::HeaderName| h.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
         (get(header::REFERER), get(header::USER_AGENT))
     };
     let auth = token_from_headers(req.headers())
         .and_then(|t| tokens::peek(&t))
-        .and_then(|c| {
-            st.app
-                .collections()
-                .get(&c.collection_id)
-                .map(|c| c.name.clone())
-        })
+        .and_then(|c| st.app.collections().get(&c.collection_id).map(|c| c.name.clone()))
         .unwrap_or_default();
     let res = next.run(req).await;
     let status = res.status().as_u16();
     let settings = st.app.settings();
-    let ip = if settings.logs.log_ip {
-        remote_ip
-    } else {
-        String::new()
-    };
-    let lvl = if status >= 400 {
-        level::ERROR
-    } else {
-        level::INFO
-    };
+    let ip = if settings.logs.log_ip { remote_ip } else { String::new() };
+    let lvl = if status >= 400 { level::ERROR } else { level::INFO };
     if settings.logs.max_days > 0 && lvl >= settings.logs.min_level {
         let exec_ms = start.elapsed().as_secs_f64() * 1000.0;
-        let data = request_data(
-            &method,
-            &url,
-            status,
-            exec_ms,
-            &ip,
-            &ip,
-            &referer,
-            &user_agent,
-            &auth,
-        );
+        let data = request_data(&method, &url, status, exec_ms, &ip, &ip, &referer, &user_agent, &auth);
         st.app.log(lvl, &format!("{method} {url}"), data);
     }
     res
@@ -109,9 +69,6 @@ pub fn cors(origins: &[String]) -> CorsLayer {
     if origins.is_empty() || origins.iter().any(|o| o == "*") {
         return layer.allow_origin(Any);
     }
-    let list: Vec<HeaderValue> = origins
-        .iter()
-        .filter_map(|o| HeaderValue::from_str(o).ok())
-        .collect();
+    let list: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
     layer.allow_origin(AllowOrigin::list(list))
 }

@@ -51,56 +51,25 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 fn route_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
     vec![
         ("/api/health", get(system::health).head(system::health)),
-        (
-            "/api/collections",
-            get(collections::list).post(collections::create),
-        ),
+        ("/api/collections", get(collections::list).post(collections::create)),
         ("/api/collections/import", put(collections::import)),
-        (
-            "/api/collections/meta/scaffolds",
-            get(collections::scaffolds),
-        ),
+        ("/api/collections/meta/scaffolds", get(collections::scaffolds)),
         (
             "/api/collections/{collection}",
-            get(collections::view)
-                .patch(collections::update)
-                .delete(collections::delete),
+            get(collections::view).patch(collections::update).delete(collections::delete),
         ),
-        (
-            "/api/collections/{collection}/truncate",
-            axum::routing::delete(collections::truncate),
-        ),
-        (
-            "/api/collections/{collection}/records",
-            get(records::list).post(records::create),
-        ),
+        ("/api/collections/{collection}/truncate", axum::routing::delete(collections::truncate)),
+        ("/api/collections/{collection}/records", get(records::list).post(records::create)),
         (
             "/api/collections/{collection}/records/{id}",
-            get(records::view)
-                .patch(records::update)
-                .delete(records::delete),
+            get(records::view).patch(records::update).delete(records::delete),
         ),
-        (
-            "/api/collections/{collection}/auth-with-password",
-            post(record_auth::auth_with_password),
-        ),
-        (
-            "/api/collections/{collection}/auth-refresh",
-            post(record_auth::auth_refresh),
-        ),
-        (
-            "/api/collections/{collection}/auth-methods",
-            get(record_auth::auth_methods),
-        ),
+        ("/api/collections/{collection}/auth-with-password", post(record_auth::auth_with_password)),
+        ("/api/collections/{collection}/auth-refresh", post(record_auth::auth_refresh)),
+        ("/api/collections/{collection}/auth-methods", get(record_auth::auth_methods)),
         ("/api/batch", post(batch::batch)),
-        (
-            "/api/settings",
-            get(system::settings_get).patch(system::settings_update),
-        ),
-        (
-            "/api/logs",
-            get(system::logs_list).delete(system::logs_delete),
-        ),
+        ("/api/settings", get(system::settings_get).patch(system::settings_update)),
+        ("/api/logs", get(system::logs_list).delete(system::logs_delete)),
         ("/api/logs/stats", get(system::logs_stats)),
         ("/api/logs/{id}", get(system::logs_view)),
     ]
@@ -108,9 +77,7 @@ fn route_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
 
 /// The API routes.
 pub fn api_routes() -> Router<AppState> {
-    route_table()
-        .into_iter()
-        .fold(Router::new(), |r, (path, handlers)| r.route(path, handlers))
+    route_table().into_iter().fold(Router::new(), |r, (path, handlers)| r.route(path, handlers))
 }
 
 /// The path patterns of the built-in routes (axum/matchit syntax).
@@ -120,18 +87,11 @@ pub fn builtin_route_paths() -> Vec<&'static str> {
 
 /// The full router: API, static files, JSON 404s, middleware.
 pub fn router(state: AppState, opts: &HttpOptions) -> Router {
-    let mut app = api_routes().route(
-        "/api/{*rest}",
-        get(not_found)
-            .post(not_found)
-            .put(not_found)
-            .patch(not_found)
-            .delete(not_found),
-    );
+    let mut app = api_routes()
+        .route("/api/{*rest}", get(not_found).post(not_found).put(not_found).patch(not_found).delete(not_found));
     app = match opts.public_dir.as_ref().filter(|d| d.is_dir()) {
         Some(dir) => {
-            let serve =
-                tower_http::services::ServeDir::new(dir).append_index_html_on_directories(true);
+            let serve = tower_http::services::ServeDir::new(dir).append_index_html_on_directories(true);
             if opts.index_fallback {
                 let index = dir.join("index.html");
                 app.fallback_service(serve.fallback(tower_http::services::ServeFile::new(index)))
@@ -143,22 +103,13 @@ pub fn router(state: AppState, opts: &HttpOptions) -> Router {
     };
     app = app.method_not_allowed_fallback(not_found);
     if let Some(engine) = opts.js.clone() {
-        let js = crate::jsvm::http::JsHttp {
-            engine,
-            body_limit: state.body_limit,
-        };
-        app = app.layer(axum::middleware::from_fn_with_state(
-            js,
-            crate::jsvm::http::middleware,
-        ));
+        let js = crate::jsvm::http::JsHttp { engine, body_limit: state.body_limit };
+        app = app.layer(axum::middleware::from_fn_with_state(js, crate::jsvm::http::middleware));
     }
-    app.layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        middleware::log_requests,
-    ))
-    .layer(axum::middleware::from_fn(middleware::security_headers))
-    .layer(middleware::cors(&opts.origins))
-    .layer(CatchPanicLayer::custom(panic_response))
-    .layer(DefaultBodyLimit::max(state.body_limit))
-    .with_state(state)
+    app.layer(axum::middleware::from_fn_with_state(state.clone(), middleware::log_requests))
+        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(middleware::cors(&opts.origins))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(DefaultBodyLimit::max(state.body_limit))
+        .with_state(state)
 }

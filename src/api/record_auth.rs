@@ -14,16 +14,10 @@ use crate::core::error::{Error, FieldErrors, field_error};
 use crate::core::records::Record;
 use crate::core::records::values::to_string;
 
-fn auth_collection(
-    app: &App,
-    name: &str,
-) -> ApiResult<std::sync::Arc<crate::core::collections::Collection>> {
+fn auth_collection(app: &App, name: &str) -> ApiResult<std::sync::Arc<crate::core::collections::Collection>> {
     let c = collection_of(app, name)?;
     if !c.is_auth() {
-        return Err(ApiError::new(
-            400,
-            "The collection is not an auth collection.",
-        ));
+        return Err(ApiError::new(400, "The collection is not an auth collection."));
     }
     Ok(c)
 }
@@ -47,29 +41,15 @@ pub async fn auth_with_password(
     blocking(move || {
         let app = &st.app;
         let c = auth_collection(app, &name)?;
-        let identity = body
-            .fields
-            .get("identity")
-            .map(to_string)
-            .unwrap_or_default();
-        let password = body
-            .fields
-            .get("password")
-            .map(to_string)
-            .unwrap_or_default();
+        let identity = body.fields.get("identity").map(to_string).unwrap_or_default();
+        let password = body.fields.get("password").map(to_string).unwrap_or_default();
         let identity_field = body.fields.get("identityField").map(to_string);
         let mut errors = FieldErrors::new();
         if identity.is_empty() {
-            errors.insert(
-                "identity".into(),
-                field_error("validation_required", "Cannot be blank."),
-            );
+            errors.insert("identity".into(), field_error("validation_required", "Cannot be blank."));
         }
         if password.is_empty() {
-            errors.insert(
-                "password".into(),
-                field_error("validation_required", "Cannot be blank."),
-            );
+            errors.insert("password".into(), field_error("validation_required", "Cannot be blank."));
         }
         if !errors.is_empty() {
             return Err(Error::Validation {
@@ -86,11 +66,7 @@ pub async fn auth_with_password(
 }
 
 /// `POST /api/collections/{collection}/auth-refresh`
-pub async fn auth_refresh(
-    State(st): State<AppState>,
-    Path(name): Path<String>,
-    ctx: Ctx,
-) -> ApiResult<Json<Value>> {
+pub async fn auth_refresh(State(st): State<AppState>, Path(name): Path<String>, ctx: Ctx) -> ApiResult<Json<Value>> {
     blocking(move || {
         let app = &st.app;
         let c = collection_of(app, &name)?;
@@ -100,21 +76,14 @@ pub async fn auth_refresh(
         }
         let token = ctx.token.clone().unwrap_or_default();
         let record = (*auth).clone();
-        let new_token = if App::token_is_refreshable(&token) {
-            app.new_auth_token(&record)?
-        } else {
-            token
-        };
+        let new_token = if App::token_is_refreshable(&token) { app.new_auth_token(&record)? } else { token };
         auth_response(app, record, new_token, &ctx)
     })
     .await
 }
 
 /// `GET /api/collections/{collection}/auth-methods`
-pub async fn auth_methods(
-    State(st): State<AppState>,
-    Path(name): Path<String>,
-) -> ApiResult<Json<Value>> {
+pub async fn auth_methods(State(st): State<AppState>, Path(name): Path<String>) -> ApiResult<Json<Value>> {
     blocking(move || {
         let c = auth_collection(&st.app, &name)?;
         let a = c.auth.clone().unwrap_or_default();

@@ -25,32 +25,21 @@ pub fn missing_collection() -> ApiError {
 
 /// The collection of a records route.
 pub fn collection_of(app: &App, name_or_id: &str) -> ApiResult<Arc<Collection>> {
-    app.find_collection(name_or_id)
-        .map_err(|_| missing_collection())
+    app.find_collection(name_or_id).map_err(|_| missing_collection())
 }
 
 /// Expands and exports records for the response, applying `?expand` and `?fields`.
-pub fn export_records(
-    app: &App,
-    records: &mut [Record],
-    ctx: &Ctx,
-    req: &RequestInfo,
-) -> ApiResult<Vec<Value>> {
+pub fn export_records(app: &App, records: &mut [Record], ctx: &Ctx, req: &RequestInfo) -> ApiResult<Vec<Value>> {
     let tree = ExpandTree::parse(ctx.q("expand"));
     app.expand_records(records, &tree, req)?;
     let fields = ctx.q("fields");
-    Ok(records
-        .iter()
-        .map(|r| pick(&app.record_export(r, req), fields))
-        .collect())
+    Ok(records.iter().map(|r| pick(&app.record_export(r, req), fields)).collect())
 }
 
 /// One record as response JSON.
 pub fn export_record(app: &App, record: Record, ctx: &Ctx, req: &RequestInfo) -> ApiResult<Value> {
     let mut list = [record];
-    Ok(export_records(app, &mut list, ctx, req)?
-        .pop()
-        .unwrap_or(Value::Null))
+    Ok(export_records(app, &mut list, ctx, req)?.pop().unwrap_or(Value::Null))
 }
 
 /// What PocketBase answers when a request hook did not call next: 200, empty body.
@@ -63,11 +52,7 @@ fn int_param(ctx: &Ctx, name: &str) -> i64 {
 }
 
 /// `GET /api/collections/{collection}/records`
-pub async fn list(
-    State(st): State<AppState>,
-    Path(collection): Path<String>,
-    ctx: Ctx,
-) -> ApiResult<Response> {
+pub async fn list(State(st): State<AppState>, Path(collection): Path<String>, ctx: Ctx) -> ApiResult<Response> {
     blocking(move || {
         let app = &st.app;
         let c = collection_of(app, &collection)?;

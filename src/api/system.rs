@@ -15,14 +15,9 @@ use crate::core::records::query::{ListQuery, list_table};
 pub async fn health(State(st): State<AppState>, ctx: Ctx) -> ApiResult<Json<Value>> {
     blocking(move || {
         let su = ctx.auth(&st.app).is_some_and(|a| a.is_superuser());
-        let data = if su {
-            json!({"canBackup": true, "realIP": ctx.remote_ip, "possibleProxyHeader": ""})
-        } else {
-            json!({})
-        };
-        Ok(Json(
-            json!({"message": "API is healthy.", "code": 200, "data": data}),
-        ))
+        let data =
+            if su { json!({"canBackup": true, "realIP": ctx.remote_ip, "possibleProxyHeader": ""}) } else { json!({}) };
+        Ok(Json(json!({"message": "API is healthy.", "code": 200, "data": data})))
     })
     .await
 }
@@ -37,11 +32,7 @@ pub async fn settings_get(State(st): State<AppState>, ctx: Ctx) -> ApiResult<Jso
 }
 
 /// `PATCH /api/settings`
-pub async fn settings_update(
-    State(st): State<AppState>,
-    ctx: Ctx,
-    body: BodyData,
-) -> ApiResult<Json<Value>> {
+pub async fn settings_update(State(st): State<AppState>, ctx: Ctx, body: BodyData) -> ApiResult<Json<Value>> {
     blocking(move || {
         let app = &st.app;
         require_superuser(app, &ctx)?;
@@ -73,11 +64,7 @@ pub async fn logs_list(State(st): State<AppState>, ctx: Ctx) -> ApiResult<Json<V
 }
 
 /// `GET /api/logs/{id}`
-pub async fn logs_view(
-    State(st): State<AppState>,
-    Path(id): Path<String>,
-    ctx: Ctx,
-) -> ApiResult<Json<Value>> {
+pub async fn logs_view(State(st): State<AppState>, Path(id): Path<String>, ctx: Ctx) -> ApiResult<Json<Value>> {
     blocking(move || {
         require_superuser(&st.app, &ctx)?;
         Ok(Json(st.app.find_log(&id)?))

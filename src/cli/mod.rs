@@ -49,12 +49,7 @@ pub struct GlobalFlags {
 
 /// Ferrobase: a PocketBase-compatible backend in one binary.
 #[derive(Debug, Parser)]
-#[command(
-    name = "ferrobase",
-    version,
-    about = "Ferrobase CLI (PocketBase 0.40 compatible)",
-    propagate_version = true
-)]
+#[command(name = "ferrobase", version, about = "Ferrobase CLI (PocketBase 0.40 compatible)", propagate_version = true)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalFlags,
@@ -97,17 +92,10 @@ pub fn run() -> i32 {
 }
 
 fn init_tracing(dev: bool) {
-    let default = if dev {
-        "ferrobase=debug,info"
-    } else {
-        "ferrobase=info,warn"
-    };
+    let default = if dev { "ferrobase=debug,info" } else { "ferrobase=info,warn" };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false)
-        .try_init();
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
 }
 
 impl GlobalFlags {
@@ -122,17 +110,12 @@ impl GlobalFlags {
 
     /// The hooks dir (`--hooksDir`, default `<dir>/../pb_hooks`).
     pub fn hooks_dir(&self) -> PathBuf {
-        self.hooks_dir
-            .clone()
-            .unwrap_or_else(|| self.dir.join("..").join("pb_hooks"))
+        self.hooks_dir.clone().unwrap_or_else(|| self.dir.join("..").join("pb_hooks"))
     }
 
     /// Starts the JS engine when the hooks dir exists; a hook file that
     /// fails to load is an error.
-    pub fn start_hooks(
-        &self,
-        app: &crate::core::App,
-    ) -> anyhow::Result<Option<crate::jsvm::JsEngine>> {
+    pub fn start_hooks(&self, app: &crate::core::App) -> anyhow::Result<Option<crate::jsvm::JsEngine>> {
         let dir = self.hooks_dir();
         if !dir.is_dir() {
             return Ok(None);
@@ -146,9 +129,7 @@ impl GlobalFlags {
     /// Opens the app, warning about flags whose feature is not built yet.
     pub fn open_app(&self) -> anyhow::Result<crate::core::App> {
         if self.encryption_env.is_some() {
-            tracing::warn!(
-                "--encryptionEnv is not implemented yet: settings are stored unencrypted"
-            );
+            tracing::warn!("--encryptionEnv is not implemented yet: settings are stored unencrypted");
         }
         Ok(crate::core::App::open(self.app_config())?)
     }

@@ -28,22 +28,15 @@ pub struct ServeArgs {
 /// Runs the server.
 pub fn run(flags: &GlobalFlags, args: ServeArgs) -> anyhow::Result<()> {
     if !args.domains.is_empty() || args.https.is_some() {
-        tracing::warn!(
-            "automatic TLS (domains/--https) is not implemented yet: serving plain HTTP only"
-        );
+        tracing::warn!("automatic TLS (domains/--https) is not implemented yet: serving plain HTTP only");
     }
     let app = flags.open_app().context("failed to open the data dir")?;
     let js = flags.start_hooks(&app)?;
-    let addr = args.http.clone().unwrap_or_else(|| {
-        if args.domains.is_empty() {
-            "127.0.0.1:8090".into()
-        } else {
-            "0.0.0.0:80".into()
-        }
-    });
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let addr = args
+        .http
+        .clone()
+        .unwrap_or_else(|| if args.domains.is_empty() { "127.0.0.1:8090".into() } else { "0.0.0.0:80".into() });
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("failed to listen on {addr}"))?;
         let local = listener.local_addr()?;
@@ -68,8 +61,7 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             s.recv().await;
         }
     };

@@ -11,20 +11,11 @@ use crate::core::records::validate::is_email;
 #[derive(Debug, Subcommand)]
 pub enum SuperuserCommand {
     /// Creates a new superuser
-    Create {
-        email: Option<String>,
-        password: Option<String>,
-    },
+    Create { email: Option<String>, password: Option<String> },
     /// Creates, or updates if email exists, a single superuser
-    Upsert {
-        email: Option<String>,
-        password: Option<String>,
-    },
+    Upsert { email: Option<String>, password: Option<String> },
     /// Changes the password of a single superuser
-    Update {
-        email: Option<String>,
-        password: Option<String>,
-    },
+    Update { email: Option<String>, password: Option<String> },
     /// Deletes an existing superuser
     Delete { email: Option<String> },
     /// Creates a new OTP for the specified superuser
@@ -35,24 +26,14 @@ fn describe(e: Error) -> String {
     match e {
         Error::Validation { errors, .. } => errors
             .iter()
-            .map(|(k, v)| {
-                format!(
-                    "{k}: {}",
-                    v.get("message")
-                        .and_then(|m| m.as_str())
-                        .unwrap_or("invalid value")
-                )
-            })
+            .map(|(k, v)| format!("{k}: {}", v.get("message").and_then(|m| m.as_str()).unwrap_or("invalid value")))
             .collect::<Vec<_>>()
             .join("; "),
         other => other.to_string(),
     }
 }
 
-fn email_and_password(
-    email: Option<String>,
-    password: Option<String>,
-) -> anyhow::Result<(String, String)> {
+fn email_and_password(email: Option<String>, password: Option<String>) -> anyhow::Result<(String, String)> {
     let (Some(email), Some(password)) = (email, password) else {
         bail!("missing email and password arguments");
     };
@@ -72,45 +53,33 @@ pub fn run(flags: &GlobalFlags, cmd: SuperuserCommand) -> anyhow::Result<()> {
         SuperuserCommand::Create { email, password } => {
             let (email, password) = email_and_password(email, password)?;
             app.upsert_superuser(&email, &password, Some(false))
-                .map_err(|e| {
-                    anyhow::anyhow!("failed to create new superuser account: {}", describe(e))
-                })?;
+                .map_err(|e| anyhow::anyhow!("failed to create new superuser account: {}", describe(e)))?;
             println!("Successfully created new superuser \"{email}\"!");
         }
         SuperuserCommand::Upsert { email, password } => {
             let (email, password) = email_and_password(email, password)?;
-            app.upsert_superuser(&email, &password, None).map_err(|e| {
-                anyhow::anyhow!("failed to save superuser account: {}", describe(e))
-            })?;
+            app.upsert_superuser(&email, &password, None)
+                .map_err(|e| anyhow::anyhow!("failed to save superuser account: {}", describe(e)))?;
             println!("Successfully saved superuser \"{email}\"!");
         }
         SuperuserCommand::Update { email, password } => {
             let (email, password) = email_and_password(email, password)?;
-            app.upsert_superuser(&email, &password, Some(true))
-                .map_err(|e| match e {
-                    Error::NotFound(_) => {
-                        anyhow::anyhow!("superuser with email \"{email}\" doesn't exist")
-                    }
-                    other => anyhow::anyhow!(
-                        "failed to change superuser \"{email}\" password: {}",
-                        describe(other)
-                    ),
-                })?;
+            app.upsert_superuser(&email, &password, Some(true)).map_err(|e| match e {
+                Error::NotFound(_) => {
+                    anyhow::anyhow!("superuser with email \"{email}\" doesn't exist")
+                }
+                other => anyhow::anyhow!("failed to change superuser \"{email}\" password: {}", describe(other)),
+            })?;
             println!("Successfully changed superuser \"{email}\" password!");
         }
         SuperuserCommand::Delete { email } => {
-            let Some(email) = email.filter(|e| is_email(e)) else {
-                bail!("invalid or missing email address")
-            };
-            app.delete_superuser(&email).map_err(|e| {
-                anyhow::anyhow!("failed to delete superuser \"{email}\": {}", describe(e))
-            })?;
+            let Some(email) = email.filter(|e| is_email(e)) else { bail!("invalid or missing email address") };
+            app.delete_superuser(&email)
+                .map_err(|e| anyhow::anyhow!("failed to delete superuser \"{email}\": {}", describe(e)))?;
             println!("Successfully deleted superuser \"{email}\"!");
         }
         SuperuserCommand::Otp { email } => {
-            let Some(_email) = email.filter(|e| is_email(e)) else {
-                bail!("invalid or missing email address")
-            };
+            let Some(_email) = email.filter(|e| is_email(e)) else { bail!("invalid or missing email address") };
             bail!("OTP auth is not enabled for the _superusers collection");
         }
     }

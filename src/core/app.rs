@@ -33,12 +33,7 @@ pub struct AppConfig {
 impl AppConfig {
     /// Config with defaults for `data_dir`.
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
-        AppConfig {
-            data_dir: data_dir.into(),
-            dev: false,
-            query_timeout: 30,
-            encryption_env: None,
-        }
+        AppConfig { data_dir: data_dir.into(), dev: false, query_timeout: 30, encryption_env: None }
     }
 }
 
@@ -63,9 +58,8 @@ pub struct App {
 impl App {
     /// Opens (and on first run initialises) the app in `config.data_dir`.
     pub fn open(config: AppConfig) -> Result<App> {
-        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
-            Error::Internal(format!("cannot create {}: {e}", config.data_dir.display()))
-        })?;
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|e| Error::Internal(format!("cannot create {}: {e}", config.data_dir.display())))?;
         let data = Arc::new(Db::open(&config.data_dir.join("data.db"), 8)?);
         let aux = Arc::new(Db::open(&config.data_dir.join("auxiliary.db"), 2)?);
         data.write(schema::init_data_tables)?;
@@ -101,14 +95,14 @@ impl App {
             }
             let stored = tx.exec.read(|c| schema::get_param(c, "settings"))?;
             if stored.is_none() {
-                let json = serde_json::to_string(&Settings::default())
-                    .map_err(|e| Error::Internal(e.to_string()))?;
+                let json = serde_json::to_string(&Settings::default()).map_err(|e| Error::Internal(e.to_string()))?;
                 tx.exec.write(|c| schema::set_param(c, "settings", &json))?;
             }
             Ok(())
         })?;
         self.reload_collections()?;
         self.reload_settings()?;
+        super::auth::flows::bind_system_hooks(self);
         Ok(())
     }
 
@@ -170,9 +164,7 @@ impl App {
 
     /// A collection by id or name (case-insensitive).
     pub fn find_collection(&self, name_or_id: &str) -> Result<Arc<Collection>> {
-        self.collections()
-            .get(name_or_id)
-            .ok_or_else(Error::not_found)
+        self.collections().get(name_or_id).ok_or_else(Error::not_found)
     }
 
     /// Re-reads `_collections` into the cache.
@@ -209,9 +201,7 @@ impl App {
             }
             Ok(out)
         })?;
-        self.inner
-            .collections
-            .store(Arc::new(Collections::new(list)));
+        self.inner.collections.store(Arc::new(Collections::new(list)));
         Ok(())
     }
 
@@ -235,18 +225,14 @@ impl App {
     pub fn save_settings(&self, s: Settings) -> Result<()> {
         s.validate()?;
         let json = serde_json::to_string(&s).map_err(|e| Error::Internal(e.to_string()))?;
-        self.exec
-            .write(|c| schema::set_param(c, "settings", &json))?;
+        self.exec.write(|c| schema::set_param(c, "settings", &json))?;
         self.inner.settings.store(Arc::new(s));
         Ok(())
     }
 
     /// A handle on the same app outside any transaction.
     pub fn without_tx(&self) -> App {
-        App {
-            inner: self.inner.clone(),
-            exec: Executor::Pool(self.inner.data.clone()),
-        }
+        App { inner: self.inner.clone(), exec: Executor::Pool(self.inner.data.clone()) }
     }
 
     /// Whether this handle is bound to an open transaction.
@@ -261,10 +247,7 @@ impl App {
             return f(self);
         }
         let tx = Arc::new(self.inner.data.begin()?);
-        let txapp = App {
-            inner: self.inner.clone(),
-            exec: Executor::Tx(self.inner.data.clone(), tx.clone()),
-        };
+        let txapp = App { inner: self.inner.clone(), exec: Executor::Tx(self.inner.data.clone(), tx.clone()) };
         match f(&txapp) {
             Ok(v) => {
                 tx.commit()?;
@@ -292,17 +275,8 @@ impl App {
 }
 
 /// Inserts or replaces a `_collections` row.
-pub(crate) fn write_collection_row(
-    conn: &rusqlite::Connection,
-    c: &Collection,
-) -> rusqlite::Result<()> {
-    let fields = Value::Array(
-        c.fields
-            .iter()
-            .map(super::collections::Field::to_json)
-            .collect(),
-    )
-    .to_string();
+pub(crate) fn write_collection_row(conn: &rusqlite::Connection, c: &Collection) -> rusqlite::Result<()> {
+    let fields = Value::Array(c.fields.iter().map(super::collections::Field::to_json).collect()).to_string();
     let indexes = serde_json::to_string(&c.indexes).unwrap_or_else(|_| "[]".into());
     conn.execute(
         "INSERT INTO `_collections` (id, system, type, name, fields, indexes, listRule, viewRule, createRule, updateRule, deleteRule, options, created, updated)

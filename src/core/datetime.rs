@@ -25,11 +25,7 @@ pub fn parse(s: &str) -> Option<DateTime<Utc>> {
     }
     let normalized = s.replacen('T', " ", 1);
     let trimmed = normalized.trim_end_matches('Z');
-    for fmt in [
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%d %H:%M",
-    ] {
+    for fmt in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"] {
         if let Ok(t) = NaiveDateTime::parse_from_str(trimmed, fmt) {
             return Some(t.and_utc());
         }
@@ -55,18 +51,9 @@ mod tests {
     #[test]
     fn accepts_common_inputs() {
         assert_eq!(normalize("2024-01-02"), "2024-01-02 00:00:00.000Z");
-        assert_eq!(
-            normalize("2024-01-02T10:00:00Z"),
-            "2024-01-02 10:00:00.000Z"
-        );
-        assert_eq!(
-            normalize("2024-01-02 10:00:00.123Z"),
-            "2024-01-02 10:00:00.123Z"
-        );
-        assert_eq!(
-            normalize("2024-01-02T12:00:00+02:00"),
-            "2024-01-02 10:00:00.000Z"
-        );
+        assert_eq!(normalize("2024-01-02T10:00:00Z"), "2024-01-02 10:00:00.000Z");
+        assert_eq!(normalize("2024-01-02 10:00:00.123Z"), "2024-01-02 10:00:00.123Z");
+        assert_eq!(normalize("2024-01-02T12:00:00+02:00"), "2024-01-02 10:00:00.000Z");
         assert_eq!(normalize("nope"), "");
     }
 }

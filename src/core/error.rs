@@ -21,10 +21,7 @@ pub fn field_error_with(code: &str, message: impl Into<String>, params: Value) -
 pub enum Error {
     /// Input failed validation; `errors` maps field names to `{code,message}`.
     #[error("{message}")]
-    Validation {
-        message: String,
-        errors: FieldErrors,
-    },
+    Validation { message: String, errors: FieldErrors },
     /// Generic 400.
     #[error("{0}")]
     BadRequest(String),
@@ -42,11 +39,7 @@ pub enum Error {
     TooManyRequests(String),
     /// An error with an explicit status (from JS `ApiError` for example).
     #[error("{message}")]
-    Api {
-        status: u16,
-        message: String,
-        data: Value,
-    },
+    Api { status: u16, message: String, data: Value },
     /// SQLite failure that is not the client's fault.
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
@@ -63,10 +56,7 @@ impl Error {
     pub fn field(message: &str, field: &str, code: &str, msg: &str) -> Self {
         let mut errors = FieldErrors::new();
         errors.insert(field.to_string(), field_error(code, msg));
-        Error::Validation {
-            message: message.to_string(),
-            errors,
-        }
+        Error::Validation { message: message.to_string(), errors }
     }
 
     /// Generic "Something went wrong" 400, PocketBase's answer to unparsable input.

@@ -20,10 +20,7 @@ pub struct RecordEvent {
 impl RecordEvent {
     /// A cheap stand-in left behind while the event is lent elsewhere.
     pub fn placeholder(&self) -> Self {
-        RecordEvent {
-            app: self.app.clone(),
-            record: Record::placeholder(self.record.collection.clone()),
-        }
+        RecordEvent { app: self.app.clone(), record: Record::placeholder(self.record.collection.clone()) }
     }
 }
 
@@ -43,10 +40,7 @@ pub struct CollectionEvent {
 impl CollectionEvent {
     /// A cheap stand-in left behind while the event is lent elsewhere.
     pub fn placeholder(&self) -> Self {
-        CollectionEvent {
-            app: self.app.clone(),
-            collection: Collection::placeholder(),
-        }
+        CollectionEvent { app: self.app.clone(), collection: Collection::placeholder() }
     }
 }
 
@@ -72,12 +66,7 @@ pub struct RecordRequestEvent {
 
 impl RecordRequestEvent {
     /// A new event for `collection`.
-    pub fn new(
-        app: &App,
-        collection: &Arc<Collection>,
-        request: &RequestInfo,
-        record: Option<Record>,
-    ) -> Self {
+    pub fn new(app: &App, collection: &Arc<Collection>, request: &RequestInfo, record: Option<Record>) -> Self {
         RecordRequestEvent {
             app: app.clone(),
             collection: collection.clone(),

@@ -50,9 +50,7 @@ pub struct Hook<E> {
 
 impl<E> Default for Hook<E> {
     fn default() -> Self {
-        Hook {
-            entries: ArcSwap::from_pointee(Vec::new()),
-        }
+        Hook { entries: ArcSwap::from_pointee(Vec::new()) }
     }
 }
 
@@ -64,13 +62,7 @@ impl<E: Tagged> Hook<E> {
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         self.entries.rcu(|cur| {
             let mut v: Vec<Entry<E>> = cur.as_ref().clone();
-            v.push(Entry {
-                id,
-                owner: owner.to_string(),
-                priority,
-                tags: tags.clone(),
-                func: func.clone(),
-            });
+            v.push(Entry { id, owner: owner.to_string(), priority, tags: tags.clone(), func: func.clone() });
             v.sort_by_key(|e| (e.priority, !e.tags.is_empty()));
             v
         });
@@ -79,32 +71,18 @@ impl<E: Tagged> Hook<E> {
 
     /// Removes one handler.
     pub fn unbind(&self, id: u64) {
-        self.entries.rcu(|cur| {
-            cur.iter()
-                .filter(|e| e.id != id)
-                .cloned()
-                .collect::<Vec<_>>()
-        });
+        self.entries.rcu(|cur| cur.iter().filter(|e| e.id != id).cloned().collect::<Vec<_>>());
     }
 
     /// Removes every handler of an owner.
     pub fn unbind_owner(&self, owner: &str) {
-        self.entries.rcu(|cur| {
-            cur.iter()
-                .filter(|e| e.owner != owner)
-                .cloned()
-                .collect::<Vec<_>>()
-        });
+        self.entries.rcu(|cur| cur.iter().filter(|e| e.owner != owner).cloned().collect::<Vec<_>>());
     }
 
     /// Atomically replaces every handler of `owner` with `handlers`
     /// (`(priority, tags, func)`, in registration order), so a reload never
     /// leaves the chain without them or with both sets. Returns the new ids.
-    pub fn replace_owner(
-        &self,
-        owner: &str,
-        handlers: Vec<(i32, Vec<String>, HandlerFn<E>)>,
-    ) -> Vec<u64> {
+    pub fn replace_owner(&self, owner: &str, handlers: Vec<(i32, Vec<String>, HandlerFn<E>)>) -> Vec<u64> {
         let new: Vec<Entry<E>> = handlers
             .into_iter()
             .map(|(priority, tags, func)| Entry {
@@ -189,10 +167,7 @@ mod tests {
                 Ok(())
             }),
         );
-        let mut ev = Ev {
-            tag: "posts".into(),
-            log: vec![],
-        };
+        let mut ev = Ev { tag: "posts".into(), log: vec![] };
         hook.trigger(&mut ev, &mut |e| {
             e.log.push("action".into());
             Ok(())
@@ -200,20 +175,13 @@ mod tests {
         .expect("chain runs");
         assert_eq!(ev.log, ["a", "stop", "a-after"]);
 
-        let mut other = Ev {
-            tag: "users".into(),
-            log: vec![],
-        };
+        let mut other = Ev { tag: "users".into(), log: vec![] };
         hook.trigger(&mut other, &mut |e| {
             e.log.push("action".into());
             Ok(())
         })
         .expect("chain runs");
-        assert_eq!(
-            other.log,
-            ["a", "action", "a-after"],
-            "tagged handler skipped"
-        );
+        assert_eq!(other.log, ["a", "action", "a-after"], "tagged handler skipped");
 
         hook.replace_owner(
             "x",
@@ -226,10 +194,7 @@ mod tests {
                 }),
             )],
         );
-        let mut replaced = Ev {
-            tag: "users".into(),
-            log: vec![],
-        };
+        let mut replaced = Ev { tag: "users".into(), log: vec![] };
         hook.trigger(&mut replaced, &mut |e| {
             e.log.push("action".into());
             Ok(())
@@ -239,10 +204,7 @@ mod tests {
         hook.replace_owner("x", vec![]);
 
         hook.unbind(stopper);
-        let mut again = Ev {
-            tag: "posts".into(),
-            log: vec![],
-        };
+        let mut again = Ev { tag: "posts".into(), log: vec![] };
         hook.trigger(&mut again, &mut |e| {
             e.log.push("action".into());
             Ok(())

@@ -38,12 +38,7 @@ impl LogWriter {
 
     /// Queues an entry; dropped (not blocking) when the queue is full.
     pub fn log(&self, level: i64, message: &str, data: Value) {
-        let entry = LogEntry {
-            level,
-            message: message.to_string(),
-            data,
-            created: crate::core::datetime::now(),
-        };
+        let entry = LogEntry { level, message: message.to_string(), data, created: crate::core::datetime::now() };
         if let Err(TrySendError::Full(_)) = self.tx.try_send(entry) {
             tracing::warn!("log queue full, entry dropped");
         }
@@ -63,9 +58,17 @@ fn write_loop(aux: &Db, rx: &Receiver<LogEntry>) {
         let res: rusqlite::Result<()> = aux.write(|conn| {
             conn.execute_batch("BEGIN")?;
             {
-                let mut stmt = conn.prepare_cached("INSERT INTO `_logs` (id, level, message, data, created) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+                let mut stmt = conn.prepare_cached(
+                    "INSERT INTO `_logs` (id, level, message, data, created) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?;
                 for e in &batch {
-                    stmt.execute(rusqlite::params![crate::core::security::new_record_id(), e.level, e.message, e.data.to_string(), e.created])?;
+                    stmt.execute(rusqlite::params![
+                        crate::core::security::new_record_id(),
+                        e.level,
+                        e.message,
+                        e.data.to_string(),
+                        e.created
+                    ])?;
                 }
             }
             conn.execute_batch("COMMIT")
@@ -126,13 +129,8 @@ impl crate::core::App {
     pub fn find_log(&self, id: &str) -> crate::core::Result<Value> {
         let table = crate::core::collections::meta::logs_table();
         let arg = [rusqlite::types::Value::Text(id.to_string())];
-        let row = self
-            .aux_db()
-            .read(|c| crate::db::records::query(c, &table, "WHERE `_logs`.`id` = ?1", &arg))?;
-        row.into_iter()
-            .next()
-            .map(log_json)
-            .ok_or_else(crate::core::Error::not_found)
+        let row = self.aux_db().read(|c| crate::db::records::query(c, &table, "WHERE `_logs`.`id` = ?1", &arg))?;
+        row.into_iter().next().map(log_json).ok_or_else(crate::core::Error::not_found)
     }
 
     /// Hourly log counts `[{date, total}]`.
@@ -149,8 +147,7 @@ impl crate::core::App {
 
     /// Deletes every log entry.
     pub fn delete_logs(&self) -> crate::core::Result<()> {
-        self.aux_db()
-            .write(|c| c.execute("DELETE FROM `_logs`", []))?;
+        self.aux_db().write(|c| c.execute("DELETE FROM `_logs`", []))?;
         Ok(())
     }
 }

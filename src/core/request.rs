@@ -32,10 +32,6 @@ impl RequestInfo {
 
     /// The request context name, `default` when unset.
     pub fn context_name(&self) -> &str {
-        if self.context.is_empty() {
-            "default"
-        } else {
-            &self.context
-        }
+        if self.context.is_empty() { "default" } else { &self.context }
     }
 }

@@ -16,9 +16,7 @@ pub fn random_string_with_alphabet(len: usize, alphabet: &[u8]) -> String {
         return String::new();
     }
     let mut rng = rand::rng();
-    (0..len)
-        .map(|_| alphabet[rng.random_range(0..alphabet.len())] as char)
-        .collect()
+    (0..len).map(|_| alphabet[rng.random_range(0..alphabet.len())] as char).collect()
 }
 
 /// A new record id: 15 chars of `[a-z0-9]`.
@@ -78,11 +76,7 @@ fn parse_count(s: &str) -> (usize, &str) {
     if let Some(stripped) = s.strip_prefix('{')
         && let Some(end) = stripped.find('}')
     {
-        let n = stripped[..end]
-            .split(',')
-            .next()
-            .and_then(|x| x.trim().parse().ok())
-            .unwrap_or(1);
+        let n = stripped[..end].split(',').next().and_then(|x| x.trim().parse().ok()).unwrap_or(1);
         return (n, &stripped[end + 1..]);
     }
     (1, s)
@@ -96,10 +90,7 @@ mod tests {
     fn record_ids_are_15_lowercase_alphanumerics() {
         let id = new_record_id();
         assert_eq!(id.len(), 15);
-        assert!(
-            id.chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        );
+        assert!(id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
     }
 
     #[test]

@@ -56,11 +56,7 @@ pub struct BackupsConfig {
 
 impl Default for BackupsConfig {
     fn default() -> Self {
-        BackupsConfig {
-            cron: String::new(),
-            cron_max_keep: 3,
-            s3: S3Config::default(),
-        }
+        BackupsConfig { cron: String::new(), cron_max_keep: 3, s3: S3Config::default() }
     }
 }
 
@@ -147,12 +143,7 @@ pub struct BatchConfig {
 
 impl Default for BatchConfig {
     fn default() -> Self {
-        BatchConfig {
-            enabled: false,
-            max_requests: 50,
-            timeout: 3,
-            max_body_size: 0,
-        }
+        BatchConfig { enabled: false, max_requests: 50, timeout: 3, max_body_size: 0 }
     }
 }
 
@@ -169,13 +160,7 @@ pub struct LogsConfig {
 
 impl Default for LogsConfig {
     fn default() -> Self {
-        LogsConfig {
-            max_data_size: 0,
-            max_days: 5,
-            min_level: 0,
-            log_ip: true,
-            log_auth_id: false,
-        }
+        LogsConfig { max_data_size: 0, max_days: 5, min_level: 0, log_ip: true, log_auth_id: false }
     }
 }
 
@@ -248,57 +233,33 @@ impl Settings {
         let mut errors = FieldErrors::new();
         let mut meta = Map::new();
         if self.meta.app_name.trim().is_empty() {
-            meta.insert(
-                "appName".into(),
-                field_error("validation_required", "Cannot be blank."),
-            );
+            meta.insert("appName".into(), field_error("validation_required", "Cannot be blank."));
         } else if self.meta.app_name.chars().count() > 255 {
             meta.insert(
                 "appName".into(),
-                field_error(
-                    "validation_length_out_of_range",
-                    "The length must be between 1 and 255.",
-                ),
+                field_error("validation_length_out_of_range", "The length must be between 1 and 255."),
             );
         }
         if self.meta.app_url.trim().is_empty() {
-            meta.insert(
-                "appURL".into(),
-                field_error("validation_required", "Cannot be blank."),
-            );
+            meta.insert("appURL".into(), field_error("validation_required", "Cannot be blank."));
         } else if !super::records::validate::is_url(&self.meta.app_url) {
-            meta.insert(
-                "appURL".into(),
-                field_error("validation_is_url", "Must be a valid URL."),
-            );
+            meta.insert("appURL".into(), field_error("validation_is_url", "Must be a valid URL."));
         }
         if self.meta.sender_name.trim().is_empty() {
-            meta.insert(
-                "senderName".into(),
-                field_error("validation_required", "Cannot be blank."),
-            );
+            meta.insert("senderName".into(), field_error("validation_required", "Cannot be blank."));
         }
         if !super::records::validate::is_email(&self.meta.sender_address) {
-            meta.insert(
-                "senderAddress".into(),
-                field_error("validation_is_email", "Must be a valid email address."),
-            );
+            meta.insert("senderAddress".into(), field_error("validation_is_email", "Must be a valid email address."));
         }
         if !meta.is_empty() {
             errors.insert("meta".into(), Value::Object(meta));
         }
         let mut batch = Map::new();
         if self.batch.enabled && self.batch.max_requests <= 0 {
-            batch.insert(
-                "maxRequests".into(),
-                field_error("validation_required", "Cannot be blank."),
-            );
+            batch.insert("maxRequests".into(), field_error("validation_required", "Cannot be blank."));
         }
         if self.batch.enabled && self.batch.timeout <= 0 {
-            batch.insert(
-                "timeout".into(),
-                field_error("validation_required", "Cannot be blank."),
-            );
+            batch.insert("timeout".into(), field_error("validation_required", "Cannot be blank."));
         }
         if !batch.is_empty() {
             errors.insert("batch".into(), Value::Object(batch));
@@ -307,28 +268,19 @@ impl Settings {
         if !(0..=100_000).contains(&self.logs.max_days) {
             logs.insert(
                 "maxDays".into(),
-                field_error(
-                    "validation_max_less_equal_than_required",
-                    "Must be no greater than 100000.",
-                ),
+                field_error("validation_max_less_equal_than_required", "Must be no greater than 100000."),
             );
         }
         if !logs.is_empty() {
             errors.insert("logs".into(), Value::Object(logs));
         }
         if self.smtp.enabled && self.smtp.host.trim().is_empty() {
-            errors.insert(
-                "smtp".into(),
-                json!({"host": field_error("validation_required", "Cannot be blank.")}),
-            );
+            errors.insert("smtp".into(), json!({"host": field_error("validation_required", "Cannot be blank.")}));
         }
         if errors.is_empty() {
             Ok(())
         } else {
-            Err(Error::Validation {
-                message: "An error occurred while validating the submitted data.".into(),
-                errors,
-            })
+            Err(Error::Validation { message: "An error occurred while validating the submitted data.".into(), errors })
         }
     }
 }
@@ -340,9 +292,7 @@ mod tests {
     #[test]
     fn partial_update_merges_and_keeps_other_values() {
         let s = Settings::default();
-        let n = s
-            .patched(&json!({"meta": {"appName": "X"}, "logs": {"maxDays": 9}}))
-            .expect("valid");
+        let n = s.patched(&json!({"meta": {"appName": "X"}, "logs": {"maxDays": 9}})).expect("valid");
         assert_eq!(n.meta.app_name, "X");
         assert_eq!(n.meta.sender_address, "support@example.com");
         assert_eq!(n.logs.max_days, 9);
@@ -351,8 +301,7 @@ mod tests {
     #[test]
     fn invalid_values_report_nested_keys() {
         let s = Settings::default();
-        let Err(Error::Validation { errors, .. }) =
-            s.patched(&json!({"meta": {"appName": "", "appURL": "not a url"}}))
+        let Err(Error::Validation { errors, .. }) = s.patched(&json!({"meta": {"appName": "", "appURL": "not a url"}}))
         else {
             panic!("expected validation error");
         };
@@ -365,9 +314,7 @@ mod tests {
         let mut s = Settings::default();
         s.smtp.password = "hunter2".into();
         assert_eq!(s.to_public_json()["smtp"]["password"], "");
-        let n = s
-            .patched(&json!({"smtp": {"password": ""}}))
-            .expect("valid");
+        let n = s.patched(&json!({"smtp": {"password": ""}})).expect("valid");
         assert_eq!(n.smtp.password, "hunter2");
     }
 }

@@ -11,18 +11,25 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use parking_lot::{Mutex, RawMutex, lock_api::ArcMutexGuard};
+use parking_lot::{Condvar, Mutex, RawMutex, lock_api::ArcMutexGuard};
 use rusqlite::{Connection, OpenFlags};
 
 /// Result alias over rusqlite errors.
 pub type DbResult<T> = rusqlite::Result<T>;
 
-/// One SQLite database file: a writer and a reader pool.
+/// One SQLite database file: a writer and a bounded pool of readers.
 pub struct Db {
     path: PathBuf,
     writer: Arc<Mutex<Connection>>,
-    readers: Mutex<Vec<Connection>>,
-    max_idle_readers: usize,
+    readers: Mutex<ReaderPool>,
+    reader_returned: Condvar,
+    max_readers: usize,
+}
+
+/// Idle reader connections and how many exist in total.
+struct ReaderPool {
+    idle: Vec<Connection>,
+    open: usize,
 }
 
 fn configure(conn: &Connection) -> DbResult<()> {
@@ -33,22 +40,27 @@ fn configure(conn: &Connection) -> DbResult<()> {
          PRAGMA synchronous = NORMAL;
          PRAGMA foreign_keys = ON;
          PRAGMA temp_store = MEMORY;
-         PRAGMA cache_size = -32000;",
+         PRAGMA cache_size = -32000;
+         PRAGMA mmap_size = 268435456;",
     )?;
     conn.set_prepared_statement_cache_capacity(256);
+    crate::core::filter::register_sql_functions(conn)?;
     Ok(())
 }
 
 impl Db {
-    /// Opens (creating if needed) the database file with PocketBase's pragmas.
-    pub fn open(path: &Path, max_idle_readers: usize) -> DbResult<Self> {
+    /// Opens (creating if needed) the database file with PocketBase's
+    /// pragmas; at most `max_readers` reader connections are ever open, and
+    /// they are kept (warm statement and page caches) for reuse.
+    pub fn open(path: &Path, max_readers: usize) -> DbResult<Self> {
         let writer = Connection::open(path)?;
         configure(&writer)?;
         Ok(Db {
             path: path.to_path_buf(),
             writer: Arc::new(Mutex::new(writer)),
-            readers: Mutex::new(Vec::new()),
-            max_idle_readers,
+            readers: Mutex::new(ReaderPool { idle: Vec::new(), open: 0 }),
+            reader_returned: Condvar::new(),
+            max_readers: max_readers.max(1),
         })
     }
 
@@ -60,29 +72,35 @@ impl Db {
     fn new_reader(&self) -> DbResult<Connection> {
         let conn = Connection::open_with_flags(
             &self.path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX
-                | OpenFlags::SQLITE_OPEN_URI,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
         )?;
         configure(&conn)?;
         Ok(conn)
     }
 
-    /// Runs `f` on a pooled reader connection.
-    pub fn read<T, E: From<rusqlite::Error>>(
-        &self,
-        f: impl FnOnce(&Connection) -> Result<T, E>,
-    ) -> Result<T, E> {
-        let conn = match self.readers.lock().pop() {
-            Some(c) => c,
-            None => self.new_reader()?,
-        };
-        let out = f(&conn);
-        let mut pool = self.readers.lock();
-        if pool.len() < self.max_idle_readers {
-            pool.push(conn);
+    /// Runs `f` on a pooled reader connection, waiting for one when all
+    /// `max_readers` are busy.
+    pub fn read<T, E: From<rusqlite::Error>>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
+        let lease = Lease { db: self, conn: Some(self.take_reader()?) };
+        match lease.conn.as_ref() {
+            Some(conn) => f(conn),
+            None => Err(rusqlite::Error::InvalidQuery.into()),
         }
-        out
+    }
+
+    fn take_reader(&self) -> DbResult<Connection> {
+        let mut pool = self.readers.lock();
+        loop {
+            if let Some(c) = pool.idle.pop() {
+                return Ok(c);
+            }
+            if pool.open < self.max_readers {
+                pool.open += 1;
+                drop(pool);
+                return self.new_reader().inspect_err(|_| self.readers.lock().open -= 1);
+            }
+            self.reader_returned.wait(&mut pool);
+        }
     }
 
     /// Runs `f` on the writer connection (serialised with other writers).
@@ -95,16 +113,30 @@ impl Db {
     pub fn begin(&self) -> DbResult<Tx> {
         let guard = self.writer.lock_arc();
         guard.execute_batch("BEGIN IMMEDIATE")?;
-        Ok(Tx {
-            conn: Mutex::new(Some(guard)),
-            after_commit: Mutex::new(Vec::new()),
-        })
+        Ok(Tx { conn: Mutex::new(Some(guard)), after_commit: Mutex::new(Vec::new()) })
     }
 
-    /// Drops all pooled readers (after a schema change readers re-prepare anyway,
-    /// but this also releases file handles before a restore).
+    /// Closes the idle readers (releases file handles, e.g. before a restore).
     pub fn clear_readers(&self) {
-        self.readers.lock().clear();
+        let mut pool = self.readers.lock();
+        let n = pool.idle.len();
+        pool.idle.clear();
+        pool.open -= n;
+    }
+}
+
+/// A borrowed reader, returned to the pool when dropped (even on panic).
+struct Lease<'a> {
+    db: &'a Db,
+    conn: Option<Connection>,
+}
+
+impl Drop for Lease<'_> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            self.db.readers.lock().idle.push(conn);
+            self.db.reader_returned.notify_one();
+        }
     }
 }
 
@@ -125,10 +157,7 @@ fn closed() -> rusqlite::Error {
 
 impl Tx {
     /// Runs `f` on the transaction's connection.
-    pub fn with<T, E: From<rusqlite::Error>>(
-        &self,
-        f: impl FnOnce(&Connection) -> Result<T, E>,
-    ) -> Result<T, E> {
+    pub fn with<T, E: From<rusqlite::Error>>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
         let guard = self.conn.lock();
         match guard.as_ref() {
             Some(conn) => f(conn),
@@ -183,10 +212,7 @@ pub enum Executor {
 
 impl Executor {
     /// Runs a read on a pooled reader, or on the transaction connection.
-    pub fn read<T, E: From<rusqlite::Error>>(
-        &self,
-        f: impl FnOnce(&Connection) -> Result<T, E>,
-    ) -> Result<T, E> {
+    pub fn read<T, E: From<rusqlite::Error>>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
         match self {
             Executor::Pool(db) => db.read(f),
             Executor::Tx(_, tx) => tx.with(f),
@@ -194,10 +220,7 @@ impl Executor {
     }
 
     /// Runs a write on the writer, or on the transaction connection.
-    pub fn write<T, E: From<rusqlite::Error>>(
-        &self,
-        f: impl FnOnce(&Connection) -> Result<T, E>,
-    ) -> Result<T, E> {
+    pub fn write<T, E: From<rusqlite::Error>>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
         match self {
             Executor::Pool(db) => db.write(f),
             Executor::Tx(_, tx) => tx.with(f),

@@ -12,11 +12,7 @@ use crate::core::collections::collection::Collection;
 /// `alias.col1, alias.col2, …` for every field of the collection, in field order.
 pub fn select_columns(c: &Collection, alias: &str) -> String {
     let a = quote(alias);
-    c.fields
-        .iter()
-        .map(|f| format!("{a}.{}", quote(&f.name)))
-        .collect::<Vec<_>>()
-        .join(", ")
+    c.fields.iter().map(|f| format!("{a}.{}", quote(&f.name))).collect::<Vec<_>>().join(", ")
 }
 
 /// Reads the record columns (selected with [`select_columns`]) of a row.
@@ -30,18 +26,8 @@ pub fn read_row(c: &Collection, row: &Row<'_>) -> DbResult<Map<String, Value>> {
 }
 
 /// Runs `SELECT <record columns> FROM <table> AS <table> <tail>`.
-pub fn query(
-    conn: &Connection,
-    c: &Collection,
-    tail: &str,
-    args: &[SqlValue],
-) -> DbResult<Vec<Map<String, Value>>> {
-    let sql = format!(
-        "SELECT {} FROM {} {}",
-        select_columns(c, &c.name),
-        quote(&c.name),
-        tail
-    );
+pub fn query(conn: &Connection, c: &Collection, tail: &str, args: &[SqlValue]) -> DbResult<Vec<Map<String, Value>>> {
+    let sql = format!("SELECT {} FROM {} {}", select_columns(c, &c.name), quote(&c.name), tail);
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut rows = stmt.query(params_from_iter(args.iter()))?;
     let mut out = Vec::new();
@@ -58,15 +44,9 @@ pub fn query_i64(conn: &Connection, sql: &str, args: &[SqlValue]) -> DbResult<i6
 }
 
 /// One record by id.
-pub fn find_by_id(
-    conn: &Connection,
-    c: &Collection,
-    id: &str,
-) -> DbResult<Option<Map<String, Value>>> {
+pub fn find_by_id(conn: &Connection, c: &Collection, id: &str) -> DbResult<Option<Map<String, Value>>> {
     let tail = format!("WHERE {}.`id` = ?1 LIMIT 1", quote(&c.name));
-    Ok(query(conn, c, &tail, &[SqlValue::Text(id.to_string())])?
-        .into_iter()
-        .next())
+    Ok(query(conn, c, &tail, &[SqlValue::Text(id.to_string())])?.into_iter().next())
 }
 
 /// Inserts a record with all its field values.
@@ -79,24 +59,13 @@ pub fn insert(conn: &Connection, c: &Collection, data: &Map<String, Value>) -> D
         args.push(to_sql(f, &v));
     }
     let placeholders: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
-    let sql = format!(
-        "INSERT INTO {} ({}) VALUES ({})",
-        quote(&c.name),
-        cols.join(", "),
-        placeholders.join(", ")
-    );
-    conn.prepare_cached(&sql)?
-        .execute(params_from_iter(args.iter()))?;
+    let sql = format!("INSERT INTO {} ({}) VALUES ({})", quote(&c.name), cols.join(", "), placeholders.join(", "));
+    conn.prepare_cached(&sql)?.execute(params_from_iter(args.iter()))?;
     Ok(())
 }
 
 /// Updates every field of the record stored under `old_id`.
-pub fn update(
-    conn: &Connection,
-    c: &Collection,
-    old_id: &str,
-    data: &Map<String, Value>,
-) -> DbResult<usize> {
+pub fn update(conn: &Connection, c: &Collection, old_id: &str, data: &Map<String, Value>) -> DbResult<usize> {
     let mut sets = Vec::with_capacity(c.fields.len());
     let mut args = Vec::with_capacity(c.fields.len() + 1);
     for (i, f) in c.fields.iter().enumerate() {
@@ -105,14 +74,8 @@ pub fn update(
         args.push(to_sql(f, &v));
     }
     args.push(SqlValue::Text(old_id.to_string()));
-    let sql = format!(
-        "UPDATE {} SET {} WHERE `id` = ?{}",
-        quote(&c.name),
-        sets.join(", "),
-        args.len()
-    );
-    conn.prepare_cached(&sql)?
-        .execute(params_from_iter(args.iter()))
+    let sql = format!("UPDATE {} SET {} WHERE `id` = ?{}", quote(&c.name), sets.join(", "), args.len());
+    conn.prepare_cached(&sql)?.execute(params_from_iter(args.iter()))
 }
 
 /// Deletes a record row.
@@ -148,22 +111,14 @@ pub fn existing_ids(conn: &Connection, table: &str, ids: &[String]) -> DbResult<
         return Ok(Vec::new());
     }
     let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("?{i}")).collect();
-    let sql = format!(
-        "SELECT `id` FROM {} WHERE `id` IN ({})",
-        quote(table),
-        placeholders.join(",")
-    );
+    let sql = format!("SELECT `id` FROM {} WHERE `id` IN ({})", quote(table), placeholders.join(","));
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(ids.iter()), |r| r.get::<_, String>(0))?;
     rows.collect()
 }
 
 /// Raw rows of any SELECT as JSON objects (column name → value).
-pub fn query_plain(
-    conn: &Connection,
-    sql: &str,
-    args: &[SqlValue],
-) -> DbResult<Vec<Map<String, Value>>> {
+pub fn query_plain(conn: &Connection, sql: &str, args: &[SqlValue]) -> DbResult<Vec<Map<String, Value>>> {
     let mut stmt = conn.prepare(sql)?;
     let names: Vec<String> = stmt.column_names().map(str::to_string).collect();
     let mut rows = stmt.query(params_from_iter(args.iter()))?;

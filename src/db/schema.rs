@@ -76,8 +76,7 @@ pub fn applied_migrations(conn: &Connection) -> DbResult<HashSet<String>> {
 
 /// Applied migration files, newest first (by applied time, then name).
 pub fn applied_migrations_desc(conn: &Connection) -> DbResult<Vec<String>> {
-    let mut stmt =
-        conn.prepare("SELECT file FROM `_migrations` ORDER BY applied DESC, file DESC")?;
+    let mut stmt = conn.prepare("SELECT file FROM `_migrations` ORDER BY applied DESC, file DESC")?;
     let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
     rows.collect()
 }
@@ -85,10 +84,7 @@ pub fn applied_migrations_desc(conn: &Connection) -> DbResult<Vec<String>> {
 /// Records a migration as applied now (unix microseconds, like PocketBase).
 pub fn mark_applied(conn: &Connection, file: &str) -> DbResult<()> {
     let micros = chrono::Utc::now().timestamp_micros();
-    conn.execute(
-        "INSERT OR REPLACE INTO `_migrations` (file, applied) VALUES (?1, ?2)",
-        params![file, micros],
-    )?;
+    conn.execute("INSERT OR REPLACE INTO `_migrations` (file, applied) VALUES (?1, ?2)", params![file, micros])?;
     Ok(())
 }
 

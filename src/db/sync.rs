@@ -10,11 +10,7 @@ use crate::core::collections::index::Index;
 fn column_defs(c: &Collection) -> String {
     let mut fields: Vec<_> = c.fields.iter().collect();
     fields.sort_by(|a, b| a.name.cmp(&b.name));
-    fields
-        .iter()
-        .map(|f| format!("{} {}", quote(&f.name), f.column_type()))
-        .collect::<Vec<_>>()
-        .join(", ")
+    fields.iter().map(|f| format!("{} {}", quote(&f.name), f.column_type())).collect::<Vec<_>>().join(", ")
 }
 
 /// Creates the table (or view) and indexes of a new collection.
@@ -22,29 +18,20 @@ pub fn create(conn: &Connection, c: &Collection) -> DbResult<()> {
     if c.is_view() {
         return create_view(conn, c);
     }
-    conn.execute_batch(&format!(
-        "CREATE TABLE {} ({})",
-        quote(&c.name),
-        column_defs(c)
-    ))?;
+    conn.execute_batch(&format!("CREATE TABLE {} ({})", quote(&c.name), column_defs(c)))?;
     create_indexes(conn, c)
 }
 
 /// (Re)creates a view collection's SQL view.
 pub fn create_view(conn: &Connection, c: &Collection) -> DbResult<()> {
     conn.execute_batch(&format!("DROP VIEW IF EXISTS {}", quote(&c.name)))?;
-    conn.execute_batch(&format!(
-        "CREATE VIEW {} AS SELECT * FROM ({})",
-        quote(&c.name),
-        c.view_query
-    ))
+    conn.execute_batch(&format!("CREATE VIEW {} AS SELECT * FROM ({})", quote(&c.name), c.view_query))
 }
 
 fn drop_indexes(conn: &Connection, table: &str) -> DbResult<()> {
     let names: Vec<String> = {
-        let mut stmt = conn.prepare(
-            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL",
-        )?;
+        let mut stmt =
+            conn.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL")?;
         let rows = stmt.query_map([table], |r| r.get(0))?;
         rows.collect::<DbResult<_>>()?
     };
@@ -78,31 +65,20 @@ pub fn update(conn: &Connection, old: &Collection, new: &Collection) -> DbResult
     }
     drop_indexes(conn, &old.name)?;
     if old.name != new.name {
-        conn.execute_batch(&format!(
-            "ALTER TABLE {} RENAME TO {}",
-            quote(&old.name),
-            quote(&new.name)
-        ))?;
+        conn.execute_batch(&format!("ALTER TABLE {} RENAME TO {}", quote(&old.name), quote(&new.name)))?;
     }
     let table = quote(&new.name);
     // drop removed fields first so a new field may reuse a removed name
     for of in &old.fields {
         if new.field_by_id(&of.id).is_none() {
-            conn.execute_batch(&format!(
-                "ALTER TABLE {table} DROP COLUMN {}",
-                quote(&of.name)
-            ))?;
+            conn.execute_batch(&format!("ALTER TABLE {table} DROP COLUMN {}", quote(&of.name)))?;
         }
     }
     // renames go through temporary names so that swaps (a<->b) work
     let renamed: Vec<_> = new
         .fields
         .iter()
-        .filter_map(|nf| {
-            old.field_by_id(&nf.id)
-                .filter(|of| of.name != nf.name)
-                .map(|of| (of, nf))
-        })
+        .filter_map(|nf| old.field_by_id(&nf.id).filter(|of| of.name != nf.name).map(|of| (of, nf)))
         .collect();
     for (of, nf) in &renamed {
         conn.execute_batch(&format!(
@@ -120,11 +96,9 @@ pub fn update(conn: &Connection, old: &Collection, new: &Collection) -> DbResult
     }
     for nf in &new.fields {
         match old.field_by_id(&nf.id) {
-            None => conn.execute_batch(&format!(
-                "ALTER TABLE {table} ADD COLUMN {} {}",
-                quote(&nf.name),
-                nf.column_type()
-            ))?,
+            None => {
+                conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {} {}", quote(&nf.name), nf.column_type()))?
+            }
             Some(of) if of.is_multiple() != nf.is_multiple() => {
                 convert_multiplicity(conn, &new.name, &nf.name, nf.is_multiple())?
             }
@@ -136,12 +110,7 @@ pub fn update(conn: &Connection, old: &Collection, new: &Collection) -> DbResult
 
 /// Rewrites values between single (`"a"`) and multiple (`["a"]`) storage,
 /// keeping the data (PocketBase does the same when maxSelect crosses 1).
-fn convert_multiplicity(
-    conn: &Connection,
-    table: &str,
-    column: &str,
-    to_multiple: bool,
-) -> DbResult<()> {
+fn convert_multiplicity(conn: &Connection, table: &str, column: &str, to_multiple: bool) -> DbResult<()> {
     let (t, c) = (quote(table), quote(column));
     if to_multiple {
         conn.execute_batch(&format!(

@@ -39,9 +39,7 @@ fn number_json(f: f64) -> Value {
     if f.fract() == 0.0 && f.abs() < 9.007_199_254_740_992e15 {
         json!(f as i64)
     } else {
-        serde_json::Number::from_f64(f)
-            .map(Value::Number)
-            .unwrap_or(json!(0))
+        serde_json::Number::from_f64(f).map(Value::Number).unwrap_or(json!(0))
     }
 }
 
@@ -60,12 +58,9 @@ pub fn from_sql(field: &Field, v: ValueRef<'_>) -> Value {
         FieldKind::Number { .. } => match v {
             ValueRef::Integer(i) => json!(i),
             ValueRef::Real(r) => number_json(r),
-            ValueRef::Text(t) => number_json(
-                std::str::from_utf8(t)
-                    .ok()
-                    .and_then(|s| s.trim().parse().ok())
-                    .unwrap_or(0.0),
-            ),
+            ValueRef::Text(t) => {
+                number_json(std::str::from_utf8(t).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(0.0))
+            }
             _ => json!(0),
         },
         FieldKind::Bool => match v {
@@ -96,10 +91,7 @@ pub fn from_sql(field: &Field, v: ValueRef<'_>) -> Value {
             None => json!(""),
             Some(s)
                 if field.relation_target().is_some()
-                    || matches!(
-                        field.kind,
-                        FieldKind::Select { .. } | FieldKind::File { .. }
-                    ) =>
+                    || matches!(field.kind, FieldKind::Select { .. } | FieldKind::File { .. }) =>
             {
                 // a single-value column can hold a JSON list after maxSelect was lowered
                 if s.starts_with('[')

@@ -55,20 +55,9 @@ pub trait BridgeEvent: Tagged + Send + Sized + 'static {
     fn expose<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>) -> rquickjs::Result<Self::Handles>;
     /// Brings the parts back from JS into the event. `keep_js` leaves a copy
     /// in JS (the handler returned) instead of moving it (`e.next()`).
-    fn collect<'js>(
-        &mut self,
-        ctx: &Ctx<'js>,
-        e: &Object<'js>,
-        h: &Self::Handles,
-        keep_js: bool,
-    ) -> Result<(), Error>;
+    fn collect<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>, h: &Self::Handles, keep_js: bool) -> Result<(), Error>;
     /// After `e.next()`: shows the (possibly changed) parts to JS again.
-    fn refresh<'js>(
-        &mut self,
-        ctx: &Ctx<'js>,
-        e: &Object<'js>,
-        h: &Self::Handles,
-    ) -> rquickjs::Result<()>;
+    fn refresh<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>, h: &Self::Handles) -> rquickjs::Result<()>;
 }
 
 enum ToCaller<E> {
@@ -79,11 +68,7 @@ enum ToCaller<E> {
 struct NextDone<E>(E, Result<(), Error>);
 
 /// The Rust handler bound for JS registration `index` (`name` for logs).
-fn rust_handler<E: BridgeEvent>(
-    pool: Weak<Pool>,
-    index: usize,
-    name: &'static str,
-) -> HandlerFn<E> {
+fn rust_handler<E: BridgeEvent>(pool: Weak<Pool>, index: usize, name: &'static str) -> HandlerFn<E> {
     Arc::new(move |e: &mut E, next: Next<'_, E>| {
         // the engine is gone (server stopped): behave as if unbound
         let Some(pool) = pool.upgrade() else {
@@ -92,9 +77,7 @@ fn rust_handler<E: BridgeEvent>(
         let event = std::mem::replace(e, e.placeholder());
         let (to_caller, from_worker) = channel::<ToCaller<E>>();
         let (to_worker, from_caller) = channel::<NextDone<E>>();
-        pool.submit(Box::new(move |w: &Worker| {
-            run_on_worker(w, index, name, event, to_caller, from_caller)
-        }));
+        pool.submit(Box::new(move |w: &Worker| run_on_worker(w, index, name, event, to_caller, from_caller)));
         drop(pool);
         loop {
             match from_worker.recv() {
@@ -102,9 +85,7 @@ fn rust_handler<E: BridgeEvent>(
                     *e = ev;
                     let res = next(e);
                     let ev = std::mem::replace(e, e.placeholder());
-                    if let Err(std::sync::mpsc::SendError(NextDone(ev, res))) =
-                        to_worker.send(NextDone(ev, res))
-                    {
+                    if let Err(std::sync::mpsc::SendError(NextDone(ev, res))) = to_worker.send(NextDone(ev, res)) {
                         *e = ev;
                         return res;
                     }
@@ -114,9 +95,7 @@ fn rust_handler<E: BridgeEvent>(
                     return res;
                 }
                 Err(_) => {
-                    return Err(Error::Internal(format!(
-                        "the JS {name} handler stopped without an answer"
-                    )));
+                    return Err(Error::Internal(format!("the JS {name} handler stopped without an answer")));
                 }
             }
         }
@@ -138,10 +117,7 @@ trait NextLink {
 impl<E: BridgeEvent> NextLink for Link<E> {
     fn call_next<'js>(&self, ctx: &Ctx<'js>, e: &Object<'js>) -> rquickjs::Result<()> {
         let Some(mut ev) = self.shell.borrow_mut().take() else {
-            return Err(Exception::throw_message(
-                ctx,
-                "e.next() can only be called while the handler runs",
-            ));
+            return Err(Exception::throw_message(ctx, "e.next() can only be called while the handler runs"));
         };
         let handles = self.handles.borrow();
         let Some(h) = handles.as_ref() else {
@@ -152,9 +128,7 @@ impl<E: BridgeEvent> NextLink for Link<E> {
             *self.shell.borrow_mut() = Some(ev);
             return Err(throw_core(ctx, err));
         }
-        if let Err(std::sync::mpsc::SendError(ToCaller::CallNext(ev))) =
-            self.to_caller.send(ToCaller::CallNext(ev))
-        {
+        if let Err(std::sync::mpsc::SendError(ToCaller::CallNext(ev))) = self.to_caller.send(ToCaller::CallNext(ev)) {
             *self.shell.borrow_mut() = Some(ev);
             return Err(Exception::throw_message(ctx, "the hook caller is gone"));
         }
@@ -244,34 +218,19 @@ fn call_handler<'js, E: BridgeEvent>(
     };
     let handles = exposed.map_err(|err| w.error_of(ctx, err, name))?;
     *link.handles.borrow_mut() = Some(handles);
-    let native = Class::instance(
-        ctx.clone(),
-        HookNative {
-            link: link.clone() as Rc<dyn NextLink>,
-        },
-    )
-    .map_err(|err| w.error_of(ctx, err, name))?;
-    e.set("__native", native)
+    let native = Class::instance(ctx.clone(), HookNative { link: link.clone() as Rc<dyn NextLink> })
         .map_err(|err| w.error_of(ctx, err, name))?;
-    let pb: Object = ctx
-        .globals()
-        .get("__pb")
-        .map_err(|err| w.error_of(ctx, err, name))?;
-    let run: Function = pb
-        .get("runHook")
-        .map_err(|err| w.error_of(ctx, err, name))?;
-    run.call::<_, Value>((index, e.clone()))
-        .map(|_| ())
-        .map_err(|err| w.error_of(ctx, err, name))
+    e.set("__native", native).map_err(|err| w.error_of(ctx, err, name))?;
+    let pb: Object = ctx.globals().get("__pb").map_err(|err| w.error_of(ctx, err, name))?;
+    let run: Function = pb.get("runHook").map_err(|err| w.error_of(ctx, err, name))?;
+    run.call::<_, Value>((index, e.clone())).map(|_| ()).map_err(|err| w.error_of(ctx, err, name))
 }
 
 // ---------------------------------------------------------------------------
 // events
 
 fn take_record(h: &SharedRecord, keep_js: bool) -> Result<Record, Error> {
-    let mut slot = h
-        .try_borrow_mut()
-        .map_err(|_| Error::Internal("the record is in use".into()))?;
+    let mut slot = h.try_borrow_mut().map_err(|_| Error::Internal("the record is in use".into()))?;
     Ok(if keep_js {
         slot.clone()
     } else {
@@ -286,20 +245,13 @@ fn put_record(h: &SharedRecord, record: Record) -> rquickjs::Result<()> {
             *slot = record;
             Ok(())
         }
-        Err(_) => Err(rquickjs::Error::new_into_js_message(
-            "record",
-            "Record",
-            "the record is in use",
-        )),
+        Err(_) => Err(rquickjs::Error::new_into_js_message("record", "Record", "the record is in use")),
     }
 }
 
 /// The cell behind `e.record` (it may have been replaced by the handler).
 fn record_cell<'js>(e: &Object<'js>, fallback: &SharedRecord) -> SharedRecord {
-    e.get::<_, Value>("record")
-        .ok()
-        .and_then(|v| JsRecord::shared_of(&v))
-        .unwrap_or_else(|| fallback.clone())
+    e.get::<_, Value>("record").ok().and_then(|v| JsRecord::shared_of(&v)).unwrap_or_else(|| fallback.clone())
 }
 
 fn record_js<'js>(ctx: &Ctx<'js>, h: &SharedRecord) -> rquickjs::Result<Value<'js>> {
@@ -315,37 +267,20 @@ impl BridgeEvent for RecordEvent {
 
     fn expose<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>) -> rquickjs::Result<SharedRecord> {
         let placeholder = Record::placeholder(self.record.collection.clone());
-        let h = Rc::new(RefCell::new(std::mem::replace(
-            &mut self.record,
-            placeholder,
-        )));
+        let h = Rc::new(RefCell::new(std::mem::replace(&mut self.record, placeholder)));
         e.set("app", JsApp::instance(ctx, &self.app)?)?;
         e.set("record", record_js(ctx, &h)?)?;
         Ok(h)
     }
 
-    fn collect<'js>(
-        &mut self,
-        _ctx: &Ctx<'js>,
-        e: &Object<'js>,
-        h: &SharedRecord,
-        keep_js: bool,
-    ) -> Result<(), Error> {
+    fn collect<'js>(&mut self, _ctx: &Ctx<'js>, e: &Object<'js>, h: &SharedRecord, keep_js: bool) -> Result<(), Error> {
         self.record = take_record(&record_cell(e, h), keep_js)?;
         Ok(())
     }
 
-    fn refresh<'js>(
-        &mut self,
-        _ctx: &Ctx<'js>,
-        e: &Object<'js>,
-        h: &SharedRecord,
-    ) -> rquickjs::Result<()> {
+    fn refresh<'js>(&mut self, _ctx: &Ctx<'js>, e: &Object<'js>, h: &SharedRecord) -> rquickjs::Result<()> {
         let placeholder = Record::placeholder(self.record.collection.clone());
-        put_record(
-            &record_cell(e, h),
-            std::mem::replace(&mut self.record, placeholder),
-        )
+        put_record(&record_cell(e, h), std::mem::replace(&mut self.record, placeholder))
     }
 }
 
@@ -362,16 +297,8 @@ impl BridgeEvent for CollectionEvent {
         Ok(())
     }
 
-    fn collect<'js>(
-        &mut self,
-        _ctx: &Ctx<'js>,
-        e: &Object<'js>,
-        _h: &(),
-        _keep_js: bool,
-    ) -> Result<(), Error> {
-        let v: Value = e
-            .get("collection")
-            .map_err(|err| Error::Internal(err.to_string()))?;
+    fn collect<'js>(&mut self, _ctx: &Ctx<'js>, e: &Object<'js>, _h: &(), _keep_js: bool) -> Result<(), Error> {
+        let v: Value = e.get("collection").map_err(|err| Error::Internal(err.to_string()))?;
         if v.is_object() {
             let json = convert::to_json(v).map_err(|err| Error::BadRequest(err.to_string()))?;
             // the event's own collection is the base, so what JSON cannot
@@ -394,18 +321,9 @@ impl BridgeEvent for CollectionEvent {
 /// `e.requestInfo()` data of a request event.
 fn request_info_js<'js>(ctx: &Ctx<'js>, info: &RequestInfo) -> rquickjs::Result<Object<'js>> {
     let obj = Object::new(ctx.clone())?;
-    obj.set(
-        "query",
-        convert::to_js(ctx, &serde_json::Value::Object(info.query.clone()))?,
-    )?;
-    obj.set(
-        "headers",
-        convert::to_js(ctx, &serde_json::Value::Object(info.headers.clone()))?,
-    )?;
-    obj.set(
-        "body",
-        convert::to_js(ctx, &serde_json::Value::Object(info.body.clone()))?,
-    )?;
+    obj.set("query", convert::to_js(ctx, &serde_json::Value::Object(info.query.clone()))?)?;
+    obj.set("headers", convert::to_js(ctx, &serde_json::Value::Object(info.headers.clone()))?)?;
+    obj.set("body", convert::to_js(ctx, &serde_json::Value::Object(info.body.clone()))?)?;
     obj.set("auth", auth_js(ctx, info)?)?;
     obj.set("method", info.method.as_str())?;
     obj.set("context", info.context_name())?;
@@ -469,21 +387,12 @@ impl BridgeEvent for RecordRequestEvent {
             self.record = Some(take_record(&record_cell(e, cell), keep_js)?);
         }
         if let Some(list) = self.list.as_mut() {
-            list.items = h
-                .items
-                .iter()
-                .map(|cell| take_record(cell, keep_js))
-                .collect::<Result<_, _>>()?;
+            list.items = h.items.iter().map(|cell| take_record(cell, keep_js)).collect::<Result<_, _>>()?;
         }
         Ok(())
     }
 
-    fn refresh<'js>(
-        &mut self,
-        _ctx: &Ctx<'js>,
-        e: &Object<'js>,
-        h: &RequestHandles,
-    ) -> rquickjs::Result<()> {
+    fn refresh<'js>(&mut self, _ctx: &Ctx<'js>, e: &Object<'js>, h: &RequestHandles) -> rquickjs::Result<()> {
         if let (Some(cell), Some(r)) = (&h.record, self.record.take()) {
             put_record(&record_cell(e, cell), r)?;
         }
@@ -505,15 +414,7 @@ fn rebind<E: BridgeEvent>(hook: &Hook<E>, name: &'static str, regs: &Regs<'_>, p
     let handlers = regs
         .get(name)
         .map(|list| {
-            list.iter()
-                .map(|(index, tags)| {
-                    (
-                        0,
-                        tags.clone(),
-                        rust_handler::<E>(pool.clone(), *index, name),
-                    )
-                })
-                .collect()
+            list.iter().map(|(index, tags)| (0, tags.clone(), rust_handler::<E>(pool.clone(), *index, name))).collect()
         })
         .unwrap_or_default();
     hook.replace_owner(JS_OWNER, handlers);
@@ -560,9 +461,7 @@ pub const SUPPORTED_HOOKS: [&str; 31] = [
 pub fn bind_hooks(app: &App, pool: &Arc<Pool>) {
     let mut regs: Regs<'_> = HashMap::new();
     for (index, def) in pool.registry.hooks.iter().enumerate() {
-        regs.entry(def.name.as_str())
-            .or_default()
-            .push((index, def.tags.clone()));
+        regs.entry(def.name.as_str()).or_default().push((index, def.tags.clone()));
     }
     for name in regs.keys() {
         if !SUPPORTED_HOOKS.contains(name) {
@@ -573,168 +472,33 @@ pub fn bind_hooks(app: &App, pool: &Arc<Pool>) {
     let h = app.hooks();
     rebind(&h.on_record_validate, "onRecordValidate", &regs, &weak);
     rebind(&h.on_record_create.before, "onRecordCreate", &regs, &weak);
-    rebind(
-        &h.on_record_create.execute,
-        "onRecordCreateExecute",
-        &regs,
-        &weak,
-    );
-    rebind(
-        &h.on_record_create.after_success,
-        "onRecordAfterCreateSuccess",
-        &regs,
-        &weak,
-    );
-    rebind(
-        &h.on_record_create.after_error,
-        "onRecordAfterCreateError",
-        &regs,
-        &weak,
-    );
+    rebind(&h.on_record_create.execute, "onRecordCreateExecute", &regs, &weak);
+    rebind(&h.on_record_create.after_success, "onRecordAfterCreateSuccess", &regs, &weak);
+    rebind(&h.on_record_create.after_error, "onRecordAfterCreateError", &regs, &weak);
     rebind(&h.on_record_update.before, "onRecordUpdate", &regs, &weak);
-    rebind(
-        &h.on_record_update.execute,
-        "onRecordUpdateExecute",
-        &regs,
-        &weak,
-    );
-    rebind(
-        &h.on_record_update.after_success,
-        "onRecordAfterUpdateSuccess",
-        &regs,
-        &weak,
-    );
-    rebind(
-        &h.on_record_update.after_error,
-        "onRecordAfterUpdateError",
-        &regs,
-        &weak,
-    );
+    rebind(&h.on_record_update.execute, "onRecordUpdateExecute", &regs, &weak);
+    rebind(&h.on_record_update.after_success, "onRecordAfterUpdateSuccess", &regs, &weak);
+    rebind(&h.on_record_update.after_error, "onRecordAfterUpdateError", &regs, &weak);
     rebind(&h.on_record_delete.before, "onRecordDelete", &regs, &weak);
-    rebind(
-        &h.on_record_delete.execute,
-        "onRecordDeleteExecute",
-        &regs,
-        &weak,
-    );
-    rebind(
-        &h.on_record_delete.after_success,
-        "onRecordAfterDeleteSuccess",
-        &regs,
-        &weak,
-    );
-    rebind(
-        &h.on_record_delete.after_error,
-        "onRecordAfterDeleteError",
-        &regs,
-        &weak,
-    );
-    rebind(
-        &h.on_records_list_request,
-        "onRecordsListRequest",
-        &regs,
-        &weak,
-    );
-    rebind(
-        &h.on_record_view_request,
-        "onRecordViewRequest",
-        &regs,
-        &weak,
-    );
-    rebind(
-        &h.on_record_create_request,
-        "onRecordCreateRequest",
-        &regs,
-        &weak,
-    );
-    rebind(
-        &h.on_record_update_request,
-        "onRecordUpdateRequest",
-        &regs,
-        &weak,
-    );
-    rebind(
-        &h.on_record_delete_request,
-        "onRecordDeleteRequest",
-        &regs,
-        &weak,
-    );
-    rebind(
-        &h.on_collection_validate,
-        "onCollectionValidate",
-        &regs,
-        &weak,
-    );
-    rebind(
-        &h.on_collection_create.before,
-        "onCollectionCreate",
-        &regs,
-        &weak,
-    );
-    rebind(
-        &h.on_collection_create.execute,
-        "onCollectionCreateExecute",
-        &regs,
-        &weak,
-    );
-    rebind(
-        &h.on_collection_create.after_success,
-        "onCollectionAfterCreateSuccess",
-        &regs,
-        &weak,
-    );
-    rebind(
-        &h.on_collection_create.after_error,
-        "onCollectionAfterCreateError",
-        &regs,
-        &weak,
-    );
-    rebind(
-        &h.on_collection_update.before,
-        "onCollectionUpdate",
-        &regs,
-        &weak,
-    );
-    rebind(
-        &h.on_collection_update.execute,
-        "onCollectionUpdateExecute",
-        &regs,
-        &weak,
-    );
-    rebind(
-        &h.on_collection_update.after_success,
-        "onCollectionAfterUpdateSuccess",
-        &regs,
-        &weak,
-    );
-    rebind(
-        &h.on_collection_update.after_error,
-        "onCollectionAfterUpdateError",
-        &regs,
-        &weak,
-    );
-    rebind(
-        &h.on_collection_delete.before,
-        "onCollectionDelete",
-        &regs,
-        &weak,
-    );
-    rebind(
-        &h.on_collection_delete.execute,
-        "onCollectionDeleteExecute",
-        &regs,
-        &weak,
-    );
-    rebind(
-        &h.on_collection_delete.after_success,
-        "onCollectionAfterDeleteSuccess",
-        &regs,
-        &weak,
-    );
-    rebind(
-        &h.on_collection_delete.after_error,
-        "onCollectionAfterDeleteError",
-        &regs,
-        &weak,
-    );
+    rebind(&h.on_record_delete.execute, "onRecordDeleteExecute", &regs, &weak);
+    rebind(&h.on_record_delete.after_success, "onRecordAfterDeleteSuccess", &regs, &weak);
+    rebind(&h.on_record_delete.after_error, "onRecordAfterDeleteError", &regs, &weak);
+    rebind(&h.on_records_list_request, "onRecordsListRequest", &regs, &weak);
+    rebind(&h.on_record_view_request, "onRecordViewRequest", &regs, &weak);
+    rebind(&h.on_record_create_request, "onRecordCreateRequest", &regs, &weak);
+    rebind(&h.on_record_update_request, "onRecordUpdateRequest", &regs, &weak);
+    rebind(&h.on_record_delete_request, "onRecordDeleteRequest", &regs, &weak);
+    rebind(&h.on_collection_validate, "onCollectionValidate", &regs, &weak);
+    rebind(&h.on_collection_create.before, "onCollectionCreate", &regs, &weak);
+    rebind(&h.on_collection_create.execute, "onCollectionCreateExecute", &regs, &weak);
+    rebind(&h.on_collection_create.after_success, "onCollectionAfterCreateSuccess", &regs, &weak);
+    rebind(&h.on_collection_create.after_error, "onCollectionAfterCreateError", &regs, &weak);
+    rebind(&h.on_collection_update.before, "onCollectionUpdate", &regs, &weak);
+    rebind(&h.on_collection_update.execute, "onCollectionUpdateExecute", &regs, &weak);
+    rebind(&h.on_collection_update.after_success, "onCollectionAfterUpdateSuccess", &regs, &weak);
+    rebind(&h.on_collection_update.after_error, "onCollectionAfterUpdateError", &regs, &weak);
+    rebind(&h.on_collection_delete.before, "onCollectionDelete", &regs, &weak);
+    rebind(&h.on_collection_delete.execute, "onCollectionDeleteExecute", &regs, &weak);
+    rebind(&h.on_collection_delete.after_success, "onCollectionAfterDeleteSuccess", &regs, &weak);
+    rebind(&h.on_collection_delete.after_error, "onCollectionAfterDeleteError", &regs, &weak);
 }

@@ -44,9 +44,7 @@ pub fn describe<'js>(v: &Value<'js>) -> String {
         let mut out = match (name, message) {
             (Some(n), Some(m)) if !n.is_empty() => format!("{n}: {m}"),
             (_, Some(m)) => m,
-            _ => convert::to_json(v.clone())
-                .map(|j| j.to_string())
-                .unwrap_or_else(|_| "[object]".into()),
+            _ => convert::to_json(v.clone()).map(|j| j.to_string()).unwrap_or_else(|_| "[object]".into()),
         };
         if let Some(loc) = stack.as_deref().and_then(first_location) {
             out = format!("{loc}: {out}");
@@ -60,9 +58,7 @@ pub fn describe<'js>(v: &Value<'js>) -> String {
     if let Some(s) = v.as_string().and_then(|s| s.to_string().ok()) {
         return s;
     }
-    convert::to_json(v.clone())
-        .map(|j| j.to_string())
-        .unwrap_or_else(|_| "undefined".into())
+    convert::to_json(v.clone()).map(|j| j.to_string()).unwrap_or_else(|_| "undefined".into())
 }
 
 /// The first `file:line:col` of a QuickJS stack trace.
@@ -82,11 +78,7 @@ pub fn load_message<'js>(ctx: &Ctx<'js>, file: &str) -> String {
     let v = ctx.catch();
     let desc = describe(&v);
     let first = desc.lines().next().unwrap_or_default().to_string();
-    if first.contains(file) {
-        first
-    } else {
-        format!("{file}: {first}")
-    }
+    if first.contains(file) { first } else { format!("{file}: {first}") }
 }
 
 /// Throws a core error into JS as an `Error` carrying `status`, `data` and
@@ -129,10 +121,7 @@ fn js_message(err: &Error) -> String {
                     let m = v.get("message").and_then(Json::as_str).unwrap_or(message);
                     let m = m.trim_end_matches('.');
                     let mut c = m.chars();
-                    let lower: String = c
-                        .next()
-                        .map(|f| f.to_lowercase().chain(c).collect())
-                        .unwrap_or_default();
+                    let lower: String = c.next().map(|f| f.to_lowercase().chain(c).collect()).unwrap_or_default();
                     format!("{k}: {lower}")
                 })
                 .collect();
@@ -156,42 +145,19 @@ pub fn from_thrown<'js>(ctx: &Ctx<'js>, v: &Value<'js>) -> Error {
         }
     }
     tracing::warn!("JS hook error: {}", describe(v));
-    Error::Api {
-        status: 400,
-        message: GENERIC_MESSAGE.into(),
-        data: json!({}),
-    }
+    Error::Api { status: 400, message: GENERIC_MESSAGE.into(), data: json!({}) }
 }
 
 fn api_error(obj: &Object<'_>) -> Error {
-    let status = obj
-        .get::<_, f64>("status")
-        .ok()
-        .filter(|s| (100.0..600.0).contains(s))
-        .map_or(400, |s| s as u16);
+    let status = obj.get::<_, f64>("status").ok().filter(|s| (100.0..600.0).contains(s)).map_or(400, |s| s as u16);
     let message: String = obj.get("message").unwrap_or_default();
-    let data = obj
-        .get::<_, Value>("data")
-        .ok()
-        .and_then(|d| convert::to_json(d).ok())
-        .unwrap_or_else(|| json!({}));
-    Error::Api {
-        status,
-        message: if message.is_empty() {
-            GENERIC_MESSAGE.into()
-        } else {
-            message
-        },
-        data,
-    }
+    let data = obj.get::<_, Value>("data").ok().and_then(|d| convert::to_json(d).ok()).unwrap_or_else(|| json!({}));
+    Error::Api { status, message: if message.is_empty() { GENERIC_MESSAGE.into() } else { message }, data }
 }
 
 /// `obj instanceof globalThis[class_name]`.
 pub fn is_instance_of<'js>(ctx: &Ctx<'js>, obj: &Object<'js>, class_name: &str) -> bool {
-    ctx.globals()
-        .get::<_, Value>(class_name)
-        .map(|c| c.is_function() && obj.is_instance_of(&c))
-        .unwrap_or(false)
+    ctx.globals().get::<_, Value>(class_name).map(|c| c.is_function() && obj.is_instance_of(&c)).unwrap_or(false)
 }
 
 #[cfg(test)]
@@ -202,23 +168,14 @@ mod tests {
     fn first_location_skips_native_frames() {
         let stack = "    at <anonymous> (native)\n    at h (/x/main.pb.js:3:9)\n";
         assert_eq!(first_location(stack).as_deref(), Some("/x/main.pb.js:3:9"));
-        assert_eq!(
-            first_location("    at /x/a.pb.js:1:15\n").as_deref(),
-            Some("/x/a.pb.js:1:15")
-        );
+        assert_eq!(first_location("    at /x/a.pb.js:1:15\n").as_deref(), Some("/x/a.pb.js:1:15"));
     }
 
     #[test]
     fn validation_errors_list_their_fields() {
         let mut errors = serde_json::Map::new();
-        errors.insert(
-            "email".into(),
-            json!({"code": "validation_required", "message": "Cannot be blank."}),
-        );
-        let e = Error::Validation {
-            message: "Failed to validate record.".into(),
-            errors,
-        };
+        errors.insert("email".into(), json!({"code": "validation_required", "message": "Cannot be blank."}));
+        let e = Error::Validation { message: "Failed to validate record.".into(), errors };
         assert_eq!(js_message(&e), "email: cannot be blank.");
     }
 }

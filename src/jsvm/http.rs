@@ -114,12 +114,8 @@ impl RouteTable {
 
     /// The JS route for a request; `HEAD` falls back to `GET` routes.
     pub fn find(&self, method: &str, path: &str) -> Option<JsRoute> {
-        let at = |m: &str| {
-            self.by_method
-                .get(m)
-                .and_then(|r| r.at(path).ok())
-                .map(|found| (*found.value, found.params))
-        };
+        let at =
+            |m: &str| self.by_method.get(m).and_then(|r| r.at(path).ok()).map(|found| (*found.value, found.params));
         let (target, params) = match at(method) {
             Some(found) => found,
             None if method == "HEAD" => at("GET")?,
@@ -131,12 +127,7 @@ impl RouteTable {
         let params = params
             .iter()
             .filter(|(k, _)| *k != REST_PARAM)
-            .map(|(k, v)| {
-                (
-                    k.to_string(),
-                    percent_decode_str(v).decode_utf8_lossy().into_owned(),
-                )
-            })
+            .map(|(k, v)| (k.to_string(), percent_decode_str(v).decode_utf8_lossy().into_owned()))
             .collect();
         Some(JsRoute { index, params })
     }
@@ -184,13 +175,7 @@ struct HttpOutcome {
 
 impl HttpOutcome {
     fn failed(error: Error) -> Self {
-        HttpOutcome {
-            error: Some(error),
-            written: false,
-            status: 0,
-            headers: Vec::new(),
-            body: Vec::new(),
-        }
+        HttpOutcome { error: Some(error), written: false, status: 0, headers: Vec::new(), body: Vec::new() }
     }
 }
 
@@ -199,11 +184,7 @@ pub async fn middleware(State(js): State<JsHttp>, req: Request, next: Next) -> R
     let Some(pool) = js.engine.pool() else {
         return next.run(req).await;
     };
-    let route = if pool.routes.is_empty() {
-        None
-    } else {
-        pool.routes.find(req.method().as_str(), req.uri().path())
-    };
+    let route = if pool.routes.is_empty() { None } else { pool.routes.find(req.method().as_str(), req.uri().path()) };
     if route.is_none() && pool.registry.middlewares == 0 {
         return next.run(req).await;
     }
@@ -213,17 +194,9 @@ pub async fn middleware(State(js): State<JsHttp>, req: Request, next: Next) -> R
         Err(_) => return ApiError::new(413, "Request entity too large").into_response(),
     };
     let header = |name: header::HeaderName| {
-        parts
-            .headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string()
+        parts.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
     };
-    let remote = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0);
+    let remote = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
     let data = HttpRequest {
         method: parts.method.as_str().to_string(),
         uri: parts.uri.to_string(),
@@ -236,12 +209,7 @@ pub async fn middleware(State(js): State<JsHttp>, req: Request, next: Next) -> R
         headers: parts
             .headers
             .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
+            .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect(),
         remote_addr: remote.map(|r| r.to_string()).unwrap_or_default(),
         remote_ip: remote.map(|r| r.ip().to_string()).unwrap_or_default(),
@@ -253,19 +221,12 @@ pub async fn middleware(State(js): State<JsHttp>, req: Request, next: Next) -> R
     };
     let route_index = route.map(|r| r.index);
     let label = match route_index {
-        Some(i) => pool
-            .registry
-            .routes
-            .get(i)
-            .map(|r| format!("route {} {}", r.method, r.path))
-            .unwrap_or_default(),
+        Some(i) => pool.registry.routes.get(i).map(|r| format!("route {} {}", r.method, r.path)).unwrap_or_default(),
         None => "routerUse middleware".to_string(),
     };
     let (to_async, mut from_worker) = tokio::sync::mpsc::unbounded_channel::<HttpMsg>();
     let (to_worker, from_async) = mpsc::channel::<u16>();
-    pool.submit(Box::new(move |w: &Worker| {
-        run_on_worker(w, route_index, data, to_async, from_async, &label)
-    }));
+    pool.submit(Box::new(move |w: &Worker| run_on_worker(w, route_index, data, to_async, from_async, &label)));
     drop(pool);
 
     let mut pending = Some((parts, next));
@@ -275,9 +236,7 @@ pub async fn middleware(State(js): State<JsHttp>, req: Request, next: Next) -> R
             HttpMsg::CallNext => {
                 let status = match pending.take() {
                     Some((parts, next)) => {
-                        let res = next
-                            .run(Request::from_parts(parts, Body::from(body.clone())))
-                            .await;
+                        let res = next.run(Request::from_parts(parts, Body::from(body.clone()))).await;
                         let status = res.status().as_u16();
                         downstream = Some(res);
                         status
@@ -296,10 +255,7 @@ pub async fn middleware(State(js): State<JsHttp>, req: Request, next: Next) -> R
 fn add_headers(res: &mut Response, headers: Vec<(String, String)>, overwrite: bool) {
     let h = res.headers_mut();
     for (k, v) in headers {
-        let (Ok(name), Ok(value)) = (
-            HeaderName::try_from(k.as_str()),
-            HeaderValue::try_from(v.as_str()),
-        ) else {
+        let (Ok(name), Ok(value)) = (HeaderName::try_from(k.as_str()), HeaderValue::try_from(v.as_str())) else {
             continue;
         };
         if overwrite {
@@ -323,11 +279,7 @@ fn respond(out: HttpOutcome, downstream: Option<Response>) -> Response {
         add_headers(&mut res, out.headers, false);
         return res;
     }
-    let status = if out.written {
-        StatusCode::from_u16(out.status).unwrap_or(StatusCode::OK)
-    } else {
-        StatusCode::OK
-    };
+    let status = if out.written { StatusCode::from_u16(out.status).unwrap_or(StatusCode::OK) } else { StatusCode::OK };
     let mut res = (status, Body::from(out.body)).into_response();
     add_headers(&mut res, out.headers, true);
     res
@@ -419,9 +371,7 @@ impl HttpNative {
             .body(Body::from(self.req.body.clone()))
             .map_err(|_| Error::bad_input())?;
         self.req.runtime.block_on(async move {
-            let mut mp = Multipart::from_request(req, &())
-                .await
-                .map_err(|_| Error::bad_input())?;
+            let mut mp = Multipart::from_request(req, &()).await.map_err(|_| Error::bad_input())?;
             let mut m = Map::new();
             while let Some(field) = mp.next_field().await.map_err(|_| Error::bad_input())? {
                 let name = field.name().unwrap_or_default().to_string();
@@ -526,11 +476,7 @@ impl HttpNative {
 
     /// The auth record of the request token (`null` for guests and bad tokens).
     pub fn auth<'js>(&self, ctx: Ctx<'js>) -> rquickjs::Result<Value<'js>> {
-        let found = self
-            .req
-            .token
-            .as_deref()
-            .and_then(|t| self.app.find_auth_record_by_token(t, TokenType::Auth).ok());
+        let found = self.req.token.as_deref().and_then(|t| self.app.find_auth_record_by_token(t, TokenType::Auth).ok());
         match found {
             Some(r) => JsRecord::instance(&ctx, r),
             None => Ok(Value::new_null(ctx)),
@@ -583,11 +529,7 @@ fn run_on_worker(
     let _ = reply.send(HttpMsg::Done(outcome));
 }
 
-fn serve<'js>(
-    ctx: &Ctx<'js>,
-    route: Option<usize>,
-    native: HttpNative,
-) -> rquickjs::Result<Object<'js>> {
+fn serve<'js>(ctx: &Ctx<'js>, route: Option<usize>, native: HttpNative) -> rquickjs::Result<Object<'js>> {
     let native = Class::instance(ctx.clone(), native)?;
     let pb: Object = ctx.globals().get("__pb")?;
     let serve: Function = pb.get("serveHttp")?;
@@ -609,9 +551,7 @@ fn outcome_of<'js>(ctx: &Ctx<'js>, w: &Worker, res: &Object<'js>, label: &str) -
         })
         .unwrap_or_default();
     if res.get::<_, bool>("failed").unwrap_or(false) {
-        let thrown: Value = res
-            .get("error")
-            .unwrap_or_else(|_| Value::new_undefined(ctx.clone()));
+        let thrown: Value = res.get("error").unwrap_or_else(|_| Value::new_undefined(ctx.clone()));
         let mut out = HttpOutcome::failed(w.error_of_thrown(ctx, &thrown, label));
         out.headers = headers;
         return out;
@@ -638,9 +578,7 @@ fn append_chunk(body: &mut Vec<u8>, chunk: Value<'_>) {
         return;
     }
     match convert::to_json(chunk) {
-        Ok(Json::Array(items)) => {
-            body.extend(items.iter().filter_map(Json::as_u64).map(|b| b as u8))
-        }
+        Ok(Json::Array(items)) => body.extend(items.iter().filter_map(Json::as_u64).map(|b| b as u8)),
         Ok(Json::String(s)) => body.extend_from_slice(s.as_bytes()),
         Ok(Json::Null) | Err(_) => {}
         Ok(other) => body.extend_from_slice(other.to_string().as_bytes()),
@@ -654,10 +592,7 @@ mod tests {
     #[test]
     fn go_patterns_become_matchit_patterns() {
         assert_eq!(matchit_patterns("/hello/{name}"), ["/hello/{name}"]);
-        assert_eq!(
-            matchit_patterns("/files/{path...}"),
-            ["/files/{*path}", "/files/"]
-        );
+        assert_eq!(matchit_patterns("/files/{path...}"), ["/files/{*path}", "/files/"]);
         assert_eq!(matchit_patterns("/x/{$}"), ["/x/"]);
         assert_eq!(matchit_patterns("/pre/"), ["/pre/", "/pre/{*__pbrest}"]);
         assert_eq!(matchit_patterns("example.com/a"), ["/a"]);
@@ -666,18 +601,9 @@ mod tests {
     #[test]
     fn builtins_win_and_params_are_decoded() {
         let routes = vec![
-            RouteDef {
-                method: "GET".into(),
-                path: "/hello/{name}".into(),
-            },
-            RouteDef {
-                method: "GET".into(),
-                path: "/{path...}".into(),
-            },
-            RouteDef {
-                method: "GET".into(),
-                path: "/api/health".into(),
-            },
+            RouteDef { method: "GET".into(), path: "/hello/{name}".into() },
+            RouteDef { method: "GET".into(), path: "/{path...}".into() },
+            RouteDef { method: "GET".into(), path: "/api/health".into() },
         ];
         let t = RouteTable::build(&routes);
         let hello = t.find("GET", "/hello/Zo%C3%AB").expect("hello matches");

@@ -77,9 +77,7 @@ pub struct JsEngine {
 
 impl std::fmt::Debug for JsEngine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JsEngine")
-            .field("hooks_dir", &self.inner.config.hooks_dir)
-            .finish_non_exhaustive()
+        f.debug_struct("JsEngine").field("hooks_dir", &self.inner.config.hooks_dir).finish_non_exhaustive()
     }
 }
 
@@ -113,12 +111,7 @@ impl JsEngine {
     pub fn reload(&self) -> Result<(), LoadError> {
         let mut generation = self.inner.generation.lock();
         let scripts = scripts::Scripts::read(&self.inner.config.hooks_dir)?;
-        let pool = Pool::start(
-            &self.inner.app,
-            &self.inner.config,
-            Arc::new(scripts),
-            *generation + 1,
-        )?;
+        let pool = Pool::start(&self.inner.app, &self.inner.config, Arc::new(scripts), *generation + 1)?;
         *generation += 1;
         bridge::bind_hooks(&self.inner.app, &pool);
         self.inner.pool.store(Some(pool));

@@ -42,53 +42,36 @@ pub struct Pool {
 
 impl Pool {
     /// Loads the scripts on worker 0 and starts the other workers.
-    pub fn start(
-        app: &App,
-        config: &JsConfig,
-        scripts: Arc<Scripts>,
-        generation: u64,
-    ) -> Result<Arc<Pool>, LoadError> {
+    pub fn start(app: &App, config: &JsConfig, scripts: Arc<Scripts>, generation: u64) -> Result<Arc<Pool>, LoadError> {
         let (tx, rx) = async_channel::unbounded::<Job>();
         let idle = Arc::new(AtomicUsize::new(0));
-        let spawn =
-            |i: usize, ready: Option<std::sync::mpsc::Sender<Result<Registry, LoadError>>>| {
-                let (app, config, scripts, rx, idle) = (
-                    app.clone(),
-                    config.clone(),
-                    scripts.clone(),
-                    rx.clone(),
-                    idle.clone(),
-                );
-                std::thread::Builder::new()
-                    .name(format!("js-{generation}-{i}"))
-                    .stack_size(THREAD_STACK)
-                    .spawn(move || {
-                        let worker = match Worker::new(&app, &config, &scripts) {
-                            Ok(w) => w,
-                            Err(e) => {
-                                match ready {
-                                    Some(ready) => {
-                                        let _ = ready.send(Err(e));
-                                    }
-                                    None => tracing::error!("JS worker {i} failed to load: {e}"),
-                                }
-                                return;
+        let spawn = |i: usize, ready: Option<std::sync::mpsc::Sender<Result<Registry, LoadError>>>| {
+            let (app, config, scripts, rx, idle) =
+                (app.clone(), config.clone(), scripts.clone(), rx.clone(), idle.clone());
+            std::thread::Builder::new().name(format!("js-{generation}-{i}")).stack_size(THREAD_STACK).spawn(move || {
+                let worker = match Worker::new(&app, &config, &scripts) {
+                    Ok(w) => w,
+                    Err(e) => {
+                        match ready {
+                            Some(ready) => {
+                                let _ = ready.send(Err(e));
                             }
-                        };
-                        if let Some(ready) = ready {
-                            let _ = ready.send(worker.registry());
+                            None => tracing::error!("JS worker {i} failed to load: {e}"),
                         }
-                        serve(worker, &rx, &idle, &app, &config, &scripts);
-                    })
-            };
+                        return;
+                    }
+                };
+                if let Some(ready) = ready {
+                    let _ = ready.send(worker.registry());
+                }
+                serve(worker, &rx, &idle, &app, &config, &scripts);
+            })
+        };
         // the loader goes first: a broken script then costs one runtime,
         // not the whole pool
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-        spawn(0, Some(ready_tx))
-            .map_err(|e| LoadError::Runtime(format!("cannot spawn a JS thread: {e}")))?;
-        let registry = ready_rx
-            .recv()
-            .map_err(|_| LoadError::Runtime("the JS loader thread died".into()))??;
+        spawn(0, Some(ready_tx)).map_err(|e| LoadError::Runtime(format!("cannot spawn a JS thread: {e}")))?;
+        let registry = ready_rx.recv().map_err(|_| LoadError::Runtime("the JS loader thread died".into()))??;
         for i in 1..config.pool_size.max(1) {
             if let Err(e) = spawn(i, None) {
                 tracing::error!("cannot spawn JS worker {i}: {e}");
@@ -109,10 +92,7 @@ impl Pool {
 
     /// Runs `job` on an idle worker, or on a lent runtime when none is idle.
     pub fn submit(&self, job: Job) {
-        let claimed = self
-            .idle
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
-            .is_ok();
+        let claimed = self.idle.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1)).is_ok();
         if !claimed {
             return self.lend(job);
         }

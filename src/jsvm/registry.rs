@@ -35,20 +35,14 @@ impl Registry {
         let mut out = Registry::default();
         for r in routes.iter::<Object>() {
             let r = r?;
-            out.routes.push(RouteDef {
-                method: r.get("method")?,
-                path: r.get("path")?,
-            });
+            out.routes.push(RouteDef { method: r.get("method")?, path: r.get("path")? });
         }
         let mws: Array = pb.get("middlewares")?;
         out.middlewares = mws.len();
         let hooks: Array = pb.get("hooks")?;
         for h in hooks.iter::<Object>() {
             let h = h?;
-            out.hooks.push(HookDef {
-                name: h.get("name")?,
-                tags: h.get("tags")?,
-            });
+            out.hooks.push(HookDef { name: h.get("name")?, tags: h.get("tags")? });
         }
         Ok(out)
     }

@@ -28,31 +28,20 @@ fn resolve(base: &Path, hooks_dir: &Path, name: &str) -> Option<PathBuf> {
     } else if name.starts_with("./") || name.starts_with("../") {
         vec![base.join(name)]
     } else {
-        vec![
-            hooks_dir.join("node_modules").join(name),
-            hooks_dir.join(name),
-        ]
+        vec![hooks_dir.join("node_modules").join(name), hooks_dir.join(name)]
     };
     roots.into_iter().find_map(|p| {
-        [
-            p.clone(),
-            p.with_extension("js"),
-            p.with_extension("json"),
-            p.join("index.js"),
-        ]
-        .into_iter()
-        .find(|c| c.is_file())
-        .map(|c| c.canonicalize().unwrap_or(c))
+        [p.clone(), p.with_extension("js"), p.with_extension("json"), p.join("index.js")]
+            .into_iter()
+            .find(|c| c.is_file())
+            .map(|c| c.canonicalize().unwrap_or(c))
     })
 }
 
 fn require<'js>(ctx: &Ctx<'js>, base: &Path, name: &str) -> rquickjs::Result<Value<'js>> {
     let hooks_dir = state(ctx)?.hooks_dir.clone();
     let Some(path) = resolve(base, &hooks_dir, name) else {
-        return Err(Exception::throw_message(
-            ctx,
-            &format!("Cannot find module '{name}'"),
-        ));
+        return Err(Exception::throw_message(ctx, &format!("Cannot find module '{name}'")));
     };
     let key = path.to_string_lossy().into_owned();
     let pb: Object = ctx.globals().get("__pb")?;
@@ -82,16 +71,9 @@ fn require<'js>(ctx: &Ctx<'js>, base: &Path, name: &str) -> rquickjs::Result<Val
     module.get("exports")
 }
 
-fn run_module<'js>(
-    ctx: &Ctx<'js>,
-    path: &Path,
-    key: &str,
-    source: &str,
-    module: &Object<'js>,
-) -> rquickjs::Result<()> {
+fn run_module<'js>(ctx: &Ctx<'js>, path: &Path, key: &str, source: &str, module: &Object<'js>) -> rquickjs::Result<()> {
     // the wrapper opens on the first line so line numbers stay the file's
-    let wrapped =
-        format!("(function (exports, require, module, __filename, __dirname) {{{source}\n}})");
+    let wrapped = format!("(function (exports, require, module, __filename, __dirname) {{{source}\n}})");
     let mut opts = EvalOptions::default();
     opts.strict = false;
     opts.filename = Some(key.to_string());
@@ -99,12 +81,6 @@ fn run_module<'js>(
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let local_require = Function::new(ctx.clone(), require_in(dir.clone()))?;
     let exports: Value = module.get("exports")?;
-    f.call::<_, Value>((
-        exports,
-        local_require,
-        module.clone(),
-        key,
-        dir.to_string_lossy().into_owned(),
-    ))?;
+    f.call::<_, Value>((exports, local_require, module.clone(), key, dir.to_string_lossy().into_owned()))?;
     Ok(())
 }

@@ -41,21 +41,12 @@ impl Worker {
         let watch = budget.clone();
         rt.set_interrupt_handler(Some(Box::new(move || watch.exceeded())));
         let ctx = Context::full(&rt).map_err(|e| LoadError::Runtime(e.to_string()))?;
-        let worker = Worker {
-            ctx,
-            rt,
-            budget,
-            time_budget: config.time_budget,
-        };
+        let worker = Worker { ctx, rt, budget, time_budget: config.time_budget };
         worker.ctx.with(|ctx| -> Result<(), LoadError> {
-            bindings::install(&ctx, app, scripts.dir.clone(), worker.budget.clone()).map_err(
-                |e| match e {
-                    rquickjs::Error::Exception => {
-                        LoadError::Runtime(error::load_message(&ctx, "js_api"))
-                    }
-                    other => LoadError::Runtime(other.to_string()),
-                },
-            )?;
+            bindings::install(&ctx, app, scripts.dir.clone(), worker.budget.clone()).map_err(|e| match e {
+                rquickjs::Error::Exception => LoadError::Runtime(error::load_message(&ctx, "js_api")),
+                other => LoadError::Runtime(other.to_string()),
+            })?;
             for script in &scripts.files {
                 let file = script.path.to_string_lossy().into_owned();
                 let mut opts = EvalOptions::default();
@@ -126,21 +117,13 @@ impl Worker {
     }
 
     /// [`Worker::error_of`] for a value already caught.
-    pub fn error_of_thrown<'js>(
-        &self,
-        ctx: &Ctx<'js>,
-        v: &rquickjs::Value<'js>,
-        label: &str,
-    ) -> Error {
+    pub fn error_of_thrown<'js>(&self, ctx: &Ctx<'js>, v: &rquickjs::Value<'js>, label: &str) -> Error {
         if self.budget.exceeded() {
             tracing::error!(
                 "JS handler {label} was interrupted: it ran longer than the {:?} time budget",
                 self.time_budget
             );
-            return Error::Internal(format!(
-                "JS handler {label} exceeded its {:?} time budget",
-                self.time_budget
-            ));
+            return Error::Internal(format!("JS handler {label} exceeded its {:?} time budget", self.time_budget));
         }
         let desc = error::describe(v);
         if desc.contains("out of memory") {

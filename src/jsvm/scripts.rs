@@ -34,35 +34,23 @@ impl Scripts {
         let entries = match std::fs::read_dir(&abs) {
             Ok(e) => e,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(Scripts {
-                    dir: abs,
-                    files: Vec::new(),
-                });
+                return Ok(Scripts { dir: abs, files: Vec::new() });
             }
             Err(source) => {
-                return Err(LoadError::Io {
-                    path: abs.display().to_string(),
-                    source,
-                });
+                return Err(LoadError::Io { path: abs.display().to_string(), source });
             }
         };
         let mut paths: Vec<PathBuf> = entries
             .filter_map(|e| e.ok())
             .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
             .map(|e| e.path())
-            .filter(|p| {
-                p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(is_hook_file)
-            })
+            .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(is_hook_file))
             .collect();
         paths.sort();
         let mut files = Vec::with_capacity(paths.len());
         for path in paths {
-            let source = std::fs::read_to_string(&path).map_err(|source| LoadError::Io {
-                path: path.display().to_string(),
-                source,
-            })?;
+            let source = std::fs::read_to_string(&path)
+                .map_err(|source| LoadError::Io { path: path.display().to_string(), source })?;
             files.push(Script { path, source });
         }
         Ok(Scripts { dir: abs, files })

@@ -24,10 +24,7 @@ pub struct Watcher {
 /// A change worth a reload: not an access, and not only in hidden files or
 /// `node_modules` (like PocketBase's watcher).
 fn relevant(ev: &notify::Event, dir: &Path) -> bool {
-    let kind = matches!(
-        ev.kind,
-        EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_) | EventKind::Any
-    );
+    let kind = matches!(ev.kind, EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_) | EventKind::Any);
     let visible = ev.paths.iter().any(|p| {
         p.strip_prefix(dir).unwrap_or(p).components().all(|c| {
             let s = c.as_os_str().to_string_lossy();
@@ -42,14 +39,13 @@ impl Watcher {
     pub fn start(engine: &JsEngine) -> notify::Result<Watcher> {
         let (tx, rx) = channel::<()>();
         let dir: PathBuf = engine.inner.config.hooks_dir.clone();
-        let mut watcher =
-            notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-                if let Ok(ev) = res
-                    && relevant(&ev, &dir)
-                {
-                    let _ = tx.send(());
-                }
-            })?;
+        let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+            if let Ok(ev) = res
+                && relevant(&ev, &dir)
+            {
+                let _ = tx.send(());
+            }
+        })?;
         watcher.watch(&engine.inner.config.hooks_dir, RecursiveMode::Recursive)?;
         let weak: Weak<EngineInner> = std::sync::Arc::downgrade(&engine.inner);
         std::thread::Builder::new()
@@ -69,13 +65,8 @@ impl Watcher {
                     let engine = JsEngine { inner };
                     let started = Instant::now();
                     match engine.reload() {
-                        Ok(()) => tracing::info!(
-                            "pb_hooks changed: reloaded in {} ms",
-                            started.elapsed().as_millis()
-                        ),
-                        Err(e) => tracing::error!(
-                            "pb_hooks changed but {e}; keeping the previous scripts"
-                        ),
+                        Ok(()) => tracing::info!("pb_hooks changed: reloaded in {} ms", started.elapsed().as_millis()),
+                        Err(e) => tracing::error!("pb_hooks changed but {e}; keeping the previous scripts"),
                     }
                 }
             })

@@ -16,11 +16,7 @@ async fn setup(t: &TestApp) -> String {
 }
 
 async fn count(t: &TestApp, tok: &str) -> i64 {
-    t.get("/api/collections/entries/records", Some(tok))
-        .await
-        .json["totalItems"]
-        .as_i64()
-        .expect("total")
+    t.get("/api/collections/entries/records", Some(tok)).await.json["totalItems"].as_i64().expect("total")
 }
 
 fn assert_error_shape(r: &crate::common::Res, status: u16) {
@@ -35,15 +31,7 @@ async fn malformed_json_is_a_400() {
     let t = spawn_app().await;
     let tok = setup(&t).await;
     for body in [&b"{\"title\":"[..], b"[1,2]", b"\"str\"", b"\x00\xff"] {
-        let r = t
-            .raw(
-                "POST",
-                "/api/collections/entries/records",
-                None,
-                "application/json",
-                body.to_vec(),
-            )
-            .await;
+        let r = t.raw("POST", "/api/collections/entries/records", None, "application/json", body.to_vec()).await;
         assert_error_shape(&r, 400);
     }
     assert_eq!(count(&t, &tok).await, 0);
@@ -54,28 +42,14 @@ async fn wrong_types_are_cast_or_rejected_per_field() {
     let t = spawn_app().await;
     let tok = setup(&t).await;
     // numbers into text are cast like PocketBase; an object into a text field too
-    let ok = t
-        .post(
-            "/api/collections/entries/records",
-            None,
-            json!({"title": 12345, "n": "7"}),
-        )
-        .await;
+    let ok = t.post("/api/collections/entries/records", None, json!({"title": 12345, "n": "7"})).await;
     assert_eq!(ok.status, 200, "{}", ok.text);
     assert_eq!(ok.json["title"], "12345");
     assert_eq!(ok.json["n"], 7);
-    let too_long = t
-        .post(
-            "/api/collections/entries/records",
-            None,
-            json!({"title": "x".repeat(11)}),
-        )
-        .await;
+    let too_long = t.post("/api/collections/entries/records", None, json!({"title": "x".repeat(11)})).await;
     assert_error_shape(&too_long, 400);
     assert_eq!(code(&too_long, "title"), "validation_max_text_constraint");
-    let missing = t
-        .post("/api/collections/entries/records", None, json!({"n": 1}))
-        .await;
+    let missing = t.post("/api/collections/entries/records", None, json!({"n": 1})).await;
     assert_eq!(code(&missing, "title"), "validation_required");
     assert_eq!(count(&t, &tok).await, 1);
 }
@@ -100,12 +74,7 @@ async fn unknown_fields_are_ignored() {
 async fn invalid_and_missing_ids_are_404() {
     let t = spawn_app().await;
     setup(&t).await;
-    for id in [
-        "missingmissing1",
-        "'; DROP TABLE entries; --",
-        "%00",
-        "x".repeat(300).as_str(),
-    ] {
+    for id in ["missingmissing1", "'; DROP TABLE entries; --", "%00", "x".repeat(300).as_str()] {
         let path = format!(
             "/api/collections/entries/records/{}",
             percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC)
@@ -121,11 +90,7 @@ async fn missing_collection_is_404_missing_context() {
     let r = t.get("/api/collections/nope/records", None).await;
     assert_error_shape(&r, 404);
     assert_eq!(r.json["message"], "Missing collection context.");
-    assert_error_shape(
-        &t.post("/api/collections/nope/records", None, json!({}))
-            .await,
-        404,
-    );
+    assert_error_shape(&t.post("/api/collections/nope/records", None, json!({})).await, 404);
 }
 
 #[tokio::test]
@@ -133,15 +98,7 @@ async fn oversized_body_is_a_413_and_writes_nothing() {
     let t = spawn_app().await;
     let tok = setup(&t).await;
     let big = format!("{{\"title\":\"a\",\"meta\":\"{}\"}}", "x".repeat(50 << 20));
-    let r = t
-        .raw(
-            "POST",
-            "/api/collections/entries/records",
-            None,
-            "application/json",
-            big.into_bytes(),
-        )
-        .await;
+    let r = t.raw("POST", "/api/collections/entries/records", None, "application/json", big.into_bytes()).await;
     assert_error_shape(&r, 413);
     assert_eq!(count(&t, &tok).await, 0);
 }
@@ -150,13 +107,7 @@ async fn oversized_body_is_a_413_and_writes_nothing() {
 async fn oversized_json_field_is_a_validation_error() {
     let t = spawn_app().await;
     let tok = setup(&t).await;
-    let r = t
-        .post(
-            "/api/collections/entries/records",
-            None,
-            json!({"title": "a", "meta": "y".repeat(2 << 20)}),
-        )
-        .await;
+    let r = t.post("/api/collections/entries/records", None, json!({"title": "a", "meta": "y".repeat(2 << 20)})).await;
     assert_eq!(code(&r, "meta"), "validation_json_size_limit");
     assert_eq!(count(&t, &tok).await, 0);
 }
@@ -165,31 +116,17 @@ async fn oversized_json_field_is_a_validation_error() {
 async fn invalid_filter_and_sort_are_400() {
     let t = spawn_app().await;
     setup(&t).await;
-    for q in [
-        "filter=title%20%3D",
-        "filter=nofield%3D1",
-        "sort=nosuchfield",
-        "filter=(((((",
-        "filter=title%3D'%00'%3B--",
-    ] {
-        let r = t
-            .get(&format!("/api/collections/entries/records?{q}"), None)
-            .await;
+    for q in
+        ["filter=title%20%3D", "filter=nofield%3D1", "sort=nosuchfield", "filter=(((((", "filter=title%3D'%00'%3B--"]
+    {
+        let r = t.get(&format!("/api/collections/entries/records?{q}"), None).await;
         assert!(r.status == 400 || r.status == 200, "{q}: {}", r.text);
         if r.status == 400 {
             assert_error_shape(&r, 400);
         }
     }
-    assert_error_shape(
-        &t.get("/api/collections/entries/records?filter=title%20%3D", None)
-            .await,
-        400,
-    );
-    assert_error_shape(
-        &t.get("/api/collections/entries/records?sort=nosuchfield", None)
-            .await,
-        400,
-    );
+    assert_error_shape(&t.get("/api/collections/entries/records?filter=title%20%3D", None).await, 400);
+    assert_error_shape(&t.get("/api/collections/entries/records?sort=nosuchfield", None).await, 400);
 }
 
 #[tokio::test]

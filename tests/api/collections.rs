@@ -6,10 +6,7 @@ use serde_json::{Value, json};
 use crate::common::{code, spawn_app};
 
 fn field<'a>(c: &'a Value, name: &str) -> &'a Value {
-    c["fields"]
-        .as_array()
-        .and_then(|f| f.iter().find(|x| x["name"] == name))
-        .unwrap_or(&Value::Null)
+    c["fields"].as_array().and_then(|f| f.iter().find(|x| x["name"] == name)).unwrap_or(&Value::Null)
 }
 
 #[tokio::test]
@@ -17,8 +14,8 @@ async fn create_collection_with_every_field_type() {
     let t = spawn_app().await;
     let tok = t.admin_token().await;
     let types = [
-        "text", "number", "bool", "email", "url", "editor", "date", "autodate", "select", "file",
-        "relation", "json", "password", "geoPoint",
+        "text", "number", "bool", "email", "url", "editor", "date", "autodate", "select", "file", "relation", "json",
+        "password", "geoPoint",
     ];
     let fields: Vec<Value> = types
         .iter()
@@ -31,84 +28,48 @@ async fn create_collection_with_every_field_type() {
             other => json!({"name": format!("f_{other}"), "type": other}),
         })
         .collect();
-    let c = t
-        .create_collection(&tok, json!({"name": "everything", "fields": fields}))
-        .await;
+    let c = t.create_collection(&tok, json!({"name": "everything", "fields": fields})).await;
     assert_eq!(c["type"], "base");
-    assert_eq!(
-        c["id"],
-        "pbc_".to_string() + &crc32fast::hash(b"baseeverything").to_string()
-    );
+    assert_eq!(c["id"], "pbc_".to_string() + &crc32fast::hash(b"baseeverything").to_string());
     assert_eq!(field(&c, "id")["primaryKey"], true);
     for ty in types {
         assert_eq!(field(&c, &format!("f_{ty}"))["type"], ty);
     }
     assert_eq!(field(&c, "f_number")["min"], Value::Null);
-    assert_eq!(
-        field(&c, "f_text")["id"],
-        format!("text{}", crc32fast::hash(b"f_text"))
-    );
+    assert_eq!(field(&c, "f_text")["id"], format!("text{}", crc32fast::hash(b"f_text")));
 }
 
 #[tokio::test]
 async fn collection_name_rules() {
     let t = spawn_app().await;
     let tok = t.admin_token().await;
-    let bad = t
-        .post("/api/collections", Some(&tok), json!({"name": "bad name!"}))
-        .await;
+    let bad = t.post("/api/collections", Some(&tok), json!({"name": "bad name!"})).await;
     assert_eq!(bad.status, 400);
     assert_eq!(code(&bad, "name"), "validation_match_invalid");
     t.create_collection(&tok, json!({"name": "posts"})).await;
-    let dup = t
-        .post("/api/collections", Some(&tok), json!({"name": "POSTS"}))
-        .await;
+    let dup = t.post("/api/collections", Some(&tok), json!({"name": "POSTS"})).await;
     assert_eq!(code(&dup, "name"), "validation_collection_name_exists");
-    let ty = t
-        .post(
-            "/api/collections",
-            Some(&tok),
-            json!({"name": "x", "type": "nope"}),
-        )
-        .await;
+    let same = t.post("/api/collections", Some(&tok), json!({"name": "posts"})).await;
+    assert_eq!(code(&same, "name"), "validation_collection_name_exists");
+    let ty = t.post("/api/collections", Some(&tok), json!({"name": "x", "type": "nope"})).await;
     assert_eq!(code(&ty, "type"), "validation_in_invalid");
-    let unknown_field = t
-        .post(
-            "/api/collections",
-            Some(&tok),
-            json!({"name": "y", "fields": [{"name": "a", "type": "nope"}]}),
-        )
-        .await;
+    let unknown_field =
+        t.post("/api/collections", Some(&tok), json!({"name": "y", "fields": [{"name": "a", "type": "nope"}]})).await;
     assert_eq!(unknown_field.status, 400);
-    assert_eq!(
-        unknown_field.json["message"],
-        "Failed to load the submitted data due to invalid formatting."
-    );
+    assert_eq!(unknown_field.json["message"], "Failed to load the submitted data due to invalid formatting.");
 }
 
 #[tokio::test]
 async fn field_type_cannot_change() {
     let t = spawn_app().await;
     let tok = t.admin_token().await;
-    let c = t
-        .create_collection(
-            &tok,
-            json!({"name": "things", "fields": [{"name": "t", "type": "text"}]}),
-        )
-        .await;
+    let c = t.create_collection(&tok, json!({"name": "things", "fields": [{"name": "t", "type": "text"}]})).await;
     let id = field(&c, "t")["id"].clone();
     let r = t
-        .patch(
-            "/api/collections/things",
-            Some(&tok),
-            json!({"fields": [{"id": id, "name": "t", "type": "number"}]}),
-        )
+        .patch("/api/collections/things", Some(&tok), json!({"fields": [{"id": id, "name": "t", "type": "number"}]}))
         .await;
     assert_eq!(r.status, 400);
-    assert_eq!(
-        r.json["data"]["fields"]["1"]["type"]["code"],
-        "validation_field_type_change"
-    );
+    assert_eq!(r.json["data"]["fields"]["1"]["type"]["code"], "validation_field_type_change");
 }
 
 #[tokio::test]
@@ -116,44 +77,19 @@ async fn renaming_a_field_keeps_the_data() {
     let t = spawn_app().await;
     let tok = t.admin_token().await;
     let c = t.create_collection(&tok, json!({"name": "notes", "listRule": "", "viewRule": "", "fields": [{"name": "title", "type": "text"}, {"name": "gone", "type": "text"}]})).await;
-    let rec = t
-        .post(
-            "/api/collections/notes/records",
-            Some(&tok),
-            json!({"title": "hello", "gone": "x"}),
-        )
-        .await;
+    let rec = t.post("/api/collections/notes/records", Some(&tok), json!({"title": "hello", "gone": "x"})).await;
     assert_eq!(rec.status, 200, "{}", rec.text);
-    let mut fields: Vec<Value> = c["fields"]
-        .as_array()
-        .expect("fields")
-        .iter()
-        .filter(|f| f["name"] != "gone")
-        .cloned()
-        .collect();
+    let mut fields: Vec<Value> =
+        c["fields"].as_array().expect("fields").iter().filter(|f| f["name"] != "gone").cloned().collect();
     for f in fields.iter_mut() {
         if f["name"] == "title" {
             f["name"] = json!("headline");
         }
     }
     fields.push(json!({"name": "extra", "type": "number"}));
-    let upd = t
-        .patch(
-            "/api/collections/notes",
-            Some(&tok),
-            json!({"fields": fields}),
-        )
-        .await;
+    let upd = t.patch("/api/collections/notes", Some(&tok), json!({"fields": fields})).await;
     assert_eq!(upd.status, 200, "{}", upd.text);
-    let got = t
-        .get(
-            &format!(
-                "/api/collections/notes/records/{}",
-                rec.json["id"].as_str().expect("id")
-            ),
-            None,
-        )
-        .await;
+    let got = t.get(&format!("/api/collections/notes/records/{}", rec.json["id"].as_str().expect("id")), None).await;
     assert_eq!(got.json["headline"], "hello");
     assert_eq!(got.json["extra"], 0);
     assert!(got.json.get("gone").is_none());
@@ -164,31 +100,12 @@ async fn renaming_a_field_keeps_the_data() {
 async fn rename_collection_keeps_id_and_records() {
     let t = spawn_app().await;
     let tok = t.admin_token().await;
-    let c = t
-        .create_collection(
-            &tok,
-            json!({"name": "authors", "fields": [{"name": "name", "type": "text"}]}),
-        )
-        .await;
-    t.post(
-        "/api/collections/authors/records",
-        Some(&tok),
-        json!({"name": "Ann"}),
-    )
-    .await;
-    let r = t
-        .patch(
-            "/api/collections/authors",
-            Some(&tok),
-            json!({"name": "writers"}),
-        )
-        .await;
+    let c = t.create_collection(&tok, json!({"name": "authors", "fields": [{"name": "name", "type": "text"}]})).await;
+    t.post("/api/collections/authors/records", Some(&tok), json!({"name": "Ann"})).await;
+    let r = t.patch("/api/collections/authors", Some(&tok), json!({"name": "writers"})).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.json["id"], c["id"]);
-    assert_eq!(
-        t.get("/api/collections/authors", Some(&tok)).await.status,
-        404
-    );
+    assert_eq!(t.get("/api/collections/authors", Some(&tok)).await.status, 404);
     let list = t.get("/api/collections/writers/records", Some(&tok)).await;
     assert_eq!(list.json["totalItems"], 1);
 }
@@ -198,15 +115,14 @@ async fn referenced_and_system_collections_cannot_be_deleted() {
     let t = spawn_app().await;
     let tok = t.admin_token().await;
     let a = t.create_collection(&tok, json!({"name": "a"})).await;
-    t.create_collection(&tok, json!({"name": "b", "fields": [{"name": "r", "type": "relation", "collectionId": a["id"]}]})).await;
+    t.create_collection(
+        &tok,
+        json!({"name": "b", "fields": [{"name": "r", "type": "relation", "collectionId": a["id"]}]}),
+    )
+    .await;
     let r = t.delete("/api/collections/a", Some(&tok)).await;
     assert_eq!(r.status, 400);
-    assert_eq!(
-        t.delete("/api/collections/_superusers", Some(&tok))
-            .await
-            .status,
-        400
-    );
+    assert_eq!(t.delete("/api/collections/_superusers", Some(&tok)).await.status, 400);
     assert_eq!(t.delete("/api/collections/b", Some(&tok)).await.status, 204);
     assert_eq!(t.delete("/api/collections/a", Some(&tok)).await.status, 204);
     assert_eq!(t.get("/api/collections/a", Some(&tok)).await.status, 404);
@@ -216,14 +132,13 @@ async fn referenced_and_system_collections_cannot_be_deleted() {
 async fn view_collection_infers_fields_and_is_read_only() {
     let t = spawn_app().await;
     let tok = t.admin_token().await;
-    t.create_collection(&tok, json!({"name": "nums", "fields": [{"name": "n", "type": "number"}, {"name": "label", "type": "text"}]})).await;
+    t.create_collection(
+        &tok,
+        json!({"name": "nums", "fields": [{"name": "n", "type": "number"}, {"name": "label", "type": "text"}]}),
+    )
+    .await;
     for n in [1, 2, 3] {
-        t.post(
-            "/api/collections/nums/records",
-            Some(&tok),
-            json!({"n": n, "label": format!("l{n}")}),
-        )
-        .await;
+        t.post("/api/collections/nums/records", Some(&tok), json!({"n": n, "label": format!("l{n}")})).await;
     }
     let v = t.create_collection(&tok, json!({"name": "bigs", "type": "view", "listRule": "", "viewRule": "", "viewQuery": "SELECT id, n, label FROM nums WHERE n > 1"})).await;
     assert_eq!(field(&v, "n")["type"], "number");
@@ -247,43 +162,22 @@ async fn view_collection_infers_fields_and_is_read_only() {
         )
         .await;
     assert_eq!(code(&no_id, "viewQuery"), "validation_invalid_view_query");
-    assert_eq!(
-        t.post("/api/collections/bigs/records", Some(&tok), json!({"n": 5}))
-            .await
-            .status,
-        400
-    );
+    assert_eq!(t.post("/api/collections/bigs/records", Some(&tok), json!({"n": 5})).await.status, 400);
 }
 
 #[tokio::test]
 async fn indexes_are_validated_and_unique_ones_enforced() {
     let t = spawn_app().await;
     let tok = t.admin_token().await;
-    let bad = t
-        .post(
-            "/api/collections",
-            Some(&tok),
-            json!({"name": "x", "indexes": ["bogus"]}),
-        )
-        .await;
-    assert_eq!(
-        bad.json["data"]["indexes"]["0"]["code"],
-        "validation_invalid_index_expression"
-    );
+    let bad = t.post("/api/collections", Some(&tok), json!({"name": "x", "indexes": ["bogus"]})).await;
+    assert_eq!(bad.json["data"]["indexes"]["0"]["code"], "validation_invalid_index_expression");
     t.create_collection(
         &tok,
         json!({"name": "codes", "createRule": "", "fields": [{"name": "code", "type": "text"}], "indexes": ["CREATE UNIQUE INDEX idx_code ON codes (code) WHERE code != ''"]}),
     )
     .await;
-    assert_eq!(
-        t.post("/api/collections/codes/records", None, json!({"code": "A"}))
-            .await
-            .status,
-        200
-    );
-    let dup = t
-        .post("/api/collections/codes/records", None, json!({"code": "A"}))
-        .await;
+    assert_eq!(t.post("/api/collections/codes/records", None, json!({"code": "A"})).await.status, 200);
+    let dup = t.post("/api/collections/codes/records", None, json!({"code": "A"})).await;
     assert_eq!(dup.status, 400);
     assert_eq!(code(&dup, "code"), "validation_not_unique");
 }

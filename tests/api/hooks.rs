@@ -22,9 +22,7 @@ async fn posts(t: &TestApp) -> String {
 }
 
 async fn titles(t: &TestApp, tok: &str) -> Vec<String> {
-    let r = t
-        .get("/api/collections/posts/records?perPage=100", Some(tok))
-        .await;
+    let r = t.get("/api/collections/posts/records?perPage=100", Some(tok)).await;
     r.json["items"]
         .as_array()
         .expect("items")
@@ -55,50 +53,23 @@ async fn routes_answer_with_path_values_and_content_types() {
     let r = t.get("/hello/Zo%C3%AB", None).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.json, json!({"message": "Hello Zoë"}));
-    assert!(
-        r.headers["content-type"]
-            .to_str()
-            .expect("ct")
-            .starts_with("application/json")
-    );
+    assert!(r.headers["content-type"].to_str().expect("ct").starts_with("application/json"));
     assert_eq!(t.get("/files/a/b/c.txt", None).await.text, "path=a/b/c.txt");
     let page = t.get("/page", None).await;
     assert_eq!(page.status, 201);
     assert_eq!(page.headers["content-type"], "text/html; charset=utf-8");
     assert_eq!(t.post("/empty", None, json!({})).await.status, 204);
-    let head = t
-        .req("HEAD", "/hello/x", None, serde_json::Value::Null)
-        .await;
+    let head = t.req("HEAD", "/hello/x", None, serde_json::Value::Null).await;
     assert_eq!(head.status, 200, "HEAD answers GET routes");
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    let go = client
-        .get(format!("{}/go", t.base))
-        .send()
-        .await
-        .expect("sent");
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let go = client.get(format!("{}/go", t.base)).send().await.expect("sent");
     assert_eq!(go.status().as_u16(), 307);
     assert_eq!(go.headers()["location"], "/page");
-    let q = t
-        .client
-        .get(format!("{}/q?a=1&a=2", t.base))
-        .header("X-Foo", "bar")
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(
-        q.json::<serde_json::Value>().await.expect("json"),
-        json!({"a": "1", "h": "bar"})
-    );
+    let q = t.client.get(format!("{}/q?a=1&a=2", t.base)).header("X-Foo", "bar").send().await.expect("sent");
+    assert_eq!(q.json::<serde_json::Value>().await.expect("json"), json!({"a": "1", "h": "bar"}));
     let silent = t.get("/silent", None).await;
     assert_eq!((silent.status, silent.text.as_str()), (200, ""));
-    assert_eq!(
-        t.get("/star", None).await.status,
-        404,
-        "\"*\" registers nothing"
-    );
+    assert_eq!(t.get("/star", None).await.status, 404, "\"*\" registers nothing");
     assert_eq!(t.get("/hello", None).await.status, 404);
 }
 
@@ -123,10 +94,7 @@ async fn middlewares_run_by_priority_and_wrap_builtin_routes() {
     assert_eq!(r.headers["x-hook"], "on");
     let health = t.get("/api/health", None).await;
     assert_eq!(health.status, 200);
-    assert_eq!(
-        health.headers["x-hook"], "on",
-        "routerUse wraps built-in routes"
-    );
+    assert_eq!(health.headers["x-hook"], "on", "routerUse wraps built-in routes");
     assert_eq!(health.json["message"], "API is healthy.");
     let missing = t.get("/nope", None).await;
     assert_eq!(missing.status, 404);
@@ -152,17 +120,11 @@ async fn require_auth_guards_routes() {
     let (user, user_tok) = t.user("u1@example.com", "12345678").await;
     let anon = t.get("/me", None).await;
     assert_eq!(anon.status, 401);
-    assert_eq!(
-        anon.json["message"],
-        "The request requires valid record authorization token."
-    );
+    assert_eq!(anon.json["message"], "The request requires valid record authorization token.");
     let me = t.get("/me", Some(&user_tok)).await;
     assert_eq!(me.json, json!({"id": user["id"], "collection": "users"}));
     assert_eq!(t.get("/admin", Some(&user_tok)).await.status, 403);
-    assert_eq!(
-        t.get("/admin", Some(&admin)).await.json,
-        json!({"ok": true})
-    );
+    assert_eq!(t.get("/admin", Some(&admin)).await.json, json!({"ok": true}));
     assert_eq!(t.get("/users-only", Some(&admin)).await.status, 403);
     assert_eq!(t.get("/users-only", Some(&user_tok)).await.status, 200);
     assert_eq!(t.get("/guests", Some(&user_tok)).await.status, 400);
@@ -192,35 +154,20 @@ async fn thrown_errors_become_api_errors() {
     )
     .await;
     let bad = t.get("/bad", None).await;
-    assert_eq!(
-        bad.json,
-        json!({"status": 400, "message": "Nope.", "data": {}})
-    );
-    assert_eq!(
-        bad.headers["x-seen"], "1",
-        "headers set before the throw stay"
-    );
+    assert_eq!(bad.json, json!({"status": 400, "message": "Nope.", "data": {}}));
+    assert_eq!(bad.headers["x-seen"], "1", "headers set before the throw stay");
     let nf = t.get("/nf", None).await;
-    assert_eq!(
-        (nf.status, nf.json["message"].as_str()),
-        (404, Some("The requested resource wasn't found."))
-    );
+    assert_eq!((nf.status, nf.json["message"].as_str()), (404, Some("The requested resource wasn't found.")));
     assert_eq!(t.get("/forbidden", None).await.status, 403);
     let teapot = t.get("/teapot", None).await;
     assert_eq!(teapot.status, 418);
     assert_eq!(teapot.json["message"], "Short and stout.");
-    assert_eq!(
-        teapot.json["data"]["f"],
-        json!({"code": "c", "message": "m"})
-    );
+    assert_eq!(teapot.json["data"]["f"], json!({"code": "c", "message": "m"}));
     assert_eq!(teapot.json["data"]["g"]["code"], "validation_invalid_value");
     for path in ["/plain", "/string"] {
         let r = t.get(path, None).await;
         assert_eq!(r.status, 400, "{path}");
-        assert_eq!(
-            r.json["message"],
-            "Something went wrong while processing your request."
-        );
+        assert_eq!(r.json["message"], "Something went wrong while processing your request.");
     }
     assert_eq!(t.get("/missing", None).await.status, 404);
     assert_eq!(
@@ -249,36 +196,14 @@ async fn create_request_hook_changes_the_record_or_rejects_it() {
     )
     .await;
     let tok = posts(&t).await;
-    let r = t
-        .post(
-            "/api/collections/posts/records",
-            None,
-            json!({"title": "a", "status": "closed"}),
-        )
-        .await;
+    let r = t.post("/api/collections/posts/records", None, json!({"title": "a", "status": "closed"})).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.json["status"], "pending");
-    assert_eq!(
-        t.app.store().lock().get("savedId"),
-        Some(&r.json["id"]),
-        "code after e.next() sees the saved record"
-    );
-    let rejected = t
-        .post(
-            "/api/collections/posts/records",
-            None,
-            json!({"title": "forbidden"}),
-        )
-        .await;
+    assert_eq!(t.app.store().lock().get("savedId"), Some(&r.json["id"]), "code after e.next() sees the saved record");
+    let rejected = t.post("/api/collections/posts/records", None, json!({"title": "forbidden"})).await;
     assert_eq!(rejected.status, 400);
     assert_eq!(rejected.json["message"], "Nope.");
-    let silent = t
-        .post(
-            "/api/collections/posts/records",
-            None,
-            json!({"title": "silent"}),
-        )
-        .await;
+    let silent = t.post("/api/collections/posts/records", None, json!({"title": "silent"})).await;
     assert_eq!((silent.status, silent.text.as_str()), (200, ""));
     assert_eq!(titles(&t, &tok).await, ["a"], "nothing else was saved");
 }
@@ -308,11 +233,7 @@ async fn model_hook_without_next_saves_nothing() {
     let saved = t.post("/make", None, json!({"title": "keep"})).await;
     assert_eq!(saved.json["isNew"], false);
     assert_eq!(titles(&t, &tok).await, ["keep"]);
-    assert_eq!(
-        t.app.store().lock().get("after"),
-        Some(&json!("keep")),
-        "no after-success hook for the skipped save"
-    );
+    assert_eq!(t.app.store().lock().get("after"), Some(&json!("keep")), "no after-success hook for the skipped save");
 }
 
 #[tokio::test]
@@ -340,21 +261,9 @@ async fn collection_hooks_can_change_the_collection() {
     )
     .await;
     let tok = t.admin_token().await;
-    let c = t
-        .create_collection(
-            &tok,
-            json!({"name": "things", "fields": [{"name": "title", "type": "text"}]}),
-        )
-        .await;
+    let c = t.create_collection(&tok, json!({"name": "things", "fields": [{"name": "title", "type": "text"}]})).await;
     assert_eq!(c["listRule"], "");
-    assert!(
-        c["fields"]
-            .as_array()
-            .expect("fields")
-            .iter()
-            .any(|f| f["name"] == "added"),
-        "{c}"
-    );
+    assert!(c["fields"].as_array().expect("fields").iter().any(|f| f["name"] == "added"), "{c}");
     assert_eq!(t.app.store().lock().get("createdId"), Some(&c["id"]));
     assert_eq!(t.app.store().lock().get("after"), Some(&json!("things")));
     let made = t.post("/collections", None, json!({})).await;
@@ -388,16 +297,11 @@ async fn errors_of_next_reach_the_hook_and_the_client() {
         json!({"name": "items", "createRule": "", "fields": [{"name": "title", "type": "text", "required": true}]}),
     )
     .await;
-    let r = t
-        .post("/api/collections/items/records", None, json!({"title": ""}))
-        .await;
+    let r = t.post("/api/collections/items/records", None, json!({"title": ""})).await;
     assert_eq!(r.status, 400);
     assert_eq!(r.json["message"], "Failed to create record.");
     assert_eq!(r.json["data"]["title"]["code"], "validation_required");
-    assert_eq!(
-        t.app.store().lock().get("caught"),
-        Some(&json!({"message": "title: cannot be blank.", "status": 400}))
-    );
+    assert_eq!(t.app.store().lock().get("caught"), Some(&json!({"message": "title: cannot be blank.", "status": 400})));
 }
 
 #[tokio::test]
@@ -419,13 +323,7 @@ async fn runaway_hooks_are_stopped_by_the_budget_and_memory_limit() {
     )
     .await;
     let tok = posts(&t).await;
-    let r = t
-        .post(
-            "/api/collections/posts/records",
-            None,
-            json!({"title": "loop"}),
-        )
-        .await;
+    let r = t.post("/api/collections/posts/records", None, json!({"title": "loop"})).await;
     assert_eq!(r.status, 500, "{}", r.text);
     assert!(titles(&t, &tok).await.is_empty());
     let hog = t.get("/hog", None).await;
@@ -455,13 +353,7 @@ async fn after_success_hook_saves_another_record() {
         json!({"name": "audit", "fields": [{"name": "ref", "type": "text"}, {"name": "note", "type": "text"}]}),
     )
     .await;
-    let p = t
-        .post(
-            "/api/collections/posts/records",
-            None,
-            json!({"title": "x"}),
-        )
-        .await;
+    let p = t.post("/api/collections/posts/records", None, json!({"title": "x"})).await;
     assert_eq!(p.status, 200, "{}", p.text);
     let audits = t.get("/api/collections/audit/records", Some(&tok)).await;
     assert_eq!(audits.json["totalItems"], 1, "{}", audits.text);
@@ -493,20 +385,9 @@ async fn model_hooks_run_in_pocketbase_order() {
     )
     .await;
     posts(&t).await;
-    let r = t
-        .post(
-            "/api/collections/posts/records",
-            None,
-            json!({"title": "x"}),
-        )
-        .await;
+    let r = t.post("/api/collections/posts/records", None, json!({"title": "x"})).await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(
-        t.app.store().lock().get("log"),
-        Some(&json!(
-            "request;create;create:tagged;validate;execute;success;"
-        ))
-    );
+    assert_eq!(t.app.store().lock().get("log"), Some(&json!("request;create;create:tagged;validate;execute;success;")));
 }
 
 #[tokio::test]
@@ -583,10 +464,7 @@ async fn endless_loop_is_interrupted_and_the_runtime_keeps_serving() {
     let r = t.get("/loop", None).await;
     assert_eq!(r.status, 500, "{}", r.text);
     assert!(started.elapsed() < Duration::from_secs(3));
-    assert_eq!(
-        r.json["message"],
-        "Something went wrong while processing your request."
-    );
+    assert_eq!(r.json["message"], "Something went wrong while processing your request.");
     let ok = t.get("/ok", None).await;
     assert_eq!((ok.status, ok.text.as_str()), (200, "ok"));
 }
@@ -596,19 +474,13 @@ async fn a_syntax_error_is_reported_with_file_and_line() {
     let dir = tempfile::tempdir().expect("temp dir");
     let hooks = hooks_dir(dir.path());
     std::fs::create_dir_all(&hooks).expect("hooks dir");
-    std::fs::write(
-        hooks.join("a_ok.pb.js"),
-        "routerAdd('GET', '/x', (e) => {});\n",
-    )
-    .expect("write");
+    std::fs::write(hooks.join("a_ok.pb.js"), "routerAdd('GET', '/x', (e) => {});\n").expect("write");
     std::fs::write(
         hooks.join("b_broken.pb.js"),
         "// comment\nrouterAdd('GET', '/y', (e) => { e.json(200, { });\nconst = 1;\n",
     )
     .expect("write");
-    let app =
-        ferrobase::core::App::open(ferrobase::core::AppConfig::new(dir.path().join("pb_data")))
-            .expect("app");
+    let app = ferrobase::core::App::open(ferrobase::core::AppConfig::new(dir.path().join("pb_data"))).expect("app");
     let mut config = JsConfig::new(&hooks);
     config.watch = false;
     let err = JsEngine::start(&app, config).expect_err("broken file fails");
@@ -623,41 +495,27 @@ async fn wait_for_text(t: &TestApp, path: &str, want: &str, limit: Duration) -> 
         if t.get(path, None).await.text == want {
             return started.elapsed();
         }
-        assert!(
-            started.elapsed() < limit,
-            "{path} did not answer {want:?} within {limit:?}"
-        );
+        assert!(started.elapsed() < limit, "{path} did not answer {want:?} within {limit:?}");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 
 #[tokio::test]
 async fn hot_reload_swaps_a_route_quickly_and_keeps_good_scripts_on_errors() {
-    let t = spawn_app_with_hooks(
-        &[(
-            "main.pb.js",
-            r#"routerAdd("GET", "/version", (e) => e.string(200, "v1"));"#,
-        )],
-        |c| c.watch = true,
-    )
-    .await;
+    let t =
+        spawn_app_with_hooks(&[("main.pb.js", r#"routerAdd("GET", "/version", (e) => e.string(200, "v1"));"#)], |c| {
+            c.watch = true
+        })
+        .await;
     assert_eq!(t.get("/version", None).await.text, "v1");
     let file = hooks_dir(t.dir.path()).join("main.pb.js");
-    std::fs::write(
-        &file,
-        r#"routerAdd("GET", "/version", (e) => e.string(200, "v2"));"#,
-    )
-    .expect("write");
+    std::fs::write(&file, r#"routerAdd("GET", "/version", (e) => e.string(200, "v2"));"#).expect("write");
     let took = wait_for_text(&t, "/version", "v2", Duration::from_secs(5)).await;
     assert!(took < Duration::from_millis(300), "swap took {took:?}");
 
     std::fs::write(&file, "routerAdd(\"GET\", \"/version\", (e) => {\n").expect("write");
     tokio::time::sleep(Duration::from_millis(400)).await;
-    assert_eq!(
-        t.get("/version", None).await.text,
-        "v2",
-        "a broken edit keeps the previous scripts"
-    );
+    assert_eq!(t.get("/version", None).await.text, "v2", "a broken edit keeps the previous scripts");
     let generation = t.js.as_ref().expect("engine").generation();
 
     std::fs::write(
@@ -665,11 +523,7 @@ async fn hot_reload_swaps_a_route_quickly_and_keeps_good_scripts_on_errors() {
         r#"routerAdd("GET", "/extra", (e) => e.string(200, "new file"));"#,
     )
     .expect("write");
-    std::fs::write(
-        &file,
-        r#"routerAdd("GET", "/version", (e) => e.string(200, "v3"));"#,
-    )
-    .expect("write");
+    std::fs::write(&file, r#"routerAdd("GET", "/version", (e) => e.string(200, "v3"));"#).expect("write");
     wait_for_text(&t, "/version", "v3", Duration::from_secs(5)).await;
     wait_for_text(&t, "/extra", "new file", Duration::from_secs(5)).await;
     assert!(t.js.as_ref().expect("engine").generation() > generation);
@@ -679,10 +533,7 @@ async fn hot_reload_swaps_a_route_quickly_and_keeps_good_scripts_on_errors() {
 async fn require_loads_modules_relative_to_the_hooks_dir() {
     let t = spawn_app_with_hooks(
         &[
-            (
-                "lib/util.js",
-                "module.exports = { greet: (n) => 'hi ' + n };",
-            ),
+            ("lib/util.js", "module.exports = { greet: (n) => 'hi ' + n };"),
             (
                 "main.pb.js",
                 r#"

@@ -5,7 +5,10 @@ mod common;
 
 mod bad_input;
 mod collections;
+mod filters;
 mod hooks;
 mod pocketbase_data;
 mod records;
+mod rules;
+mod server;
 mod superusers;

@@ -29,10 +29,7 @@ async fn superuser_login_returns_token_and_record_without_secrets() {
     assert_eq!(r.json["record"]["collectionName"], "_superusers");
     assert!(r.json["record"].get("password").is_none());
     assert!(r.json["record"].get("tokenKey").is_none());
-    assert_eq!(
-        r.json["token"].as_str().map(|t| t.split('.').count()),
-        Some(3)
-    );
+    assert_eq!(r.json["token"].as_str().map(|t| t.split('.').count()), Some(3));
 }
 
 #[tokio::test]
@@ -62,12 +59,7 @@ async fn bearer_prefix_and_raw_token_both_work() {
     let t = spawn_app().await;
     let token = t.admin_token().await;
     assert_eq!(t.get("/api/collections", Some(&token)).await.status, 200);
-    assert_eq!(
-        t.get("/api/collections", Some(&format!("Bearer {token}")))
-            .await
-            .status,
-        200
-    );
+    assert_eq!(t.get("/api/collections", Some(&format!("Bearer {token}"))).await.status, 200);
 }
 
 #[tokio::test]
@@ -92,16 +84,9 @@ async fn expired_token_is_rejected() {
     let app = t.app.clone();
     let token = tokio::task::spawn_blocking(move || {
         let su = app.superusers().expect("superusers");
-        let rec = app
-            .find_auth_record_by_field(&su, "email", ADMIN_EMAIL)
-            .expect("admin");
-        app.new_record_token(
-            &rec,
-            ferrobase::core::auth::tokens::TokenType::Auth,
-            Some(-5),
-            Default::default(),
-        )
-        .expect("token")
+        let rec = app.find_auth_record_by_field(&su, "email", ADMIN_EMAIL).expect("admin");
+        app.new_record_token(&rec, ferrobase::core::auth::tokens::TokenType::Auth, Some(-5), Default::default())
+            .expect("token")
     })
     .await
     .expect("join");
@@ -112,23 +97,12 @@ async fn expired_token_is_rejected() {
 async fn auth_refresh_issues_a_new_token_and_needs_auth() {
     let t = spawn_app().await;
     let token = t.admin_token().await;
-    let r = t
-        .post(
-            "/api/collections/_superusers/auth-refresh",
-            Some(&token),
-            json!({}),
-        )
-        .await;
+    let r = t.post("/api/collections/_superusers/auth-refresh", Some(&token), json!({})).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.json["record"]["email"], ADMIN_EMAIL);
     let fresh = r.json["token"].as_str().expect("token");
     assert_eq!(t.get("/api/collections", Some(fresh)).await.status, 200);
-    assert_eq!(
-        t.post("/api/collections/_superusers/auth-refresh", None, json!({}))
-            .await
-            .status,
-        401
-    );
+    assert_eq!(t.post("/api/collections/_superusers/auth-refresh", None, json!({})).await.status, 401);
 }
 
 #[tokio::test]
@@ -136,18 +110,15 @@ async fn password_change_invalidates_old_tokens() {
     let t = spawn_app().await;
     let (user, token) = t.user("jane@example.com", "janepass123").await;
     let id = user["id"].as_str().expect("id");
-    let r = t.patch(&format!("/api/collections/users/records/{id}"), Some(&token), json!({"oldPassword": "janepass123", "password": "newpass1234", "passwordConfirm": "newpass1234"})).await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(
-        t.post(
-            "/api/collections/users/auth-refresh",
+    let r = t
+        .patch(
+            &format!("/api/collections/users/records/{id}"),
             Some(&token),
-            json!({})
+            json!({"oldPassword": "janepass123", "password": "newpass1234", "passwordConfirm": "newpass1234"}),
         )
-        .await
-        .status,
-        401
-    );
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(t.post("/api/collections/users/auth-refresh", Some(&token), json!({})).await.status, 401);
 }
 
 #[tokio::test]

@@ -31,6 +31,24 @@ pub struct Res {
     pub headers: reqwest::header::HeaderMap,
 }
 
+/// How to start a test server.
+pub struct Options {
+    /// Create the default superuser.
+    pub superuser: bool,
+    /// Serve static files from `<tmp>/pb_public` (created by the test).
+    pub public_dir: bool,
+    /// CORS origins.
+    pub origins: Vec<String>,
+    /// Start the JS engine with this config.
+    pub hooks: Option<JsConfig>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { superuser: true, public_dir: false, origins: vec!["*".into()], hooks: None }
+    }
+}
+
 /// Starts a server on a fresh data dir with one superuser.
 pub async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -39,7 +57,7 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts a server on the given data dir (which may hold existing data).
 pub async fn spawn_app_in(dir: tempfile::TempDir) -> TestApp {
-    spawn(dir, None).await
+    spawn_with(dir, Options::default()).await
 }
 
 /// The hooks dir of a test app's temp dir.
@@ -50,10 +68,7 @@ pub fn hooks_dir(dir: &std::path::Path) -> std::path::PathBuf {
 /// Starts a server with the JS engine on `files` (name, source) written to
 /// a temp `pb_hooks`; `tune` adjusts the engine config (pool size, budget,
 /// watching; watching is off unless turned on).
-pub async fn spawn_app_with_hooks(
-    files: &[(&str, &str)],
-    tune: impl FnOnce(&mut JsConfig),
-) -> TestApp {
+pub async fn spawn_app_with_hooks(files: &[(&str, &str)], tune: impl FnOnce(&mut JsConfig)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let hooks = hooks_dir(dir.path());
     std::fs::create_dir_all(&hooks).expect("hooks dir");
@@ -68,22 +83,23 @@ pub async fn spawn_app_with_hooks(
     config.pool_size = 2;
     config.watch = false;
     tune(&mut config);
-    spawn(dir, Some(config)).await
+    spawn_with(dir, Options { hooks: Some(config), ..Options::default() }).await
 }
 
-async fn spawn(dir: tempfile::TempDir, js: Option<JsConfig>) -> TestApp {
+/// Starts a server with options.
+pub async fn spawn_with(dir: tempfile::TempDir, options: Options) -> TestApp {
     let data_dir = dir.path().join("pb_data");
+    let superuser = options.superuser;
     let app = tokio::task::spawn_blocking(move || {
         let app = App::open(AppConfig::new(data_dir)).expect("app opens");
-        if app.count_real_superusers().expect("count") == 0 {
-            app.upsert_superuser(ADMIN_EMAIL, ADMIN_PASS, None)
-                .expect("superuser");
+        if superuser && app.count_real_superusers().expect("count") == 0 {
+            app.upsert_superuser(ADMIN_EMAIL, ADMIN_PASS, None).expect("superuser");
         }
         app
     })
     .await
     .expect("join");
-    let js = match js {
+    let js = match options.hooks {
         Some(config) => {
             let app = app.clone();
             let engine = tokio::task::spawn_blocking(move || JsEngine::start(&app, config))
@@ -94,31 +110,16 @@ async fn spawn(dir: tempfile::TempDir, js: Option<JsConfig>) -> TestApp {
         }
         None => None,
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let state = AppState {
-        app: app.clone(),
-        body_limit: DEFAULT_BODY_LIMIT,
-    };
-    let opts = HttpOptions {
-        origins: vec!["*".into()],
-        public_dir: None,
-        index_fallback: true,
-        js: js.clone(),
-    };
+    let state = AppState { app: app.clone(), body_limit: DEFAULT_BODY_LIMIT };
+    let public_dir = options.public_dir.then(|| dir.path().join("pb_public"));
+    let opts = HttpOptions { origins: options.origins, public_dir, index_fallback: true, js: js.clone() };
     let service = router(state, &opts).into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move {
         let _ = axum::serve(listener, service).await;
     });
-    TestApp {
-        base: format!("http://{addr}"),
-        app,
-        client: reqwest::Client::new(),
-        dir,
-        js,
-    }
+    TestApp { base: format!("http://{addr}"), app, client: reqwest::Client::new(), dir, js }
 }
 
 impl TestApp {
@@ -136,20 +137,10 @@ impl TestApp {
     }
 
     /// Sends a raw body with a content type.
-    pub async fn raw(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        content_type: &str,
-        body: Vec<u8>,
-    ) -> Res {
+    pub async fn raw(&self, method: &str, path: &str, token: Option<&str>, content_type: &str, body: Vec<u8>) -> Res {
         let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut rb = self
-            .client
-            .request(m, format!("{}{}", self.base, path))
-            .header("Content-Type", content_type)
-            .body(body);
+        let mut rb =
+            self.client.request(m, format!("{}{}", self.base, path)).header("Content-Type", content_type).body(body);
         if let Some(t) = token {
             rb = rb.header("Authorization", t);
         }
@@ -161,12 +152,7 @@ impl TestApp {
         let headers = r.headers().clone();
         let text = r.text().await.unwrap_or_default();
         let json = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Res {
-            status,
-            json,
-            text,
-            headers,
-        }
+        Res { status, json, text, headers }
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Res {
@@ -216,11 +202,7 @@ impl TestApp {
             .await;
         assert_eq!(r.status, 200, "signup: {}", r.text);
         let a = self
-            .post(
-                "/api/collections/users/auth-with-password",
-                None,
-                json!({"identity": email, "password": password}),
-            )
+            .post("/api/collections/users/auth-with-password", None, json!({"identity": email, "password": password}))
             .await;
         assert_eq!(a.status, 200, "login: {}", a.text);
         (r.json, a.json["token"].as_str().expect("token").to_string())
@@ -229,8 +211,5 @@ impl TestApp {
 
 /// The error `data.<key>.code` of a response.
 pub fn code(r: &Res, key: &str) -> String {
-    r.json["data"][key]["code"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
+    r.json["data"][key]["code"].as_str().unwrap_or_default().to_string()
 }

@@ -19,10 +19,7 @@ use crate::db::quote;
 pub const INSTALLER_EMAIL: &str = "__pbinstaller@example.com";
 
 fn token_config(c: &Collection, kind: TokenType) -> Result<(String, i64)> {
-    let a = c
-        .auth
-        .as_ref()
-        .ok_or_else(|| Error::BadRequest("Not an auth collection.".into()))?;
+    let a = c.auth.as_ref().ok_or_else(|| Error::BadRequest("Not an auth collection.".into()))?;
     let cfg = match kind {
         TokenType::Auth => &a.auth_token,
         TokenType::File => &a.file_token,
@@ -31,6 +28,25 @@ fn token_config(c: &Collection, kind: TokenType) -> Result<(String, i64)> {
         TokenType::EmailChange => &a.email_change_token,
     };
     Ok((cfg.secret.clone(), cfg.duration))
+}
+
+/// Built-in hooks of the auth subsystem: a real superuser created by any
+/// means (API with the installer link, CLI, JS) retires the installer account.
+pub fn bind_system_hooks(app: &App) {
+    app.hooks().on_record_create.after_success.bind(
+        "system",
+        0,
+        vec![SUPERUSERS.to_string()],
+        Arc::new(|e: &mut crate::core::events::RecordEvent, next: crate::core::hooks::Next<'_, _>| {
+            if e.record.email() != INSTALLER_EMAIL
+                && let Ok(su) = e.app.superusers()
+                && let Ok(installer) = e.app.find_auth_record_by_field(&su, "email", INSTALLER_EMAIL)
+            {
+                e.app.delete_record(&installer)?;
+            }
+            next(e)
+        }),
+    );
 }
 
 impl App {
@@ -44,13 +60,8 @@ impl App {
         extra: Map<String, Value>,
     ) -> Result<String> {
         let (secret, default_duration) = token_config(&record.collection, kind)?;
-        let claims = tokens::claims(
-            kind,
-            record.id(),
-            &record.collection.id,
-            duration.unwrap_or(default_duration),
-            extra,
-        );
+        let claims =
+            tokens::claims(kind, record.id(), &record.collection.id, duration.unwrap_or(default_duration), extra);
         tokens::sign(&claims, &format!("{}{}", record.token_key(), secret)).map_err(Error::Internal)
     }
 
@@ -64,20 +75,13 @@ impl App {
     /// The record a token of `kind` belongs to, after checking signature,
     /// expiry and type.
     pub fn find_auth_record_by_token(&self, token: &str, kind: TokenType) -> Result<Record> {
-        let invalid =
-            || Error::Unauthorized("The request requires valid record authorization token.".into());
+        let invalid = || Error::Unauthorized("The request requires valid record authorization token.".into());
         let claims = tokens::peek(token).ok_or_else(invalid)?;
         if claims.kind != kind.as_str() {
             return Err(invalid());
         }
-        let c = self
-            .collections()
-            .get(&claims.collection_id)
-            .filter(|c| c.is_auth())
-            .ok_or_else(invalid)?;
-        let record = self
-            .find_record_by_id(&c, &claims.id)
-            .map_err(|_| invalid())?;
+        let c = self.collections().get(&claims.collection_id).filter(|c| c.is_auth()).ok_or_else(invalid)?;
+        let record = self.find_record_by_id(&c, &claims.id).map_err(|_| invalid())?;
         let (secret, _) = token_config(&c, kind)?;
         tokens::verify(token, &format!("{}{}", record.token_key(), secret)).ok_or_else(invalid)?;
         Ok(record)
@@ -85,21 +89,11 @@ impl App {
 
     /// Whether a token may be refreshed (impersonate/installer tokens may not).
     pub fn token_is_refreshable(token: &str) -> bool {
-        tokens::peek(token).is_some_and(|c| {
-            c.extra
-                .get("refreshable")
-                .and_then(Value::as_bool)
-                .unwrap_or(false)
-        })
+        tokens::peek(token).is_some_and(|c| c.extra.get("refreshable").and_then(Value::as_bool).unwrap_or(false))
     }
 
     /// An auth record by a unique identity field value (exact match).
-    pub fn find_auth_record_by_field(
-        &self,
-        c: &Arc<Collection>,
-        field: &str,
-        value: &str,
-    ) -> Result<Record> {
+    pub fn find_auth_record_by_field(&self, c: &Arc<Collection>, field: &str, value: &str) -> Result<Record> {
         if c.field(field).is_none() {
             return Err(Error::not_found());
         }
@@ -123,9 +117,7 @@ impl App {
         let failed = || Error::BadRequest("Failed to authenticate.".into());
         let opts = c.auth.as_ref().ok_or_else(failed)?;
         if !opts.password_auth.enabled {
-            return Err(Error::Forbidden(
-                "The collection is not configured to allow password authentication.".into(),
-            ));
+            return Err(Error::Forbidden("The collection is not configured to allow password authentication.".into()));
         }
         let fields: Vec<&str> = match identity_field {
             Some(f) if !f.is_empty() => {
@@ -134,17 +126,10 @@ impl App {
                 }
                 vec![f]
             }
-            _ => opts
-                .password_auth
-                .identity_fields
-                .iter()
-                .map(String::as_str)
-                .collect(),
+            _ => opts.password_auth.identity_fields.iter().map(String::as_str).collect(),
         };
-        let record = fields
-            .iter()
-            .find_map(|f| self.find_auth_record_by_field(c, f, identity).ok())
-            .ok_or_else(failed)?;
+        let record =
+            fields.iter().find_map(|f| self.find_auth_record_by_field(c, f, identity).ok()).ok_or_else(failed)?;
         if !record.validate_password(password) {
             return Err(failed());
         }
@@ -157,15 +142,12 @@ impl App {
         let c = &record.collection;
         let Some(opts) = &c.auth else { return Ok(()) };
         match &opts.auth_rule {
-            None if !c.is_superusers() => Err(Error::Forbidden(
-                "The collection is not configured to allow authentication.".into(),
-            )),
+            None if !c.is_superusers() => {
+                Err(Error::Forbidden("The collection is not configured to allow authentication.".into()))
+            }
             Some(rule) if !rule.trim().is_empty() => {
-                let req = RequestInfo {
-                    auth: Some(Arc::new(record.clone())),
-                    method: "POST".into(),
-                    ..Default::default()
-                };
+                let req =
+                    RequestInfo { auth: Some(Arc::new(record.clone())), method: "POST".into(), ..Default::default() };
                 if self.record_matches_rule(c, record.id(), rule, &req)? {
                     Ok(())
                 } else {
@@ -182,19 +164,12 @@ impl App {
     }
 
     /// Creates or updates a superuser (CLI `superuser upsert/create/update`).
-    pub fn upsert_superuser(
-        &self,
-        email: &str,
-        password: &str,
-        must_exist: Option<bool>,
-    ) -> Result<Record> {
+    pub fn upsert_superuser(&self, email: &str, password: &str, must_exist: Option<bool>) -> Result<Record> {
         let su = self.superusers()?;
         let existing = self.find_auth_record_by_field(&su, "email", email).ok();
         let mut record = match (existing, must_exist) {
             (Some(_), Some(false)) => {
-                return Err(Error::BadRequest(format!(
-                    "superuser {email} already exists"
-                )));
+                return Err(Error::BadRequest(format!("superuser {email} already exists")));
             }
             (None, Some(true)) => {
                 return Err(Error::NotFound(format!("superuser {email} not found")));
@@ -209,12 +184,6 @@ impl App {
         };
         record.set_password(password)?;
         self.save_record(&mut record)?;
-        // a real superuser replaces the installer account
-        if email != INSTALLER_EMAIL
-            && let Ok(installer) = self.find_auth_record_by_field(&su, "email", INSTALLER_EMAIL)
-        {
-            self.delete_record(&installer)?;
-        }
         Ok(record)
     }
 
@@ -225,9 +194,7 @@ impl App {
             .find_auth_record_by_field(&su, "email", email)
             .map_err(|_| Error::NotFound(format!("superuser {email} not found")))?;
         if self.count_real_superusers()? <= 1 {
-            return Err(Error::BadRequest(
-                "You can't delete the only existing superuser.".into(),
-            ));
+            return Err(Error::BadRequest("You can't delete the only existing superuser.".into()));
         }
         self.delete_record(&record)
     }
@@ -236,9 +203,9 @@ impl App {
     pub fn count_real_superusers(&self) -> Result<i64> {
         let su = self.superusers()?;
         let sql = format!("SELECT COUNT(*) FROM {} WHERE email != ?1", quote(&su.name));
-        Ok(self.executor().read(|c| {
-            crate::db::records::query_i64(c, &sql, &[SqlValue::Text(INSTALLER_EMAIL.into())])
-        })?)
+        Ok(self
+            .executor()
+            .read(|c| crate::db::records::query_i64(c, &sql, &[SqlValue::Text(INSTALLER_EMAIL.into())]))?)
     }
 
     /// When no superuser exists: a 30-minute, non-refreshable token of the
@@ -250,19 +217,10 @@ impl App {
         let su = self.superusers()?;
         let record = match self.find_auth_record_by_field(&su, "email", INSTALLER_EMAIL) {
             Ok(r) => r,
-            Err(_) => self.upsert_superuser(
-                INSTALLER_EMAIL,
-                &crate::core::security::random_string(30),
-                None,
-            )?,
+            Err(_) => self.upsert_superuser(INSTALLER_EMAIL, &crate::core::security::random_string(30), None)?,
         };
         let mut extra = Map::new();
         extra.insert("refreshable".into(), json!(false));
-        Ok(Some(self.new_record_token(
-            &record,
-            TokenType::Auth,
-            Some(1800),
-            extra,
-        )?))
+        Ok(Some(self.new_record_token(&record, TokenType::Auth, Some(1800), extra)?))
     }
 }

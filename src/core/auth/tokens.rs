@@ -46,12 +46,8 @@ pub struct Claims {
 
 /// Signs claims with HS256.
 pub fn sign(claims: &Claims, key: &str) -> Result<String, String> {
-    jsonwebtoken::encode(
-        &Header::new(Algorithm::HS256),
-        claims,
-        &EncodingKey::from_secret(key.as_bytes()),
-    )
-    .map_err(|e| e.to_string())
+    jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(key.as_bytes()))
+        .map_err(|e| e.to_string())
 }
 
 /// Reads the claims without checking the signature (to find the record).
@@ -65,19 +61,11 @@ pub fn verify(token: &str, key: &str) -> Option<Claims> {
     v.leeway = 0;
     v.required_spec_claims.clear();
     v.validate_exp = true;
-    jsonwebtoken::decode::<Claims>(token, &DecodingKey::from_secret(key.as_bytes()), &v)
-        .ok()
-        .map(|d| d.claims)
+    jsonwebtoken::decode::<Claims>(token, &DecodingKey::from_secret(key.as_bytes()), &v).ok().map(|d| d.claims)
 }
 
 /// Builds claims expiring `duration_secs` from now.
-pub fn claims(
-    kind: TokenType,
-    id: &str,
-    collection_id: &str,
-    duration_secs: i64,
-    extra: Map<String, Value>,
-) -> Claims {
+pub fn claims(kind: TokenType, id: &str, collection_id: &str, duration_secs: i64, extra: Map<String, Value>) -> Claims {
     Claims {
         id: id.to_string(),
         kind: kind.as_str().to_string(),

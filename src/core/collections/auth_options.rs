@@ -93,10 +93,7 @@ pub struct PasswordAuthConfig {
 
 impl Default for PasswordAuthConfig {
     fn default() -> Self {
-        Self {
-            enabled: true,
-            identity_fields: vec!["email".into()],
-        }
+        Self { enabled: true, identity_fields: vec!["email".into()] }
     }
 }
 
@@ -113,11 +110,7 @@ pub struct MfaConfig {
 
 impl Default for MfaConfig {
     fn default() -> Self {
-        Self {
-            enabled: false,
-            duration: 600,
-            rule: String::new(),
-        }
+        Self { enabled: false, duration: 600, rule: String::new() }
     }
 }
 
@@ -209,26 +202,11 @@ impl Default for AuthOptions {
             password_auth: PasswordAuthConfig::default(),
             mfa: MfaConfig::default(),
             otp: OtpConfig::default(),
-            auth_token: TokenConfig {
-                secret: secret(),
-                duration: 432000,
-            },
-            password_reset_token: TokenConfig {
-                secret: secret(),
-                duration: 1800,
-            },
-            email_change_token: TokenConfig {
-                secret: secret(),
-                duration: 1800,
-            },
-            verification_token: TokenConfig {
-                secret: secret(),
-                duration: 86400,
-            },
-            file_token: TokenConfig {
-                secret: secret(),
-                duration: 180,
-            },
+            auth_token: TokenConfig { secret: secret(), duration: 432000 },
+            password_reset_token: TokenConfig { secret: secret(), duration: 1800 },
+            email_change_token: TokenConfig { secret: secret(), duration: 1800 },
+            verification_token: TokenConfig { secret: secret(), duration: 86400 },
+            file_token: TokenConfig { secret: secret(), duration: 180 },
             verification_template: EmailTemplate {
                 subject: "Verify your {APP_NAME} email".into(),
                 body: format!(

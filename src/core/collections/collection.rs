@@ -64,14 +64,7 @@ pub struct Collection {
 }
 
 /// Names of the auth system fields every auth collection keeps.
-pub const AUTH_SYSTEM_FIELDS: [&str; 6] = [
-    "id",
-    "password",
-    "tokenKey",
-    "email",
-    "emailVisibility",
-    "verified",
-];
+pub const AUTH_SYSTEM_FIELDS: [&str; 6] = ["id", "password", "tokenKey", "email", "emailVisibility", "verified"];
 
 impl Collection {
     /// An empty collection of the given type with its required system fields.
@@ -115,10 +108,7 @@ impl Collection {
 
     /// `pbc_` + CRC32(type + name), PocketBase's default collection id.
     pub fn default_id(kind: CollectionType, name: &str) -> String {
-        format!(
-            "pbc_{}",
-            crc32fast::hash(format!("{}{}", kind.as_str(), name).as_bytes())
-        )
+        format!("pbc_{}", crc32fast::hash(format!("{}{}", kind.as_str(), name).as_bytes()))
     }
 
     /// Whether this is an auth collection.
@@ -149,11 +139,8 @@ impl Collection {
     /// Adds the `id` field (and the auth system fields for auth collections) if missing.
     pub fn ensure_system_fields(&mut self) {
         if self.field("id").is_none() {
-            let (pattern, auto, min, max) = if self.is_view() {
-                ("^[a-z0-9]+$", "", 0, 0)
-            } else {
-                ("^[a-z0-9]+$", "[a-z0-9]{15}", 15, 15)
-            };
+            let (pattern, auto, min, max) =
+                if self.is_view() { ("^[a-z0-9]+$", "", 0, 0) } else { ("^[a-z0-9]+$", "[a-z0-9]{15}", 15, 15) };
             let mut id = Field::new(
                 "id",
                 FieldKind::Text {
@@ -174,24 +161,13 @@ impl Collection {
         let mut at = 1;
         for name in &AUTH_SYSTEM_FIELDS[1..] {
             if self.field(name).is_some() {
-                at = self
-                    .fields
-                    .iter()
-                    .position(|f| f.name == *name)
-                    .map_or(at, |p| p + 1);
+                at = self.fields.iter().position(|f| f.name == *name).map_or(at, |p| p + 1);
                 continue;
             }
             let mut f = match *name {
                 "password" => {
-                    let mut f = Field::new(
-                        "password",
-                        FieldKind::Password {
-                            min: 8,
-                            max: 0,
-                            pattern: String::new(),
-                            cost: 0,
-                        },
-                    );
+                    let mut f =
+                        Field::new("password", FieldKind::Password { min: 8, max: 0, pattern: String::new(), cost: 0 });
                     f.hidden = true;
                     f.required = true;
                     f
@@ -212,13 +188,7 @@ impl Collection {
                     f
                 }
                 "email" => {
-                    let mut f = Field::new(
-                        "email",
-                        FieldKind::Email {
-                            only_domains: vec![],
-                            except_domains: vec![],
-                        },
-                    );
+                    let mut f = Field::new("email", FieldKind::Email { only_domains: vec![], except_domains: vec![] });
                     f.required = true;
                     f
                 }
@@ -234,14 +204,8 @@ impl Collection {
     /// The unique indexes every auth collection has (tokenKey, email).
     pub fn auth_indexes(&self) -> [String; 2] {
         [
-            format!(
-                "CREATE UNIQUE INDEX `idx_tokenKey_{}` ON `{}` (`tokenKey`)",
-                self.id, self.name
-            ),
-            format!(
-                "CREATE UNIQUE INDEX `idx_email_{}` ON `{}` (`email`) WHERE `email` != ''",
-                self.id, self.name
-            ),
+            format!("CREATE UNIQUE INDEX `idx_tokenKey_{}` ON `{}` (`tokenKey`)", self.id, self.name),
+            format!("CREATE UNIQUE INDEX `idx_email_{}` ON `{}` (`email`) WHERE `email` != ''", self.id, self.name),
         ]
     }
 
@@ -252,10 +216,7 @@ impl Collection {
         m.insert("name".into(), json!(self.name));
         m.insert("type".into(), json!(self.kind.as_str()));
         m.insert("system".into(), json!(self.system));
-        m.insert(
-            "fields".into(),
-            Value::Array(self.fields.iter().map(Field::to_json).collect()),
-        );
+        m.insert("fields".into(), Value::Array(self.fields.iter().map(Field::to_json).collect()));
         m.insert("indexes".into(), json!(self.indexes));
         m.insert("listRule".into(), json!(self.rules.list));
         m.insert("viewRule".into(), json!(self.rules.view));
@@ -295,9 +256,7 @@ impl Collection {
     pub fn options_json(&self) -> Value {
         match (&self.kind, &self.auth) {
             (CollectionType::View, _) => json!({ "viewQuery": self.view_query }),
-            (CollectionType::Auth, Some(a)) => {
-                serde_json::to_value(a).unwrap_or_else(|_| json!({}))
-            }
+            (CollectionType::Auth, Some(a)) => serde_json::to_value(a).unwrap_or_else(|_| json!({})),
             _ => json!({}),
         }
     }
@@ -316,8 +275,7 @@ impl Collection {
         created: String,
         updated: String,
     ) -> Result<Self, String> {
-        let kind =
-            CollectionType::parse(kind).ok_or_else(|| format!("unknown collection type {kind}"))?;
+        let kind = CollectionType::parse(kind).ok_or_else(|| format!("unknown collection type {kind}"))?;
         let raw_fields: Vec<Value> = serde_json::from_str(fields).map_err(|e| e.to_string())?;
         let fields = raw_fields
             .iter()
@@ -325,11 +283,7 @@ impl Collection {
             .collect::<Result<Vec<_>, _>>()?;
         let indexes: Vec<String> = serde_json::from_str(indexes).unwrap_or_default();
         let options: Value = serde_json::from_str(options).unwrap_or_else(|_| json!({}));
-        let view_query = options
-            .get("viewQuery")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
+        let view_query = options.get("viewQuery").and_then(Value::as_str).unwrap_or_default().to_string();
         let auth = if kind == CollectionType::Auth {
             let mut a: AuthOptions = serde_json::from_value(options).map_err(|e| e.to_string())?;
             a.fill_defaults();
@@ -337,19 +291,7 @@ impl Collection {
         } else {
             None
         };
-        Ok(Collection {
-            id,
-            name,
-            kind,
-            system,
-            fields,
-            indexes,
-            rules,
-            view_query,
-            auth,
-            created,
-            updated,
-        })
+        Ok(Collection { id, name, kind, system, fields, indexes, rules, view_query, auth, created, updated })
     }
 }
 

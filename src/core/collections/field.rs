@@ -68,65 +68,19 @@ impl FieldType {
 /// Type-specific options.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FieldKind {
-    Text {
-        min: i64,
-        max: i64,
-        pattern: String,
-        autogenerate_pattern: String,
-        primary_key: bool,
-    },
-    Number {
-        min: Option<f64>,
-        max: Option<f64>,
-        only_int: bool,
-    },
+    Text { min: i64, max: i64, pattern: String, autogenerate_pattern: String, primary_key: bool },
+    Number { min: Option<f64>, max: Option<f64>, only_int: bool },
     Bool,
-    Email {
-        only_domains: Vec<String>,
-        except_domains: Vec<String>,
-    },
-    Url {
-        only_domains: Vec<String>,
-        except_domains: Vec<String>,
-    },
-    Editor {
-        max_size: i64,
-        convert_urls: bool,
-    },
-    Date {
-        min: String,
-        max: String,
-    },
-    Autodate {
-        on_create: bool,
-        on_update: bool,
-    },
-    Select {
-        values: Vec<String>,
-        max_select: i64,
-    },
-    File {
-        max_select: i64,
-        max_size: i64,
-        mime_types: Vec<String>,
-        thumbs: Vec<String>,
-        protected: bool,
-    },
-    Relation {
-        collection_id: String,
-        cascade_delete: bool,
-        min_select: i64,
-        max_select: i64,
-    },
-    Json {
-        max_size: i64,
-    },
-    Password {
-        min: i64,
-        max: i64,
-        pattern: String,
-        cost: i64,
-    },
+    Email { only_domains: Vec<String>, except_domains: Vec<String> },
+    Url { only_domains: Vec<String>, except_domains: Vec<String> },
+    Editor { max_size: i64, convert_urls: bool },
+    Date { min: String, max: String },
+    Autodate { on_create: bool, on_update: bool },
+    Select { values: Vec<String>, max_select: i64 },
+    File { max_select: i64, max_size: i64, mime_types: Vec<String>, thumbs: Vec<String>, protected: bool },
+    Relation { collection_id: String, cascade_delete: bool, min_select: i64, max_select: i64 },
+    Json { max_size: i64 },
+    Password { min: i64, max: i64, pattern: String, cost: i64 },
     GeoPoint,
 }
 
@@ -179,9 +133,7 @@ fn get_bool(m: &Map<String, Value>, k: &str) -> bool {
 
 fn get_i64(m: &Map<String, Value>, k: &str) -> i64 {
     match m.get(k) {
-        Some(Value::Number(n)) => n
-            .as_i64()
-            .unwrap_or_else(|| n.as_f64().unwrap_or(0.0) as i64),
+        Some(Value::Number(n)) => n.as_i64().unwrap_or_else(|| n.as_f64().unwrap_or(0.0) as i64),
         Some(Value::String(s)) => s.trim().parse().unwrap_or(0),
         _ => 0,
     }
@@ -211,11 +163,7 @@ fn get_strings(m: &Map<String, Value>, k: &str) -> Vec<String> {
 }
 
 fn num_json(v: f64) -> Value {
-    if v.fract() == 0.0 && v.abs() < 9.0e15 {
-        json!(v as i64)
-    } else {
-        json!(v)
-    }
+    if v.fract() == 0.0 && v.abs() < 9.0e15 { json!(v as i64) } else { json!(v) }
 }
 
 impl Field {
@@ -275,13 +223,7 @@ impl Field {
 
     /// Whether this is the `id` primary key field.
     pub fn is_primary_key(&self) -> bool {
-        matches!(
-            &self.kind,
-            FieldKind::Text {
-                primary_key: true,
-                ..
-            }
-        )
+        matches!(&self.kind, FieldKind::Text { primary_key: true, .. })
     }
 
     /// Parses PocketBase's field JSON.
@@ -311,22 +253,16 @@ impl Field {
                 only_domains: get_strings(m, "onlyDomains"),
                 except_domains: get_strings(m, "exceptDomains"),
             },
-            FieldType::Editor => FieldKind::Editor {
-                max_size: get_i64(m, "maxSize"),
-                convert_urls: get_bool(m, "convertURLs"),
-            },
-            FieldType::Date => FieldKind::Date {
-                min: get_str(m, "min"),
-                max: get_str(m, "max"),
-            },
-            FieldType::Autodate => FieldKind::Autodate {
-                on_create: get_bool(m, "onCreate"),
-                on_update: get_bool(m, "onUpdate"),
-            },
-            FieldType::Select => FieldKind::Select {
-                values: get_strings(m, "values"),
-                max_select: get_i64(m, "maxSelect"),
-            },
+            FieldType::Editor => {
+                FieldKind::Editor { max_size: get_i64(m, "maxSize"), convert_urls: get_bool(m, "convertURLs") }
+            }
+            FieldType::Date => FieldKind::Date { min: get_str(m, "min"), max: get_str(m, "max") },
+            FieldType::Autodate => {
+                FieldKind::Autodate { on_create: get_bool(m, "onCreate"), on_update: get_bool(m, "onUpdate") }
+            }
+            FieldType::Select => {
+                FieldKind::Select { values: get_strings(m, "values"), max_select: get_i64(m, "maxSelect") }
+            }
             FieldType::File => FieldKind::File {
                 max_select: get_i64(m, "maxSelect"),
                 max_size: get_i64(m, "maxSize"),
@@ -340,9 +276,7 @@ impl Field {
                 min_select: get_i64(m, "minSelect"),
                 max_select: get_i64(m, "maxSelect"),
             },
-            FieldType::Json => FieldKind::Json {
-                max_size: get_i64(m, "maxSize"),
-            },
+            FieldType::Json => FieldKind::Json { max_size: get_i64(m, "maxSize") },
             FieldType::Password => FieldKind::Password {
                 min: get_i64(m, "min"),
                 max: get_i64(m, "max"),
@@ -382,13 +316,7 @@ impl Field {
             m.insert("required".into(), json!(self.required));
         }
         match &self.kind {
-            FieldKind::Text {
-                min,
-                max,
-                pattern,
-                autogenerate_pattern,
-                primary_key,
-            } => {
+            FieldKind::Text { min, max, pattern, autogenerate_pattern, primary_key } => {
                 m.insert("min".into(), json!(min));
                 m.insert("max".into(), json!(max));
                 m.insert("pattern".into(), json!(pattern));
@@ -401,21 +329,11 @@ impl Field {
                 m.insert("onlyInt".into(), json!(only_int));
             }
             FieldKind::Bool | FieldKind::GeoPoint => {}
-            FieldKind::Email {
-                only_domains,
-                except_domains,
-            }
-            | FieldKind::Url {
-                only_domains,
-                except_domains,
-            } => {
+            FieldKind::Email { only_domains, except_domains } | FieldKind::Url { only_domains, except_domains } => {
                 m.insert("onlyDomains".into(), json!(only_domains));
                 m.insert("exceptDomains".into(), json!(except_domains));
             }
-            FieldKind::Editor {
-                max_size,
-                convert_urls,
-            } => {
+            FieldKind::Editor { max_size, convert_urls } => {
                 m.insert("maxSize".into(), json!(max_size));
                 m.insert("convertURLs".into(), json!(convert_urls));
             }
@@ -423,10 +341,7 @@ impl Field {
                 m.insert("min".into(), json!(min));
                 m.insert("max".into(), json!(max));
             }
-            FieldKind::Autodate {
-                on_create,
-                on_update,
-            } => {
+            FieldKind::Autodate { on_create, on_update } => {
                 m.insert("onCreate".into(), json!(on_create));
                 m.insert("onUpdate".into(), json!(on_update));
             }
@@ -434,25 +349,14 @@ impl Field {
                 m.insert("values".into(), json!(values));
                 m.insert("maxSelect".into(), json!(max_select));
             }
-            FieldKind::File {
-                max_select,
-                max_size,
-                mime_types,
-                thumbs,
-                protected,
-            } => {
+            FieldKind::File { max_select, max_size, mime_types, thumbs, protected } => {
                 m.insert("maxSelect".into(), json!(max_select));
                 m.insert("maxSize".into(), json!(max_size));
                 m.insert("mimeTypes".into(), json!(mime_types));
                 m.insert("thumbs".into(), json!(thumbs));
                 m.insert("protected".into(), json!(protected));
             }
-            FieldKind::Relation {
-                collection_id,
-                cascade_delete,
-                min_select,
-                max_select,
-            } => {
+            FieldKind::Relation { collection_id, cascade_delete, min_select, max_select } => {
                 m.insert("collectionId".into(), json!(collection_id));
                 m.insert("cascadeDelete".into(), json!(cascade_delete));
                 m.insert("minSelect".into(), json!(min_select));
@@ -461,12 +365,7 @@ impl Field {
             FieldKind::Json { max_size } => {
                 m.insert("maxSize".into(), json!(max_size));
             }
-            FieldKind::Password {
-                min,
-                max,
-                pattern,
-                cost,
-            } => {
+            FieldKind::Password { min, max, pattern, cost } => {
                 m.insert("min".into(), json!(min));
                 m.insert("max".into(), json!(max));
                 m.insert("pattern".into(), json!(pattern));
@@ -479,9 +378,9 @@ impl Field {
     /// SQLite column definition, exactly as PocketBase 0.40 declares it.
     pub fn column_type(&self) -> &'static str {
         match &self.kind {
-            FieldKind::Text {
-                primary_key: true, ..
-            } => "TEXT PRIMARY KEY DEFAULT ('r'||lower(hex(randomblob(7)))) NOT NULL",
+            FieldKind::Text { primary_key: true, .. } => {
+                "TEXT PRIMARY KEY DEFAULT ('r'||lower(hex(randomblob(7)))) NOT NULL"
+            }
             FieldKind::Number { .. } => "NUMERIC DEFAULT 0 NOT NULL",
             FieldKind::Bool => "BOOLEAN DEFAULT FALSE NOT NULL",
             FieldKind::Json { .. } => "JSON DEFAULT NULL",
@@ -516,14 +415,8 @@ mod tests {
     #[test]
     fn default_ids_match_pocketbase() {
         assert_eq!(default_field_id(FieldType::Text, "id"), "text3208210256");
-        assert_eq!(
-            default_field_id(FieldType::Autodate, "created"),
-            "autodate2990389176"
-        );
-        assert_eq!(
-            default_field_id(FieldType::Password, "password"),
-            "password901924565"
-        );
+        assert_eq!(default_field_id(FieldType::Autodate, "created"), "autodate2990389176");
+        assert_eq!(default_field_id(FieldType::Password, "password"), "password901924565");
     }
 
     #[test]

@@ -78,10 +78,7 @@ impl Index {
             name: caps.get(2)?.as_str().to_string(),
             table: caps.get(3)?.as_str().to_string(),
             columns,
-            where_clause: caps
-                .get(5)
-                .map(|m| m.as_str().trim().to_string())
-                .unwrap_or_default(),
+            where_clause: caps.get(5).map(|m| m.as_str().trim().to_string()).unwrap_or_default(),
         })
     }
 
@@ -92,9 +89,7 @@ impl Index {
             .filter_map(|c| {
                 let first = c.split_whitespace().next()?;
                 let name = unquote(first);
-                name.chars()
-                    .all(|ch| ch.is_alphanumeric() || ch == '_')
-                    .then_some(name)
+                name.chars().all(|ch| ch.is_alphanumeric() || ch == '_').then_some(name)
             })
             .collect()
     }
@@ -105,12 +100,7 @@ impl Index {
         if self.unique {
             s.push_str("UNIQUE ");
         }
-        s.push_str(&format!(
-            "INDEX `{}` ON `{}` ({})",
-            self.name,
-            self.table,
-            self.columns.join(", ")
-        ));
+        s.push_str(&format!("INDEX `{}` ON `{}` ({})", self.name, self.table, self.columns.join(", ")));
         if !self.where_clause.is_empty() {
             s.push_str(" WHERE ");
             s.push_str(&self.where_clause);
@@ -125,10 +115,8 @@ mod tests {
 
     #[test]
     fn parses_pocketbase_style_indexes() {
-        let i = Index::parse(
-            "CREATE UNIQUE INDEX `idx_email_x` ON `users` (`email`) WHERE `email` != ''",
-        )
-        .expect("parses");
+        let i =
+            Index::parse("CREATE UNIQUE INDEX `idx_email_x` ON `users` (`email`) WHERE `email` != ''").expect("parses");
         assert!(i.unique);
         assert_eq!(i.name, "idx_email_x");
         assert_eq!(i.table, "users");

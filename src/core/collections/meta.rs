@@ -44,14 +44,7 @@ pub fn logs_table() -> Collection {
     let mut c = Collection::new("_logs", CollectionType::Base);
     c.fields = vec![
         text("id"),
-        Field::new(
-            "level",
-            FieldKind::Number {
-                min: None,
-                max: None,
-                only_int: true,
-            },
-        ),
+        Field::new("level", FieldKind::Number { min: None, max: None, only_int: true }),
         text("message"),
         Field::new("data", FieldKind::Json { max_size: 0 }),
         text("created"),

@@ -35,11 +35,7 @@ impl Collections {
             by_id.insert(c.id.clone(), c.clone());
             by_name.insert(c.name.to_lowercase(), c.clone());
         }
-        Collections {
-            list,
-            by_id,
-            by_name,
-        }
+        Collections { list, by_id, by_name }
     }
 
     /// By id, or by name (case-insensitive), like PocketBase's `findCollectionByNameOrId`.

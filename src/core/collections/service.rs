@@ -34,9 +34,7 @@ pub fn from_api_json(v: &Value, existing: Option<&Collection>) -> Result<Collect
     let type_name = match m.get("type") {
         Some(Value::String(s)) => s.clone(),
         Some(_) => return Err(invalid_format()),
-        None => existing
-            .map(|c| c.kind.as_str().to_string())
-            .unwrap_or_else(|| "base".into()),
+        None => existing.map(|c| c.kind.as_str().to_string()).unwrap_or_else(|| "base".into()),
     };
     let Some(kind) = CollectionType::parse(&type_name) else {
         return Err(Error::field(
@@ -99,8 +97,8 @@ pub fn from_api_json(v: &Value, existing: Option<&Collection>) -> Result<Collect
         c.view_query = q.as_str().ok_or_else(invalid_format)?.to_string();
     }
     if kind == CollectionType::Auth {
-        let mut base = serde_json::to_value(c.auth.clone().unwrap_or_default())
-            .map_err(|e| Error::Internal(e.to_string()))?;
+        let mut base =
+            serde_json::to_value(c.auth.clone().unwrap_or_default()).map_err(|e| Error::Internal(e.to_string()))?;
         for (k, val) in m {
             if base.get(k).is_some() {
                 merge_keep_secrets(&mut base[k.as_str()], val);
@@ -126,9 +124,7 @@ fn merge_keep_secrets(dst: &mut Value, patch: &Value) {
                     continue;
                 }
                 match d.get_mut(k) {
-                    Some(existing) if existing.is_object() && v.is_object() => {
-                        merge_keep_secrets(existing, v)
-                    }
+                    Some(existing) if existing.is_object() && v.is_object() => merge_keep_secrets(existing, v),
                     _ => {
                         d.insert(k.clone(), v.clone());
                     }
@@ -148,12 +144,7 @@ fn normalize_system_fields(c: &mut Collection) {
     if let Some(id) = c.fields.iter_mut().find(|f| f.name == "id") {
         id.system = true;
         id.required = true;
-        if let FieldKind::Text {
-            primary_key,
-            pattern,
-            ..
-        } = &mut id.kind
-        {
+        if let FieldKind::Text { primary_key, pattern, .. } = &mut id.kind {
             *primary_key = true;
             if pattern.is_empty() {
                 *pattern = "^[a-z0-9]+$".into();
@@ -176,14 +167,8 @@ fn normalize_system_fields(c: &mut Collection) {
             }
         }
         for idx in c.auth_indexes() {
-            let name = super::index::Index::parse(&idx)
-                .map(|i| i.name)
-                .unwrap_or_default();
-            let present = c
-                .indexes
-                .iter()
-                .filter_map(|s| super::index::Index::parse(s))
-                .any(|i| i.name == name);
+            let name = super::index::Index::parse(&idx).map(|i| i.name).unwrap_or_default();
+            let present = c.indexes.iter().filter_map(|s| super::index::Index::parse(s)).any(|i| i.name == name);
             if !present {
                 c.indexes.push(idx);
             }
@@ -192,6 +177,19 @@ fn normalize_system_fields(c: &mut Collection) {
 }
 
 impl App {
+    /// Creates a new collection; refuses an id or name that is taken.
+    pub fn create_collection(&self, c: Collection) -> Result<Collection> {
+        if let Some(existing) = self.collections().get(&c.id) {
+            let (key, code, msg) = if existing.name.eq_ignore_ascii_case(&c.name) {
+                ("name", "validation_collection_name_exists", "Collection name must be unique (case insensitive).")
+            } else {
+                ("id", "validation_collection_id_exists", "Collection id must be unique.")
+            };
+            return Err(Error::field("Failed to validate collection.", key, code, msg));
+        }
+        self.save_collection(c)
+    }
+
     /// Creates or updates a collection: validates, migrates its table and
     /// stores it, in one transaction, with the collection hooks.
     pub fn save_collection(&self, mut c: Collection) -> Result<Collection> {
@@ -201,28 +199,17 @@ impl App {
             self.infer_view_fields(&mut c)?;
         }
         let hooks = self.hooks();
-        let action = if is_new {
-            &hooks.on_collection_create
-        } else {
-            &hooks.on_collection_update
-        };
+        let action = if is_new { &hooks.on_collection_create } else { &hooks.on_collection_update };
         // a hook that skips next() stops the save: no after-success hooks then
         let mut executed = false;
         let saved = self.run_in_transaction(|tx| {
-            let mut ev = CollectionEvent {
-                app: tx.clone(),
-                collection: c.clone(),
-            };
+            let mut ev = CollectionEvent { app: tx.clone(), collection: c.clone() };
             action.before.trigger(&mut ev, &mut |e| {
                 let app = e.app.clone();
-                app.hooks().on_collection_validate.trigger(e, &mut |e| {
-                    validate::validate(&e.collection, old.as_deref(), &e.app.collections())
-                })?;
-                let action = if is_new {
-                    &app.hooks().on_collection_create
-                } else {
-                    &app.hooks().on_collection_update
-                };
+                app.hooks()
+                    .on_collection_validate
+                    .trigger(e, &mut |e| validate::validate(&e.collection, old.as_deref(), &e.app.collections()))?;
+                let action = if is_new { &app.hooks().on_collection_create } else { &app.hooks().on_collection_update };
                 action.execute.trigger(e, &mut |e| {
                     executed = true;
                     e.app.persist_collection(&mut e.collection, old.as_deref())
@@ -242,10 +229,7 @@ impl App {
                     } else {
                         &hooks.on_collection_update.after_success
                     };
-                    let mut ev = CollectionEvent {
-                        app: app.clone(),
-                        collection: ev_collection,
-                    };
+                    let mut ev = CollectionEvent { app: app.clone(), collection: ev_collection };
                     if let Err(e) = chain.trigger(&mut ev, &mut |_| Ok(())) {
                         tracing::error!("after-success collection hook failed: {e}");
                     }
@@ -253,10 +237,7 @@ impl App {
                 Ok(saved)
             }
             Err(err) => {
-                let mut ev = CollectionEvent {
-                    app: self.clone(),
-                    collection: c,
-                };
+                let mut ev = CollectionEvent { app: self.clone(), collection: c };
                 let _ = action.after_error.trigger(&mut ev, &mut |_| Ok(()));
                 Err(err)
             }
@@ -288,9 +269,7 @@ impl App {
 
     fn refresh_views(&self) -> Result<()> {
         for v in self.collections().all().iter().filter(|c| c.is_view()) {
-            self.executor()
-                .write(|conn| db::sync::create_view(conn, v))
-                .ok();
+            self.executor().write(|conn| db::sync::create_view(conn, v)).ok();
         }
         Ok(())
     }
@@ -300,24 +279,13 @@ impl App {
     pub fn infer_view_fields(&self, c: &mut Collection) -> Result<()> {
         let bad = |msg: String| {
             let mut errors = Map::new();
-            errors.insert(
-                "viewQuery".into(),
-                field_error("validation_invalid_view_query", msg),
-            );
-            Error::Validation {
-                message: "Failed to validate collection.".into(),
-                errors,
-            }
+            errors.insert("viewQuery".into(), field_error("validation_invalid_view_query", msg));
+            Error::Validation { message: "Failed to validate collection.".into(), errors }
         };
         let q = c.view_query.trim().trim_end_matches(';').to_string();
         let lower = q.to_lowercase();
-        if q.is_empty()
-            || !(lower.starts_with("select") || lower.starts_with("with"))
-            || q.contains(';')
-        {
-            return Err(bad(
-                "Invalid query - only a single SELECT statement is allowed.".into(),
-            ));
+        if q.is_empty() || !(lower.starts_with("select") || lower.starts_with("with")) || q.contains(';') {
+            return Err(bad("Invalid query - only a single SELECT statement is allowed.".into()));
         }
         c.view_query = q.clone();
         let cols = self
@@ -349,8 +317,7 @@ impl App {
                 ),
                 None => Field::new(&col.name, FieldKind::Json { max_size: 0 }),
             };
-            if let (Some(tbl), FieldKind::Relation { collection_id, .. }) =
-                (col.table.as_deref(), &mut f.kind)
+            if let (Some(tbl), FieldKind::Relation { collection_id, .. }) = (col.table.as_deref(), &mut f.kind)
                 && collection_id.is_empty()
             {
                 *collection_id = all.get(tbl).map(|t| t.id.clone()).unwrap_or_default();
@@ -374,9 +341,7 @@ impl App {
                     .iter()
                     .find(|p| p.name == col.name)
                     .map(|p| p.id.clone())
-                    .unwrap_or_else(|| {
-                        format!("_clone_{}", crate::core::security::random_string(4))
-                    });
+                    .unwrap_or_else(|| format!("_clone_{}", crate::core::security::random_string(4)));
             }
             fields.push(f);
         }
@@ -395,11 +360,7 @@ impl App {
             .all()
             .iter()
             .filter(|o| o.id != c.id)
-            .filter(|o| {
-                o.fields
-                    .iter()
-                    .any(|f| f.relation_target() == Some(c.id.as_str()))
-            })
+            .filter(|o| o.fields.iter().any(|f| f.relation_target() == Some(c.id.as_str())))
             .map(|o| o.name.clone())
             .collect();
         if !referenced_by.is_empty() {
@@ -411,42 +372,24 @@ impl App {
         let hooks = self.hooks();
         let mut executed = false;
         let res = self.run_in_transaction(|tx| {
-            let mut ev = CollectionEvent {
-                app: tx.clone(),
-                collection: (**c).clone(),
-            };
-            hooks
-                .on_collection_delete
-                .before
-                .trigger(&mut ev, &mut |e| {
-                    let app = e.app.clone();
-                    app.hooks()
-                        .on_collection_delete
-                        .execute
-                        .trigger(e, &mut |e| {
-                            executed = true;
-                            let col = e.collection.clone();
-                            e.app.executor().write(|conn| -> Result<()> {
-                                db::sync::drop(conn, &col)?;
-                                conn.execute(
-                                    "DELETE FROM `_collections` WHERE id = ?1",
-                                    [&col.id],
-                                )?;
-                                Ok(())
-                            })?;
-                            e.app.reload_collections()
-                        })
+            let mut ev = CollectionEvent { app: tx.clone(), collection: (**c).clone() };
+            hooks.on_collection_delete.before.trigger(&mut ev, &mut |e| {
+                let app = e.app.clone();
+                app.hooks().on_collection_delete.execute.trigger(e, &mut |e| {
+                    executed = true;
+                    let col = e.collection.clone();
+                    e.app.executor().write(|conn| -> Result<()> {
+                        db::sync::drop(conn, &col)?;
+                        conn.execute("DELETE FROM `_collections` WHERE id = ?1", [&col.id])?;
+                        Ok(())
+                    })?;
+                    e.app.reload_collections()
                 })
+            })
         });
         if let Err(err) = res {
-            let mut ev = CollectionEvent {
-                app: self.clone(),
-                collection: (**c).clone(),
-            };
-            let _ = hooks
-                .on_collection_delete
-                .after_error
-                .trigger(&mut ev, &mut |_| Ok(()));
+            let mut ev = CollectionEvent { app: self.clone(), collection: (**c).clone() };
+            let _ = hooks.on_collection_delete.after_error.trigger(&mut ev, &mut |_| Ok(()));
             return Err(err);
         }
         if !executed {
@@ -455,16 +398,8 @@ impl App {
         let app = self.without_tx();
         let col = (**c).clone();
         self.after_commit(move || {
-            let mut ev = CollectionEvent {
-                app: app.clone(),
-                collection: col,
-            };
-            if let Err(e) = app
-                .hooks()
-                .on_collection_delete
-                .after_success
-                .trigger(&mut ev, &mut |_| Ok(()))
-            {
+            let mut ev = CollectionEvent { app: app.clone(), collection: col };
+            if let Err(e) = app.hooks().on_collection_delete.after_success.trigger(&mut ev, &mut |_| Ok(())) {
                 tracing::error!("after-delete collection hook failed: {e}");
             }
         });
@@ -474,9 +409,7 @@ impl App {
     /// Deletes every record of a collection (with cascades), like PocketBase's truncate.
     pub fn truncate_collection(&self, c: &Arc<Collection>) -> Result<()> {
         if c.is_view() {
-            return Err(Error::BadRequest(
-                "View collections cannot be truncated.".into(),
-            ));
+            return Err(Error::BadRequest("View collections cannot be truncated.".into()));
         }
         self.run_in_transaction(|tx| {
             loop {
@@ -501,18 +434,10 @@ impl App {
                     .get("id")
                     .and_then(Value::as_str)
                     .and_then(|id| tx.collections().get(id))
-                    .or_else(|| {
-                        raw.get("name")
-                            .and_then(Value::as_str)
-                            .and_then(|n| tx.collections().get(n))
-                    });
-                let mut c =
-                    from_api_json(raw, existing.as_deref()).map_err(|e| import_error(i, e))?;
+                    .or_else(|| raw.get("name").and_then(Value::as_str).and_then(|n| tx.collections().get(n)));
+                let mut c = from_api_json(raw, existing.as_deref()).map_err(|e| import_error(i, e))?;
                 if existing.is_some() && raw.get("fields").is_none() {
-                    c.fields = existing
-                        .as_ref()
-                        .map(|e| e.fields.clone())
-                        .unwrap_or_default();
+                    c.fields = existing.as_ref().map(|e| e.fields.clone()).unwrap_or_default();
                 }
                 let saved = tx.save_collection(c).map_err(|e| import_error(i, e))?;
                 imported_ids.push(saved.id);
@@ -536,10 +461,7 @@ fn import_error(i: usize, e: Error) -> Error {
     };
     let mut errors = Map::new();
     errors.insert("collections".into(), json!({ i.to_string(): detail }));
-    Error::Validation {
-        message: "Failed to import the collections.".into(),
-        errors,
-    }
+    Error::Validation { message: "Failed to import the collections.".into(), errors }
 }
 
 /// SQLite refusing a schema change (bad index column, view query…) is a client error.

@@ -23,27 +23,16 @@ fn text(name: &str, required: bool, hidden: bool) -> Field {
 
 fn autodates(c: &mut Collection, system: bool) {
     for (name, on_update) in [("created", false), ("updated", true)] {
-        let mut f = Field::new(
-            name,
-            FieldKind::Autodate {
-                on_create: true,
-                on_update,
-            },
-        );
+        let mut f = Field::new(name, FieldKind::Autodate { on_create: true, on_update });
         f.system = system;
         c.fields.push(f);
     }
 }
 
-const OWN_ONLY: &str = "@request.auth.id != '' && recordRef = @request.auth.id && collectionRef = @request.auth.collectionId";
+const OWN_ONLY: &str =
+    "@request.auth.id != '' && recordRef = @request.auth.id && collectionRef = @request.auth.collectionId";
 
-fn ref_collection(
-    name: &str,
-    id: &str,
-    extra: Vec<Field>,
-    indexes: Vec<String>,
-    delete_own: bool,
-) -> Collection {
+fn ref_collection(name: &str, id: &str, extra: Vec<Field>, indexes: Vec<String>, delete_own: bool) -> Collection {
     let mut c = Collection::new(name, CollectionType::Base);
     c.id = id.into();
     c.system = true;
@@ -65,15 +54,8 @@ fn ref_collection(
 
 /// All system collections in PocketBase's creation order.
 pub fn system_collections() -> Vec<Collection> {
-    let mut otp_password = Field::new(
-        "password",
-        FieldKind::Password {
-            min: 0,
-            max: 0,
-            pattern: String::new(),
-            cost: 8,
-        },
-    );
+    let mut otp_password =
+        Field::new("password", FieldKind::Password { min: 0, max: 0, pattern: String::new(), cost: 8 });
     otp_password.hidden = true;
     otp_password.required = true;
     otp_password.system = true;
@@ -82,20 +64,14 @@ pub fn system_collections() -> Vec<Collection> {
         "_mfas",
         "pbc_2279338944",
         vec![text("method", true, false)],
-        vec![
-            "CREATE INDEX `idx_mfas_collectionRef_recordRef` ON `_mfas` (collectionRef,recordRef)"
-                .into(),
-        ],
+        vec!["CREATE INDEX `idx_mfas_collectionRef_recordRef` ON `_mfas` (collectionRef,recordRef)".into()],
         false,
     );
     let otps = ref_collection(
         "_otps",
         "pbc_1638494021",
         vec![otp_password, text("sentTo", false, true)],
-        vec![
-            "CREATE INDEX `idx_otps_collectionRef_recordRef` ON `_otps` (collectionRef, recordRef)"
-                .into(),
-        ],
+        vec!["CREATE INDEX `idx_otps_collectionRef_recordRef` ON `_otps` (collectionRef, recordRef)".into()],
         false,
     );
     let external = ref_collection(
@@ -138,15 +114,9 @@ pub fn system_collections() -> Vec<Collection> {
         FieldKind::File {
             max_select: 1,
             max_size: 0,
-            mime_types: [
-                "image/jpeg",
-                "image/png",
-                "image/svg+xml",
-                "image/gif",
-                "image/webp",
-            ]
-            .map(String::from)
-            .to_vec(),
+            mime_types: ["image/jpeg", "image/png", "image/svg+xml", "image/gif", "image/webp"]
+                .map(String::from)
+                .to_vec(),
             thumbs: vec![],
             protected: false,
         },
@@ -156,13 +126,8 @@ pub fn system_collections() -> Vec<Collection> {
     autodates(&mut users, false);
     users.indexes = users.auth_indexes().to_vec();
     let own = Some("id = @request.auth.id".to_string());
-    users.rules = Rules {
-        list: own.clone(),
-        view: own.clone(),
-        create: Some(String::new()),
-        update: own.clone(),
-        delete: own,
-    };
+    users.rules =
+        Rules { list: own.clone(), view: own.clone(), create: Some(String::new()), update: own.clone(), delete: own };
     if let Some(a) = users.auth.as_mut() {
         a.oauth2.mapped_fields.name = "name".into();
         a.oauth2.mapped_fields.avatar_url = "avatar".into();
@@ -178,28 +143,10 @@ mod tests {
     #[test]
     fn system_collections_have_pocketbase_ids_and_fields() {
         let all = system_collections();
-        let su = all
-            .iter()
-            .find(|c| c.name == "_superusers")
-            .expect("superusers");
-        assert_eq!(
-            su.id,
-            Collection::default_id(CollectionType::Auth, "_superusers")
-        );
+        let su = all.iter().find(|c| c.name == "_superusers").expect("superusers");
+        assert_eq!(su.id, Collection::default_id(CollectionType::Auth, "_superusers"));
         let names: Vec<_> = su.fields.iter().map(|f| f.name.as_str()).collect();
-        assert_eq!(
-            names,
-            [
-                "id",
-                "password",
-                "tokenKey",
-                "email",
-                "emailVisibility",
-                "verified",
-                "created",
-                "updated"
-            ]
-        );
+        assert_eq!(names, ["id", "password", "tokenKey", "email", "emailVisibility", "verified", "created", "updated"]);
         let users = all.iter().find(|c| c.name == "users").expect("users");
         assert_eq!(users.fields[7].name, "avatar");
         assert_eq!(users.fields[1].id, "password901924565");

@@ -20,11 +20,7 @@ static NAME_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\w+$").expect("
 const RESERVED_FIELD_NAMES: [&str; 3] = ["expand", "collectionId", "collectionName"];
 
 /// Validates `new` (with `old` on update) against the other collections.
-pub fn validate(
-    new: &Collection,
-    old: Option<&Collection>,
-    all: &Collections,
-) -> Result<(), Error> {
+pub fn validate(new: &Collection, old: Option<&Collection>, all: &Collections) -> Result<(), Error> {
     let mut errors = FieldErrors::new();
     validate_name(new, old, all, &mut errors);
     validate_fields(new, old, all, &mut errors);
@@ -33,19 +29,13 @@ pub fn validate(
         if old.system && (old.name != new.name) {
             errors.insert(
                 "name".into(),
-                field_error(
-                    "validation_collection_system_name_change",
-                    "System collection name cannot be changed.",
-                ),
+                field_error("validation_collection_system_name_change", "System collection name cannot be changed."),
             );
         }
         if old.kind != new.kind {
             errors.insert(
                 "type".into(),
-                field_error(
-                    "validation_collection_type_change",
-                    "Collection type cannot be changed.",
-                ),
+                field_error("validation_collection_type_change", "Collection type cannot be changed."),
             );
         }
     }
@@ -55,124 +45,67 @@ pub fn validate(
     if errors.is_empty() {
         Ok(())
     } else {
-        Err(Error::Validation {
-            message: "Failed to validate collection.".into(),
-            errors,
-        })
+        Err(Error::Validation { message: "Failed to validate collection.".into(), errors })
     }
 }
 
-fn validate_name(
-    new: &Collection,
-    old: Option<&Collection>,
-    all: &Collections,
-    errors: &mut FieldErrors,
-) {
+fn validate_name(new: &Collection, old: Option<&Collection>, all: &Collections, errors: &mut FieldErrors) {
     if new.name.is_empty() {
-        errors.insert(
-            "name".into(),
-            field_error("validation_required", "Cannot be blank."),
-        );
+        errors.insert("name".into(), field_error("validation_required", "Cannot be blank."));
         return;
     }
     if !NAME_RE.is_match(&new.name) || new.name.len() > 255 {
-        errors.insert(
-            "name".into(),
-            field_error("validation_match_invalid", "Must be in a valid format."),
-        );
+        errors.insert("name".into(), field_error("validation_match_invalid", "Must be in a valid format."));
         return;
     }
     let lower = new.name.to_lowercase();
-    let clash = all.all().iter().any(|c| {
-        c.id != new.id && (c.name.to_lowercase() == lower || c.id.to_lowercase() == lower)
-    });
+    let clash =
+        all.all().iter().any(|c| c.id != new.id && (c.name.to_lowercase() == lower || c.id.to_lowercase() == lower));
     if clash {
         errors.insert(
             "name".into(),
-            field_error(
-                "validation_collection_name_exists",
-                "Collection name must be unique (case insensitive).",
-            ),
+            field_error("validation_collection_name_exists", "Collection name must be unique (case insensitive)."),
         );
         return;
     }
-    let internal = [
-        "_collections",
-        "_params",
-        "_migrations",
-        "_logs",
-        "sqlite_master",
-        "sqlite_sequence",
-    ];
+    let internal = ["_collections", "_params", "_migrations", "_logs", "sqlite_master", "sqlite_sequence"];
     let renamed = old.is_none_or(|o| o.name != new.name);
     if renamed && (internal.contains(&lower.as_str()) || lower.starts_with("sqlite_")) {
         errors.insert(
             "name".into(),
-            field_error(
-                "validation_collection_name_invalid",
-                "The name is reserved for an internal table.",
-            ),
+            field_error("validation_collection_name_invalid", "The name is reserved for an internal table."),
         );
     }
 }
 
-fn validate_fields(
-    new: &Collection,
-    old: Option<&Collection>,
-    all: &Collections,
-    errors: &mut FieldErrors,
-) {
+fn validate_fields(new: &Collection, old: Option<&Collection>, all: &Collections, errors: &mut FieldErrors) {
     let mut field_errors = Map::new();
     let mut seen = HashSet::new();
     for (i, f) in new.fields.iter().enumerate() {
         let mut fe = Map::new();
         if f.name.is_empty() {
-            fe.insert(
-                "name".into(),
-                field_error("validation_required", "Cannot be blank."),
-            );
+            fe.insert("name".into(), field_error("validation_required", "Cannot be blank."));
         } else if !NAME_RE.is_match(&f.name) || f.name.len() > 100 {
-            fe.insert(
-                "name".into(),
-                field_error("validation_match_invalid", "Must be in a valid format."),
-            );
+            fe.insert("name".into(), field_error("validation_match_invalid", "Must be in a valid format."));
         } else if f.name.contains("_via_") {
             fe.insert(
                 "name".into(),
-                field_error(
-                    "validation_field_name_invalid",
-                    "The name must not contain \"_via_\".",
-                ),
+                field_error("validation_field_name_invalid", "The name must not contain \"_via_\"."),
             );
         } else if !seen.insert(f.name.to_lowercase()) {
             fe.insert(
                 "name".into(),
-                field_error(
-                    "validation_field_name_duplicate",
-                    "Duplicated or invalid field name.",
-                ),
+                field_error("validation_field_name_duplicate", "Duplicated or invalid field name."),
             );
         } else if RESERVED_FIELD_NAMES.contains(&f.name.as_str())
             || (new.is_auth() && (f.name == "passwordConfirm" || f.name == "oldPassword"))
         {
-            fe.insert(
-                "name".into(),
-                field_error(
-                    "validation_field_name_reserved",
-                    "The field name is reserved.",
-                ),
-            );
+            fe.insert("name".into(), field_error("validation_field_name_reserved", "The field name is reserved."));
         }
         if let Some(of) = old.and_then(|o| o.field_by_id(&f.id))
             && of.field_type() != f.field_type()
         {
-            fe.insert(
-                "type".into(),
-                field_error(
-                    "validation_field_type_change",
-                    "Field type cannot be changed.",
-                ),
-            );
+            fe.insert("type".into(), field_error("validation_field_type_change", "Field type cannot be changed."));
         }
         match &f.kind {
             FieldKind::Relation { collection_id, .. } => match all.get(collection_id) {
@@ -197,18 +130,12 @@ fn validate_fields(
                 _ => {}
             },
             FieldKind::Select { values, .. } if values.is_empty() => {
-                fe.insert(
-                    "values".into(),
-                    field_error("validation_required", "Cannot be blank."),
-                );
+                fe.insert("values".into(), field_error("validation_required", "Cannot be blank."));
             }
             FieldKind::Text { pattern, .. } | FieldKind::Password { pattern, .. }
                 if !pattern.is_empty() && Regex::new(pattern).is_err() =>
             {
-                fe.insert(
-                    "pattern".into(),
-                    field_error("validation_invalid_regex", "Invalid regular expression."),
-                );
+                fe.insert("pattern".into(), field_error("validation_invalid_regex", "Invalid regular expression."));
             }
             _ => {}
         }
@@ -231,26 +158,15 @@ fn validate_fields(
             if new.field(name).is_none() {
                 errors.insert(
                     "fields".into(),
-                    field_error(
-                        "validation_missing_auth_field",
-                        format!("Missing required \"{name}\" field."),
-                    ),
+                    field_error("validation_missing_auth_field", format!("Missing required \"{name}\" field.")),
                 );
             }
         }
     }
-    if !new.is_view()
-        && !new
-            .fields
-            .iter()
-            .any(|f| f.is_primary_key() && f.name == "id")
-    {
+    if !new.is_view() && !new.fields.iter().any(|f| f.is_primary_key() && f.name == "id") {
         errors.insert(
             "fields".into(),
-            field_error(
-                "validation_missing_primary_key",
-                "Missing or invalid \"id\" PK field.",
-            ),
+            field_error("validation_missing_primary_key", "Missing or invalid \"id\" PK field."),
         );
     }
     if !field_errors.is_empty() {
@@ -266,34 +182,21 @@ fn validate_indexes(new: &Collection, errors: &mut FieldErrors) {
             None => {
                 idx_errors.insert(
                     i.to_string(),
-                    field_error(
-                        "validation_invalid_index_expression",
-                        "Invalid CREATE INDEX expression.",
-                    ),
+                    field_error("validation_invalid_index_expression", "Invalid CREATE INDEX expression."),
                 );
             }
             Some(idx) => {
                 if !names.insert(idx.name.to_lowercase()) {
                     idx_errors.insert(
                         i.to_string(),
-                        field_error(
-                            "validation_duplicated_index_name",
-                            "The index name must be unique.",
-                        ),
+                        field_error("validation_duplicated_index_name", "The index name must be unique."),
                     );
                     continue;
                 }
-                if let Some(missing) = idx
-                    .column_names()
-                    .into_iter()
-                    .find(|c| new.field(c).is_none())
-                {
+                if let Some(missing) = idx.column_names().into_iter().find(|c| new.field(c).is_none()) {
                     idx_errors.insert(
                         i.to_string(),
-                        field_error(
-                            "validation_unknown_index_column",
-                            format!("Unknown index column \"{missing}\"."),
-                        ),
+                        field_error("validation_unknown_index_column", format!("Unknown index column \"{missing}\".")),
                     );
                 }
             }
@@ -317,22 +220,11 @@ fn validate_rules(new: &Collection, all: &Collections, errors: &mut FieldErrors)
         rules.push(("manageRule", &a.manage_rule));
     }
     // the schema used for compiling must contain the new definition itself
-    let mut list: Vec<Collection> = all
-        .all()
-        .iter()
-        .filter(|c| c.id != new.id)
-        .map(|c| (**c).clone())
-        .collect();
+    let mut list: Vec<Collection> = all.all().iter().filter(|c| c.id != new.id).map(|c| (**c).clone()).collect();
     list.push(new.clone());
     let schema = Collections::new(list);
     let request = RequestInfo::default();
-    let ctx = FilterContext {
-        base: new,
-        schema: &schema,
-        request: &request,
-        allow_hidden: true,
-        allow_request: true,
-    };
+    let ctx = FilterContext { base: new, schema: &schema, request: &request, allow_hidden: true, allow_request: true };
     for (key, rule) in rules {
         let Some(rule) = rule else { continue };
         if rule.trim().is_empty() {
@@ -340,13 +232,7 @@ fn validate_rules(new: &Collection, all: &Collections, errors: &mut FieldErrors)
         }
         let mut b = QueryBuilder::default();
         if let Err(e) = compile_filter(&mut b, &ctx, rule, None) {
-            errors.insert(
-                key.into(),
-                field_error(
-                    "validation_invalid_rule",
-                    format!("Invalid rule. Raw error: {e}."),
-                ),
-            );
+            errors.insert(key.into(), field_error("validation_invalid_rule", format!("Invalid rule. Raw error: {e}.")));
         }
     }
 }

@@ -78,53 +78,33 @@ fn viewable(
             Some(_) => {}
         }
     }
-    let group = if b.distinct {
-        format!("GROUP BY {}.`id`", quote(&target.name))
-    } else {
-        String::new()
-    };
+    let group = if b.distinct { format!("GROUP BY {}.`id`", quote(&target.name)) } else { String::new() };
     let tail = format!("{} WHERE {} {group}", b.joins_sql(), conds.join(" AND "));
     app.find_records_sql(target, &tail, &b.args)
 }
 
 fn ids_of(v: &Value) -> Vec<String> {
     match v {
-        Value::Array(a) => a
-            .iter()
-            .filter_map(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect(),
+        Value::Array(a) => a.iter().filter_map(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string).collect(),
         Value::String(s) if !s.is_empty() => vec![s.clone()],
         _ => Vec::new(),
     }
 }
 
 fn in_list(b: &mut QueryBuilder, column: &str, ids: &[String]) -> String {
-    let ph: Vec<String> = ids
-        .iter()
-        .map(|id| b.arg(SqlValue::Text(id.clone())))
-        .collect();
+    let ph: Vec<String> = ids.iter().map(|id| b.arg(SqlValue::Text(id.clone()))).collect();
     format!("{column} IN ({})", ph.join(","))
 }
 
 impl App {
     /// Expands `records` in place following `tree`.
-    pub fn expand_records(
-        &self,
-        records: &mut [Record],
-        tree: &ExpandTree,
-        req: &RequestInfo,
-    ) -> Result<()> {
+    pub fn expand_records(&self, records: &mut [Record], tree: &ExpandTree, req: &RequestInfo) -> Result<()> {
         if records.is_empty() || tree.is_empty() {
             return Ok(());
         }
         let c = records[0].collection.clone();
         for (key, children) in &tree.0 {
-            if let Some(field) = c
-                .field(key)
-                .filter(|f| matches!(f.kind, FieldKind::Relation { .. }))
-            {
+            if let Some(field) = c.field(key).filter(|f| matches!(f.kind, FieldKind::Relation { .. })) {
                 self.expand_relation(
                     records,
                     key,
@@ -162,23 +142,14 @@ impl App {
         let cond = in_list(&mut b, &format!("{}.`id`", quote(&target.name)), &all_ids);
         let mut found = viewable(self, &target, &cond, b, req)?;
         self.expand_records(&mut found, children, req)?;
-        let by_id: HashMap<String, Value> = found
-            .iter()
-            .map(|r| (r.id().to_string(), self.record_export(r, req)))
-            .collect();
+        let by_id: HashMap<String, Value> =
+            found.iter().map(|r| (r.id().to_string(), self.record_export(r, req))).collect();
         for r in records.iter_mut() {
-            let items: Vec<Value> = ids_of(r.get(key))
-                .iter()
-                .filter_map(|id| by_id.get(id).cloned())
-                .collect();
+            let items: Vec<Value> = ids_of(r.get(key)).iter().filter_map(|id| by_id.get(id).cloned()).collect();
             if items.is_empty() {
                 continue;
             }
-            let v = if multiple {
-                Value::Array(items)
-            } else {
-                items.into_iter().next().unwrap_or(Value::Null)
-            };
+            let v = if multiple { Value::Array(items) } else { items.into_iter().next().unwrap_or(Value::Null) };
             r.expand.insert(key.to_string(), v);
         }
         Ok(())
@@ -216,11 +187,7 @@ impl App {
             in_list(&mut b, &col, &parent_ids)
         };
         let mut found = viewable(self, &source, &cond, b, req)?;
-        found.sort_by(|a, b| {
-            a.get_str("created")
-                .cmp(b.get_str("created"))
-                .then_with(|| a.id().cmp(b.id()))
-        });
+        found.sort_by(|a, b| a.get_str("created").cmp(b.get_str("created")).then_with(|| a.id().cmp(b.id())));
         self.expand_records(&mut found, children, req)?;
         // a back-relation through a single, unique-indexed field is one record
         let unique_single = !field.is_multiple()
@@ -228,11 +195,7 @@ impl App {
                 .indexes
                 .iter()
                 .filter_map(|s| Index::parse(s))
-                .any(|i| {
-                    i.unique
-                        && i.column_names() == [field.name.clone()]
-                        && i.where_clause.is_empty()
-                });
+                .any(|i| i.unique && i.column_names() == [field.name.clone()] && i.where_clause.is_empty());
         for r in records.iter_mut() {
             let rid = r.id().to_string();
             let items: Vec<Value> = found
@@ -243,11 +206,7 @@ impl App {
             if items.is_empty() {
                 continue;
             }
-            let v = if unique_single {
-                items.into_iter().next().unwrap_or(Value::Null)
-            } else {
-                Value::Array(items)
-            };
+            let v = if unique_single { items.into_iter().next().unwrap_or(Value::Null) } else { Value::Array(items) };
             r.expand.insert(key.to_string(), v);
         }
         Ok(())
@@ -266,19 +225,11 @@ impl App {
         let su = req.is_superuser();
         r.show_hidden = r.show_hidden || su;
         if r.collection.is_auth() {
-            let owner = req
-                .auth
-                .as_ref()
-                .is_some_and(|a| a.collection.id == r.collection.id && a.id() == r.id());
-            let manager = !su
-                && !owner
-                && r.collection
-                    .auth
-                    .as_ref()
-                    .and_then(|a| a.manage_rule.clone())
-                    .is_some_and(|rule| {
-                        self.record_matches_rule(&r.collection, r.id(), &rule, req)
-                            .unwrap_or(false)
+            let owner = req.auth.as_ref().is_some_and(|a| a.collection.id == r.collection.id && a.id() == r.id());
+            let manager =
+                !su && !owner
+                    && r.collection.auth.as_ref().and_then(|a| a.manage_rule.clone()).is_some_and(|rule| {
+                        self.record_matches_rule(&r.collection, r.id(), &rule, req).unwrap_or(false)
                     });
             r.ignore_email_visibility = r.ignore_email_visibility || su || owner || manager;
         }

@@ -22,10 +22,7 @@ fn parse(fields: &str) -> Vec<Pick> {
             None => (raw, None),
         };
         let excerpt = modifier.and_then(parse_excerpt);
-        out.push(Pick {
-            path: path.split('.').map(|s| s.trim().to_string()).collect(),
-            excerpt,
-        });
+        out.push(Pick { path: path.split('.').map(|s| s.trim().to_string()).collect(), excerpt });
     }
     out
 }
@@ -94,25 +91,17 @@ fn apply(v: &Value, picks: &[Pick]) -> Value {
             for p in picks {
                 let Some(head) = p.path.first() else { continue };
                 let rest = &p.path[1..];
-                let keys: Vec<&String> = if head == "*" {
-                    obj.keys().collect()
-                } else {
-                    obj.keys().filter(|k| *k == head).collect()
-                };
+                let keys: Vec<&String> =
+                    if head == "*" { obj.keys().collect() } else { obj.keys().filter(|k| *k == head).collect() };
                 for k in keys {
                     let val = &obj[k];
                     let picked = if rest.is_empty() {
                         match (p.excerpt, val) {
-                            (Some((max, ell)), Value::String(s)) => {
-                                Value::String(excerpt(s, max, ell))
-                            }
+                            (Some((max, ell)), Value::String(s)) => Value::String(excerpt(s, max, ell)),
                             _ => val.clone(),
                         }
                     } else {
-                        let sub = Pick {
-                            path: rest.to_vec(),
-                            excerpt: p.excerpt,
-                        };
+                        let sub = Pick { path: rest.to_vec(), excerpt: p.excerpt };
                         let child = apply(val, std::slice::from_ref(&sub));
                         match (out.get_mut(k), child) {
                             (Some(Value::Object(existing)), Value::Object(new)) => {
@@ -170,26 +159,14 @@ mod tests {
     fn picks_top_level_and_nested_keys() {
         let rec = json!({"id":"1","title":"Hello","body":"x","expand":{"author":{"id":"a","name":"Ann","age":3}}});
         assert_eq!(pick(&rec, "id,title"), json!({"id":"1","title":"Hello"}));
-        assert_eq!(
-            pick(&rec, "id,expand.author.name"),
-            json!({"id":"1","expand":{"author":{"name":"Ann"}}})
-        );
+        assert_eq!(pick(&rec, "id,expand.author.name"), json!({"id":"1","expand":{"author":{"name":"Ann"}}}));
         assert_eq!(pick(&rec, "*"), rec);
     }
 
     #[test]
     fn excerpt_strips_html_and_truncates() {
-        assert_eq!(
-            pick(&json!({"t":"Carrot"}), "t:excerpt(3)"),
-            json!({"t":"Car"})
-        );
-        assert_eq!(
-            pick(&json!({"t":"Carrot"}), "t:excerpt(3,true)"),
-            json!({"t":"Car..."})
-        );
-        assert_eq!(
-            excerpt("<p>Hello <b>big</b> world</p>", 100, false),
-            "Hello big world"
-        );
+        assert_eq!(pick(&json!({"t":"Carrot"}), "t:excerpt(3)"), json!({"t":"Car"}));
+        assert_eq!(pick(&json!({"t":"Carrot"}), "t:excerpt(3,true)"), json!({"t":"Car..."}));
+        assert_eq!(excerpt("<p>Hello <b>big</b> world</p>", 100, false), "Hello big world");
     }
 }

@@ -28,19 +28,11 @@ impl App {
 
     /// The first record whose `field` equals `value` (normalised to the
     /// field's type); `NotFound` when none or when the field is unknown.
-    pub fn find_first_record_by_data(
-        &self,
-        c: &Arc<Collection>,
-        field: &str,
-        value: &Value,
-    ) -> Result<Record> {
+    pub fn find_first_record_by_data(&self, c: &Arc<Collection>, field: &str, value: &Value) -> Result<Record> {
         let f = c.field(field).ok_or_else(Error::not_found)?;
         let arg = to_sql(f, &normalize(f, value));
         let tail = format!("WHERE {}.{} = ?1 LIMIT 1", quote(&c.name), quote(field));
-        self.find_records_sql(c, &tail, &[arg])?
-            .into_iter()
-            .next()
-            .ok_or_else(Error::not_found)
+        self.find_records_sql(c, &tail, &[arg])?.into_iter().next().ok_or_else(Error::not_found)
     }
 
     /// Every record of a collection.
@@ -51,8 +43,6 @@ impl App {
     /// How many records a collection has.
     pub fn count_records(&self, c: &Arc<Collection>) -> Result<i64> {
         let sql = format!("SELECT COUNT(*) FROM {}", quote(&c.name));
-        Ok(self
-            .executor()
-            .read(|conn| rows::query_i64(conn, &sql, &[]))?)
+        Ok(self.executor().read(|conn| rows::query_i64(conn, &sql, &[]))?)
     }
 }

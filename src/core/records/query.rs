@@ -45,8 +45,8 @@ pub const SUPERUSERS_ONLY: &str = "Only superusers can perform this action.";
 
 /// Maps a compile error of a client-supplied filter/sort to PocketBase's answers.
 pub fn client_filter_error(e: FilterError) -> Error {
-    if e.0.starts_with("Only superusers can filter by @request.") {
-        return Error::Forbidden("Only superusers can filter by @request.".into());
+    if e.is_forbidden() {
+        return Error::Forbidden(e.0);
     }
     tracing::debug!("invalid filter: {e}");
     Error::bad_input()
@@ -61,13 +61,7 @@ impl App {
         client: bool,
     ) -> FilterContext<'a> {
         let su = req.is_superuser();
-        FilterContext {
-            base: c,
-            schema,
-            request: req,
-            allow_hidden: !client || su,
-            allow_request: !client || su,
-        }
+        FilterContext { base: c, schema, request: req, allow_hidden: !client || su, allow_request: !client || su }
     }
 
     /// Adds `rule` to `conds`: `Err(Forbidden)` for a null rule, nothing for "".
@@ -90,19 +84,13 @@ impl App {
         }
         let schema = self.collections();
         let ctx = self.filter_ctx(c, &schema, req, false);
-        let sql = compile_filter(b, &ctx, rule, None)
-            .map_err(|e| Error::BadRequest(format!("Invalid rule: {e}")))?;
+        let sql = compile_filter(b, &ctx, rule, None).map_err(|e| Error::BadRequest(format!("Invalid rule: {e}")))?;
         conds.push(format!("({sql})"));
         Ok(())
     }
 
     /// A page of records the caller may list.
-    pub fn list_records(
-        &self,
-        c: &Arc<Collection>,
-        q: &ListQuery,
-        req: &RequestInfo,
-    ) -> Result<ListPage> {
+    pub fn list_records(&self, c: &Arc<Collection>, q: &ListQuery, req: &RequestInfo) -> Result<ListPage> {
         let schema = self.collections();
         let mut b = QueryBuilder::default();
         let mut conds = Vec::new();
@@ -121,6 +109,8 @@ impl App {
             let ctx = self.filter_ctx(c, &schema, req, true);
             compile_sort(&mut b, &ctx, &q.sort).map_err(client_filter_error)?
         };
+        // list rules of collections the sort joined must hold too
+        conds.extend(b.conditions.drain(..).map(|cond| format!("({cond})")));
         let per_page = match q.per_page {
             n if n <= 0 => DEFAULT_PER_PAGE,
             n => n.min(MAX_PER_PAGE),
@@ -128,49 +118,22 @@ impl App {
         let page = q.page.max(1);
         let table = quote(&c.name);
         let joins = b.joins_sql();
-        let where_sql = if conds.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", conds.join(" AND "))
-        };
+        let where_sql = if conds.is_empty() { String::new() } else { format!("WHERE {}", conds.join(" AND ")) };
         let (total_items, total_pages) = if q.skip_total {
             (-1, -1)
         } else {
-            let count_expr = if b.distinct {
-                format!("COUNT(DISTINCT {table}.`id`)")
-            } else {
-                "COUNT(*)".to_string()
-            };
+            let count_expr = if b.distinct { format!("COUNT(DISTINCT {table}.`id`)") } else { "COUNT(*)".to_string() };
             let sql = format!("SELECT {count_expr} FROM {table} {joins} {where_sql}");
-            let total = self
-                .executor()
-                .read(|conn| rows::query_i64(conn, &sql, &b.args))
-                .map_err(query_error)?;
+            let total = self.executor().read(|conn| rows::query_i64(conn, &sql, &b.args)).map_err(query_error)?;
             (total, (total + per_page - 1) / per_page)
         };
-        let group = if b.distinct {
-            format!("GROUP BY {table}.`id`")
-        } else {
-            String::new()
-        };
-        let order_sql = if order.is_empty() {
-            String::new()
-        } else {
-            format!("ORDER BY {order}")
-        };
+        let group = if b.distinct { format!("GROUP BY {table}.`id`") } else { String::new() };
+        let order_sql = if order.is_empty() { String::new() } else { format!("ORDER BY {order}") };
         let limit = b.arg(SqlValue::Integer(per_page));
         let offset = b.arg(SqlValue::Integer((page - 1).saturating_mul(per_page)));
         let tail = format!("{joins} {where_sql} {group} {order_sql} LIMIT {limit} OFFSET {offset}");
-        let items = self
-            .find_records_sql(c, &tail, &b.args)
-            .map_err(query_error_core)?;
-        Ok(ListPage {
-            page,
-            per_page,
-            total_items,
-            total_pages,
-            items,
-        })
+        let items = self.find_records_sql(c, &tail, &b.args).map_err(query_error_core)?;
+        Ok(ListPage { page, per_page, total_items, total_pages, items })
     }
 
     /// One record the caller may view: 403 for a null rule, 404 when the
@@ -188,53 +151,27 @@ impl App {
         req: &RequestInfo,
     ) -> Result<Record> {
         let mut b = QueryBuilder::default();
-        let mut conds = vec![format!(
-            "{}.`id` = {}",
-            quote(&c.name),
-            b.arg(SqlValue::Text(id.to_string()))
-        )];
+        let mut conds = vec![format!("{}.`id` = {}", quote(&c.name), b.arg(SqlValue::Text(id.to_string())))];
         self.push_rule(&mut b, &mut conds, c, rule, req)?;
-        let group = if b.distinct {
-            format!("GROUP BY {}.`id`", quote(&c.name))
-        } else {
-            String::new()
-        };
-        let tail = format!(
-            "{} WHERE {} {group} LIMIT 1",
-            b.joins_sql(),
-            conds.join(" AND ")
-        );
-        self.find_records_sql(c, &tail, &b.args)?
-            .into_iter()
-            .next()
-            .ok_or_else(Error::not_found)
+        let group = if b.distinct { format!("GROUP BY {}.`id`", quote(&c.name)) } else { String::new() };
+        let tail = format!("{} WHERE {} {group} LIMIT 1", b.joins_sql(), conds.join(" AND "));
+        self.find_records_sql(c, &tail, &b.args)?.into_iter().next().ok_or_else(Error::not_found)
     }
 
     /// Whether the stored record `id` satisfies a non-empty rule expression.
-    pub fn record_matches_rule(
-        &self,
-        c: &Arc<Collection>,
-        id: &str,
-        rule: &str,
-        req: &RequestInfo,
-    ) -> Result<bool> {
+    pub fn record_matches_rule(&self, c: &Arc<Collection>, id: &str, rule: &str, req: &RequestInfo) -> Result<bool> {
         if rule.trim().is_empty() {
             return Ok(true);
         }
         let mut b = QueryBuilder::default();
         let schema = self.collections();
         let ctx = self.filter_ctx(c, &schema, req, false);
-        let cond = compile_filter(&mut b, &ctx, rule, None)
-            .map_err(|e| Error::BadRequest(format!("Invalid rule: {e}")))?;
+        let cond =
+            compile_filter(&mut b, &ctx, rule, None).map_err(|e| Error::BadRequest(format!("Invalid rule: {e}")))?;
         let table = quote(&c.name);
         let idp = b.arg(SqlValue::Text(id.to_string()));
-        let sql = format!(
-            "SELECT COUNT(*) FROM {table} {} WHERE {table}.`id` = {idp} AND ({cond})",
-            b.joins_sql()
-        );
-        let n = self
-            .executor()
-            .read(|conn| rows::query_i64(conn, &sql, &b.args))?;
+        let sql = format!("SELECT COUNT(*) FROM {table} {} WHERE {table}.`id` = {idp} AND ({cond})", b.joins_sql());
+        let n = self.executor().read(|conn| rows::query_i64(conn, &sql, &b.args))?;
         Ok(n > 0)
     }
 
@@ -250,34 +187,20 @@ impl App {
     ) -> Result<Vec<Record>> {
         let schema = self.collections();
         let req = RequestInfo::default();
-        let ctx = FilterContext {
-            base: c,
-            schema: &schema,
-            request: &req,
-            allow_hidden: true,
-            allow_request: true,
-        };
+        let ctx = FilterContext { base: c, schema: &schema, request: &req, allow_hidden: true, allow_request: true };
         let mut b = QueryBuilder::default();
         let where_sql = if filter.trim().is_empty() {
             String::new()
         } else {
-            let w =
-                compile_filter(&mut b, &ctx, filter, params).map_err(|e| Error::BadRequest(e.0))?;
+            let w = compile_filter(&mut b, &ctx, filter, params).map_err(|e| Error::BadRequest(e.0))?;
             format!("WHERE {w}")
         };
         let order = if sort.trim().is_empty() {
             String::new()
         } else {
-            format!(
-                "ORDER BY {}",
-                compile_sort(&mut b, &ctx, sort).map_err(|e| Error::BadRequest(e.0))?
-            )
+            format!("ORDER BY {}", compile_sort(&mut b, &ctx, sort).map_err(|e| Error::BadRequest(e.0))?)
         };
-        let group = if b.distinct {
-            format!("GROUP BY {}.`id`", quote(&c.name))
-        } else {
-            String::new()
-        };
+        let group = if b.distinct { format!("GROUP BY {}.`id`", quote(&c.name)) } else { String::new() };
         let mut tail = format!("{} {where_sql} {group} {order}", b.joins_sql());
         if limit > 0 {
             let l = b.arg(SqlValue::Integer(limit));
@@ -311,29 +234,17 @@ pub fn list_table(
 ) -> Result<(ListPage, Vec<Map<String, Value>>)> {
     let schema = crate::core::collections::Collections::new(vec![meta.clone()]);
     let req = RequestInfo::default();
-    let ctx = FilterContext {
-        base: meta,
-        schema: &schema,
-        request: &req,
-        allow_hidden: true,
-        allow_request: false,
-    };
+    let ctx = FilterContext { base: meta, schema: &schema, request: &req, allow_hidden: true, allow_request: false };
     let mut b = QueryBuilder::default();
     let where_sql = if q.filter.trim().is_empty() {
         String::new()
     } else {
-        format!(
-            "WHERE {}",
-            compile_filter(&mut b, &ctx, &q.filter, None).map_err(client_filter_error)?
-        )
+        format!("WHERE {}", compile_filter(&mut b, &ctx, &q.filter, None).map_err(client_filter_error)?)
     };
     let order = if q.sort.trim().is_empty() {
         String::new()
     } else {
-        format!(
-            "ORDER BY {}",
-            compile_sort(&mut b, &ctx, &q.sort).map_err(client_filter_error)?
-        )
+        format!("ORDER BY {}", compile_sort(&mut b, &ctx, &q.sort).map_err(client_filter_error)?)
     };
     let per_page = match q.per_page {
         n if n <= 0 => DEFAULT_PER_PAGE,
@@ -346,25 +257,12 @@ pub fn list_table(
         (-1, -1)
     } else {
         let sql = format!("SELECT COUNT(*) FROM {table} {joins} {where_sql}");
-        let total = exec
-            .read(|conn| rows::query_i64(conn, &sql, &b.args))
-            .map_err(query_error)?;
+        let total = exec.read(|conn| rows::query_i64(conn, &sql, &b.args)).map_err(query_error)?;
         (total, (total + per_page - 1) / per_page)
     };
     let limit = b.arg(SqlValue::Integer(per_page));
     let offset = b.arg(SqlValue::Integer((page - 1).saturating_mul(per_page)));
     let tail = format!("{joins} {where_sql} {order} LIMIT {limit} OFFSET {offset}");
-    let items = exec
-        .read(|conn| rows::query(conn, meta, &tail, &b.args))
-        .map_err(query_error)?;
-    Ok((
-        ListPage {
-            page,
-            per_page,
-            total_items,
-            total_pages,
-            items: Vec::new(),
-        },
-        items,
-    ))
+    let items = exec.read(|conn| rows::query(conn, meta, &tail, &b.args)).map_err(query_error)?;
+    Ok((ListPage { page, per_page, total_items, total_pages, items: Vec::new() }, items))
 }

@@ -58,10 +58,7 @@ impl Record {
 
     /// The record id.
     pub fn id(&self) -> &str {
-        self.data
-            .get("id")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
+        self.data.get("id").and_then(Value::as_str).unwrap_or_default()
     }
 
     /// Whether the record has not been saved yet.
@@ -76,18 +73,12 @@ impl Record {
 
     /// A field value as string ("" when not a string).
     pub fn get_str(&self, name: &str) -> &str {
-        self.data
-            .get(name)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
+        self.data.get(name).and_then(Value::as_str).unwrap_or_default()
     }
 
     /// A field value as bool.
     pub fn get_bool(&self, name: &str) -> bool {
-        self.data
-            .get(name)
-            .and_then(Value::as_bool)
-            .unwrap_or(false)
+        self.data.get(name).and_then(Value::as_bool).unwrap_or(false)
     }
 
     /// The original id (before an id change in this update).
@@ -119,14 +110,8 @@ impl Record {
     /// fields (alphabetical), expand, custom data.
     pub fn to_json(&self) -> Value {
         let mut m = Map::new();
-        m.insert(
-            "collectionId".into(),
-            Value::String(self.collection.id.clone()),
-        );
-        m.insert(
-            "collectionName".into(),
-            Value::String(self.collection.name.clone()),
-        );
+        m.insert("collectionId".into(), Value::String(self.collection.id.clone()));
+        m.insert("collectionName".into(), Value::String(self.collection.name.clone()));
         let is_auth = self.collection.is_auth();
         for f in &self.collection.fields {
             if matches!(f.kind, FieldKind::Password { .. }) {
@@ -140,20 +125,10 @@ impl Record {
             if f.hidden && (!self.show_hidden || (is_auth && f.name == "tokenKey")) {
                 continue;
             }
-            if is_auth
-                && f.name == "email"
-                && !self.ignore_email_visibility
-                && !self.get_bool("emailVisibility")
-            {
+            if is_auth && f.name == "email" && !self.ignore_email_visibility && !self.get_bool("emailVisibility") {
                 continue;
             }
-            m.insert(
-                f.name.clone(),
-                self.data
-                    .get(&f.name)
-                    .cloned()
-                    .unwrap_or_else(|| f.zero_value()),
-            );
+            m.insert(f.name.clone(), self.data.get(&f.name).cloned().unwrap_or_else(|| f.zero_value()));
         }
         for (k, v) in &self.custom {
             m.insert(k.clone(), v.clone());
@@ -181,8 +156,7 @@ impl Record {
             let plain = super::values::to_string(v);
             return self.set_password_field(name, &plain);
         }
-        self.data
-            .insert(name.to_string(), super::values::normalize(&field, v));
+        self.data.insert(name.to_string(), super::values::normalize(&field, v));
         Ok(())
     }
 
@@ -195,8 +169,7 @@ impl Record {
             crate::core::auth::password::hash(plain).map_err(crate::core::Error::Internal)?
         };
         self.data.insert(name.to_string(), Value::String(hash));
-        self.plain_passwords
-            .insert(name.to_string(), Value::String(plain.to_string()));
+        self.plain_passwords.insert(name.to_string(), Value::String(plain.to_string()));
         if self.collection.is_auth() && name == "password" {
             self.refresh_token_key();
         }
@@ -216,10 +189,7 @@ impl Record {
 
     /// Generates a new tokenKey (invalidating the record's tokens).
     pub fn refresh_token_key(&mut self) {
-        self.data.insert(
-            "tokenKey".into(),
-            Value::String(crate::core::security::random_string(50)),
-        );
+        self.data.insert("tokenKey".into(), Value::String(crate::core::security::random_string(50)));
     }
 
     /// Whether a field value differs from the stored one.

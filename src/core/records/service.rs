@@ -19,11 +19,8 @@ use crate::db::records as rows;
 impl App {
     /// A record by id, `NotFound` when missing.
     pub fn find_record_by_id(&self, collection: &Arc<Collection>, id: &str) -> Result<Record> {
-        let data = self
-            .executor()
-            .read(|c| rows::find_by_id(c, collection, id))?;
-        data.map(|d| Record::from_stored(collection.clone(), d))
-            .ok_or_else(Error::not_found)
+        let data = self.executor().read(|c| rows::find_by_id(c, collection, id))?;
+        data.map(|d| Record::from_stored(collection.clone(), d)).ok_or_else(Error::not_found)
     }
 
     /// Records selected by a SQL tail (`WHERE … ORDER BY … LIMIT …`) with bound args.
@@ -33,13 +30,8 @@ impl App {
         tail: &str,
         args: &[rusqlite::types::Value],
     ) -> Result<Vec<Record>> {
-        let data = self
-            .executor()
-            .read(|c| rows::query(c, collection, tail, args))?;
-        Ok(data
-            .into_iter()
-            .map(|d| Record::from_stored(collection.clone(), d))
-            .collect())
+        let data = self.executor().read(|c| rows::query(c, collection, tail, args))?;
+        Ok(data.into_iter().map(|d| Record::from_stored(collection.clone(), d)).collect())
     }
 
     /// Validates and saves a record (create or update), running hooks.
@@ -58,41 +50,25 @@ impl App {
         }
         let is_new = record.is_new();
         let hooks = self.hooks();
-        let action = if is_new {
-            &hooks.on_record_create
-        } else {
-            &hooks.on_record_update
-        };
+        let action = if is_new { &hooks.on_record_create } else { &hooks.on_record_update };
         let placeholder = Record::placeholder(record.collection.clone());
-        let mut ev = RecordEvent {
-            app: self.clone(),
-            record: std::mem::replace(record, placeholder),
-        };
+        let mut ev = RecordEvent { app: self.clone(), record: std::mem::replace(record, placeholder) };
         // a hook that skips next() stops the save: no after-success hooks then
         let mut executed = false;
         let res = action.before.trigger(&mut ev, &mut |e| {
             prepare(&mut e.record);
             if validate {
                 let app = e.app.clone();
-                app.hooks()
-                    .on_record_validate
-                    .trigger(e, &mut |e| e.app.validate_record(&e.record))?;
+                app.hooks().on_record_validate.trigger(e, &mut |e| e.app.validate_record(&e.record))?;
             }
             let app = e.app.clone();
-            let action = if is_new {
-                &app.hooks().on_record_create
-            } else {
-                &app.hooks().on_record_update
-            };
+            let action = if is_new { &app.hooks().on_record_create } else { &app.hooks().on_record_update };
             action.execute.trigger(e, &mut |e| {
                 executed = true;
                 e.app.persist_record(&mut e.record)
             })
         });
-        *record = std::mem::replace(
-            &mut ev.record,
-            Record::placeholder(record.collection.clone()),
-        );
+        *record = std::mem::replace(&mut ev.record, Record::placeholder(record.collection.clone()));
         if res.is_ok() && !executed {
             return Ok(());
         }
@@ -118,10 +94,7 @@ impl App {
                     } else {
                         &hooks.on_record_update.after_success
                     };
-                    let mut ev = RecordEvent {
-                        app: app.clone(),
-                        record: rec,
-                    };
+                    let mut ev = RecordEvent { app: app.clone(), record: rec };
                     if let Err(e) = chain.trigger(&mut ev, &mut |_| Ok(())) {
                         tracing::error!("after-success hook failed: {e}");
                     }
@@ -129,10 +102,7 @@ impl App {
                 Ok(())
             }
             Err(err) => {
-                let mut ev = RecordEvent {
-                    app: self.clone(),
-                    record: record.clone(),
-                };
+                let mut ev = RecordEvent { app: self.clone(), record: record.clone() };
                 let _ = action.after_error.trigger(&mut ev, &mut |_| Ok(()));
                 Err(err)
             }
@@ -149,10 +119,7 @@ impl App {
             if matches!(f.kind, FieldKind::Password { .. }) && plain.is_none() {
                 // unchanged stored hash: only `required` applies
                 if f.required && record.get_str(&f.name).is_empty() {
-                    errors.insert(
-                        f.name.clone(),
-                        field_error("validation_required", "Cannot be blank."),
-                    );
+                    errors.insert(f.name.clone(), field_error("validation_required", "Cannot be blank."));
                 }
                 continue;
             }
@@ -163,10 +130,7 @@ impl App {
             if f.is_primary_key() && !record.is_new() && record.changed(&f.name) {
                 errors.insert(
                     f.name.clone(),
-                    field_error(
-                        "validation_pk_change",
-                        "The record primary key cannot be changed.",
-                    ),
+                    field_error("validation_pk_change", "The record primary key cannot be changed."),
                 );
                 continue;
             }
@@ -180,20 +144,13 @@ impl App {
         if errors.is_empty() {
             Ok(())
         } else {
-            Err(Error::Validation {
-                message: "Failed to validate record.".into(),
-                errors,
-            })
+            Err(Error::Validation { message: "Failed to validate record.".into(), errors })
         }
     }
 
     fn check_relation_ids(&self, target: &str, v: &Value) -> Result<Option<Value>> {
         let ids: Vec<String> = match v {
-            Value::Array(a) => a
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect(),
+            Value::Array(a) => a.iter().filter_map(Value::as_str).map(str::to_string).collect(),
             Value::String(s) if !s.is_empty() => vec![s.clone()],
             _ => return Ok(None),
         };
@@ -209,9 +166,7 @@ impl App {
         let Some(target) = self.collections().get(target) else {
             return Ok(missing());
         };
-        let found = self
-            .executor()
-            .read(|c| rows::existing_ids(c, &target.name, &ids))?;
+        let found = self.executor().read(|c| rows::existing_ids(c, &target.name, &ids))?;
         Ok((found.len() < ids.len()).then(missing).flatten())
     }
 
@@ -219,12 +174,10 @@ impl App {
     fn persist_record(&self, record: &mut Record) -> Result<()> {
         let c = record.collection.clone();
         let res = if record.is_new() {
-            self.executor()
-                .write(|conn| rows::insert(conn, &c, &record.data))
+            self.executor().write(|conn| rows::insert(conn, &c, &record.data))
         } else {
             let old_id = record.original_id();
-            self.executor()
-                .write(|conn| rows::update(conn, &c, &old_id, &record.data).map(|_| ()))
+            self.executor().write(|conn| rows::update(conn, &c, &old_id, &record.data).map(|_| ()))
         };
         res.map_err(|e| map_constraint_error(&c, e))?;
         record.original = Some(record.data.clone());
@@ -239,10 +192,7 @@ impl App {
             return Err(Error::BadRequest("View collections are read-only.".into()));
         }
         let hooks = self.hooks();
-        let mut ev = RecordEvent {
-            app: self.clone(),
-            record: record.clone(),
-        };
+        let mut ev = RecordEvent { app: self.clone(), record: record.clone() };
         let mut executed = false;
         let res = self.run_in_transaction(|tx| {
             ev.app = tx.clone();
@@ -260,30 +210,16 @@ impl App {
                 let app = self.without_tx();
                 let rec = record.clone();
                 self.after_commit(move || {
-                    let mut ev = RecordEvent {
-                        app: app.clone(),
-                        record: rec,
-                    };
-                    if let Err(e) = app
-                        .hooks()
-                        .on_record_delete
-                        .after_success
-                        .trigger(&mut ev, &mut |_| Ok(()))
-                    {
+                    let mut ev = RecordEvent { app: app.clone(), record: rec };
+                    if let Err(e) = app.hooks().on_record_delete.after_success.trigger(&mut ev, &mut |_| Ok(())) {
                         tracing::error!("after-delete hook failed: {e}");
                     }
                 });
                 Ok(())
             }
             Err(err) => {
-                let mut ev = RecordEvent {
-                    app: self.clone(),
-                    record: record.clone(),
-                };
-                let _ = hooks
-                    .on_record_delete
-                    .after_error
-                    .trigger(&mut ev, &mut |_| Ok(()));
+                let mut ev = RecordEvent { app: self.clone(), record: record.clone() };
+                let _ = hooks.on_record_delete.after_error.trigger(&mut ev, &mut |_| Ok(()));
                 Err(err)
             }
         }
@@ -297,20 +233,15 @@ impl App {
                 continue;
             }
             for f in &other.fields {
-                let FieldKind::Relation {
-                    collection_id,
-                    cascade_delete,
-                    ..
-                } = &f.kind
-                else {
+                let FieldKind::Relation { collection_id, cascade_delete, .. } = &f.kind else {
                     continue;
                 };
                 if *collection_id != c.id {
                     continue;
                 }
-                let refs = self.executor().read(|conn| {
-                    rows::referencing_ids(conn, &other.name, &f.name, f.is_multiple(), &id)
-                })?;
+                let refs = self
+                    .executor()
+                    .read(|conn| rows::referencing_ids(conn, &other.name, &f.name, f.is_multiple(), &id))?;
                 for ref_id in refs {
                     if other.id == c.id && ref_id == id {
                         continue;
@@ -324,12 +255,9 @@ impl App {
                         continue;
                     }
                     let remaining: Value = match referencing.get(&f.name) {
-                        Value::Array(a) => Value::Array(
-                            a.iter()
-                                .filter(|v| v.as_str() != Some(&id))
-                                .cloned()
-                                .collect(),
-                        ),
+                        Value::Array(a) => {
+                            Value::Array(a.iter().filter(|v| v.as_str() != Some(&id)).cloned().collect())
+                        }
                         _ => json!(""),
                     };
                     if f.required && super::validate::is_blank(f, &remaining) {
@@ -343,9 +271,7 @@ impl App {
                 }
             }
         }
-        let n = self
-            .executor()
-            .write(|conn| rows::delete(conn, c, &record.original_id()))?;
+        let n = self.executor().write(|conn| rows::delete(conn, c, &record.original_id()))?;
         if n == 0 {
             return Err(Error::not_found());
         }
@@ -360,20 +286,13 @@ fn prepare(record: &mut Record) {
     let is_new = record.is_new();
     for f in &c.fields {
         match &f.kind {
-            FieldKind::Text {
-                autogenerate_pattern,
-                ..
-            } if !autogenerate_pattern.is_empty()
-                && is_new
-                && record.get_str(&f.name).is_empty() =>
+            FieldKind::Text { autogenerate_pattern, .. }
+                if !autogenerate_pattern.is_empty() && is_new && record.get_str(&f.name).is_empty() =>
             {
                 let id = security::random_by_pattern(autogenerate_pattern);
                 record.set_raw(&f.name, Value::String(id));
             }
-            FieldKind::Autodate {
-                on_create,
-                on_update,
-            } if (is_new && *on_create) || (!is_new && *on_update) => {
+            FieldKind::Autodate { on_create, on_update } if (is_new && *on_create) || (!is_new && *on_update) => {
                 record.set_raw(&f.name, Value::String(now.clone()));
             }
             _ => {}
@@ -395,36 +314,19 @@ fn map_constraint_error(c: &Collection, e: rusqlite::Error) -> Error {
     }
     let detail = msg.trim_start_matches("UNIQUE constraint failed:").trim();
     let mut columns: Vec<String> = Vec::new();
-    if let Some(index_name) = detail
-        .strip_prefix("index '")
-        .and_then(|s| s.strip_suffix('\''))
-    {
-        if let Some(idx) = c
-            .indexes
-            .iter()
-            .filter_map(|s| Index::parse(s))
-            .find(|i| i.name == index_name)
-        {
+    if let Some(index_name) = detail.strip_prefix("index '").and_then(|s| s.strip_suffix('\'')) {
+        if let Some(idx) = c.indexes.iter().filter_map(|s| Index::parse(s)).find(|i| i.name == index_name) {
             columns = idx.column_names();
         }
     } else {
-        columns = detail
-            .split(',')
-            .filter_map(|p| p.trim().rsplit('.').next().map(str::to_string))
-            .collect();
+        columns = detail.split(',').filter_map(|p| p.trim().rsplit('.').next().map(str::to_string)).collect();
     }
     if columns.is_empty() {
         columns.push("id".into());
     }
     let mut errors = FieldErrors::new();
     for col in columns {
-        errors.insert(
-            col,
-            field_error("validation_not_unique", "Value must be unique."),
-        );
+        errors.insert(col, field_error("validation_not_unique", "Value must be unique."));
     }
-    Error::Validation {
-        message: "Failed to validate record.".into(),
-        errors,
-    }
+    Error::Validation { message: "Failed to validate record.".into(), errors }
 }

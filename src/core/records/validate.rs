@@ -19,9 +19,8 @@ static EMAIL_RE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid email regex")
 });
 
-static URL_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?i)[a-z][a-z0-9+.-]*://[^\s/?#]+[^\s]*$").expect("valid url regex")
-});
+static URL_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(?i)[a-z][a-z0-9+.-]*://[^\s/?#]+[^\s]*$").expect("valid url regex"));
 
 /// Whether `v` counts as blank for `required`.
 pub fn is_blank(field: &Field, v: &Value) -> bool {
@@ -56,13 +55,7 @@ fn url_host(s: &str) -> String {
     host.split(':').next().unwrap_or_default().to_lowercase()
 }
 
-fn check_domains(
-    domain: &str,
-    only: &[String],
-    except: &[String],
-    code: &str,
-    msg: &str,
-) -> Option<Value> {
+fn check_domains(domain: &str, only: &[String], except: &[String], code: &str, msg: &str) -> Option<Value> {
     let matches = |list: &[String]| list.iter().any(|d| d.eq_ignore_ascii_case(domain));
     if (!only.is_empty() && !matches(only)) || (!except.is_empty() && matches(except)) {
         return Some(field_error(code, msg));
@@ -94,10 +87,7 @@ fn pattern_error(pattern: &str, s: &str) -> Option<Value> {
     }
     match Regex::new(pattern) {
         Ok(re) if re.is_match(s) => None,
-        _ => Some(field_error(
-            "validation_invalid_format",
-            "Invalid value format.",
-        )),
+        _ => Some(field_error("validation_invalid_format", "Invalid value format.")),
     }
 }
 
@@ -109,59 +99,29 @@ pub fn validate_value(field: &Field, v: &Value, plain_password: Option<&str>) ->
         _ => is_blank(field, v),
     };
     if blank {
-        return field
-            .required
-            .then(|| field_error("validation_required", "Cannot be blank."));
+        return field.required.then(|| field_error("validation_required", "Cannot be blank."));
     }
     let s = v.as_str().unwrap_or_default();
     match &field.kind {
-        FieldKind::Text {
-            min,
-            max,
-            pattern,
-            primary_key,
-            ..
-        } => {
-            let max = if *max == 0 && !primary_key {
-                DEFAULT_TEXT_MAX
-            } else {
-                *max
-            };
-            text_len_errors(s.chars().count() as i64, *min, max)
-                .or_else(|| pattern_error(pattern, s))
-                .or_else(|| {
-                    (*primary_key
-                        && !s
-                            .chars()
-                            .all(|c| c.is_alphanumeric() || c == '_' || c == '-'))
+        FieldKind::Text { min, max, pattern, primary_key, .. } => {
+            let max = if *max == 0 && !primary_key { DEFAULT_TEXT_MAX } else { *max };
+            text_len_errors(s.chars().count() as i64, *min, max).or_else(|| pattern_error(pattern, s)).or_else(|| {
+                (*primary_key && !s.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-'))
                     .then(|| field_error("validation_pk_invalid", "Invalid record id characters."))
-                })
+            })
         }
-        FieldKind::Password {
-            min, max, pattern, ..
-        } => {
+        FieldKind::Password { min, max, pattern, .. } => {
             let p = plain_password?;
-            let max = if *max == 0 {
-                DEFAULT_PASSWORD_MAX
-            } else {
-                *max
-            };
-            text_len_errors(p.chars().count() as i64, *min, max)
-                .or_else(|| pattern_error(pattern, p))
+            let max = if *max == 0 { DEFAULT_PASSWORD_MAX } else { *max };
+            text_len_errors(p.chars().count() as i64, *min, max).or_else(|| pattern_error(pattern, p))
         }
         FieldKind::Number { min, max, only_int } => {
             let n = v.as_f64().unwrap_or(0.0);
             if !n.is_finite() {
-                return Some(field_error(
-                    "validation_not_a_number",
-                    "The value must be a valid number.",
-                ));
+                return Some(field_error("validation_not_a_number", "The value must be a valid number."));
             }
             if *only_int && n.fract() != 0.0 {
-                return Some(field_error(
-                    "validation_only_int_constraint",
-                    "Only integers are allowed.",
-                ));
+                return Some(field_error("validation_only_int_constraint", "Only integers are allowed."));
             }
             if let Some(m) = min
                 && n < *m
@@ -183,15 +143,9 @@ pub fn validate_value(field: &Field, v: &Value, plain_password: Option<&str>) ->
             }
             None
         }
-        FieldKind::Email {
-            only_domains,
-            except_domains,
-        } => {
+        FieldKind::Email { only_domains, except_domains } => {
             if !is_email(s) {
-                return Some(field_error(
-                    "validation_is_email",
-                    "Must be a valid email address.",
-                ));
+                return Some(field_error("validation_is_email", "Must be a valid email address."));
             }
             check_domains(
                 &domain_of(s),
@@ -201,15 +155,9 @@ pub fn validate_value(field: &Field, v: &Value, plain_password: Option<&str>) ->
                 "Email domain is not allowed.",
             )
         }
-        FieldKind::Url {
-            only_domains,
-            except_domains,
-        } => {
+        FieldKind::Url { only_domains, except_domains } => {
             if !URL_RE.is_match(s) {
-                return Some(field_error(
-                    "validation_invalid_url",
-                    "Must be a valid url.",
-                ));
+                return Some(field_error("validation_invalid_url", "Must be a valid url."));
             }
             check_domains(
                 &url_host(s),
@@ -220,11 +168,7 @@ pub fn validate_value(field: &Field, v: &Value, plain_password: Option<&str>) ->
             )
         }
         FieldKind::Editor { max_size, .. } => {
-            let max = if *max_size == 0 {
-                DEFAULT_EDITOR_MAX_SIZE
-            } else {
-                *max_size
-            };
+            let max = if *max_size == 0 { DEFAULT_EDITOR_MAX_SIZE } else { *max_size };
             (s.len() as i64 > max).then(|| {
                 field_error_with(
                     "validation_content_size_limit",
@@ -256,11 +200,7 @@ pub fn validate_value(field: &Field, v: &Value, plain_password: Option<&str>) ->
                 )
             })
         }
-        FieldKind::Relation {
-            min_select,
-            max_select,
-            ..
-        } => {
+        FieldKind::Relation { min_select, max_select, .. } => {
             let n = v.as_array().map_or(1, Vec::len) as i64;
             let limit = (*max_select).max(1);
             if n > limit {
@@ -290,11 +230,7 @@ pub fn validate_value(field: &Field, v: &Value, plain_password: Option<&str>) ->
             })
         }
         FieldKind::Json { max_size } => {
-            let max = if *max_size == 0 {
-                DEFAULT_JSON_MAX_SIZE
-            } else {
-                *max_size
-            };
+            let max = if *max_size == 0 { DEFAULT_JSON_MAX_SIZE } else { *max_size };
             (v.to_string().len() as i64 > max).then(|| {
                 field_error_with(
                     "validation_json_size_limit",
@@ -312,22 +248,15 @@ pub fn validate_value(field: &Field, v: &Value, plain_password: Option<&str>) ->
                     "Latitude must be between -90 and 90 degrees.",
                 ));
             }
-            (!(-180.0..=180.0).contains(&lon)).then(|| {
-                field_error(
-                    "validation_invalid_longitude",
-                    "Longitude must be between -180 and 180 degrees.",
-                )
-            })
+            (!(-180.0..=180.0).contains(&lon))
+                .then(|| field_error("validation_invalid_longitude", "Longitude must be between -180 and 180 degrees."))
         }
     }
 }
 
 fn validate_date(s: &str, min: &str, max: &str) -> Option<Value> {
     let Some(t) = datetime::parse(s) else {
-        return Some(field_error(
-            "validation_invalid_date",
-            "Must be a valid date.",
-        ));
+        return Some(field_error("validation_invalid_date", "Must be a valid date."));
     };
     if let Some(m) = datetime::parse(min)
         && t < m
@@ -373,114 +302,41 @@ mod tests {
     }
 
     fn code(e: Option<Value>) -> String {
-        e.and_then(|v| v["code"].as_str().map(str::to_string))
-            .unwrap_or_default()
+        e.and_then(|v| v["code"].as_str().map(str::to_string)).unwrap_or_default()
     }
 
     #[test]
     fn text_constraints() {
+        assert_eq!(code(validate_value(&text(3, 10, ""), &json!("ab"), None)), "validation_min_text_constraint");
         assert_eq!(
-            code(validate_value(&text(3, 10, ""), &json!("ab"), None)),
-            "validation_min_text_constraint"
-        );
-        assert_eq!(
-            code(validate_value(
-                &text(3, 10, ""),
-                &json!("abcdefghijk"),
-                None
-            )),
+            code(validate_value(&text(3, 10, ""), &json!("abcdefghijk"), None)),
             "validation_max_text_constraint"
         );
+        assert_eq!(code(validate_value(&text(0, 0, "^[a-z]+$"), &json!("ABC"), None)), "validation_invalid_format");
         assert_eq!(
-            code(validate_value(&text(0, 0, "^[a-z]+$"), &json!("ABC"), None)),
-            "validation_invalid_format"
-        );
-        assert_eq!(
-            code(validate_value(
-                &text(0, 0, ""),
-                &json!("x".repeat(5001)),
-                None
-            )),
+            code(validate_value(&text(0, 0, ""), &json!("x".repeat(5001)), None)),
             "validation_max_text_constraint"
         );
-        assert!(
-            validate_value(&text(3, 10, ""), &json!(""), None).is_none(),
-            "empty optional passes"
-        );
+        assert!(validate_value(&text(3, 10, ""), &json!(""), None).is_none(), "empty optional passes");
         let mut req = text(0, 0, "");
         req.required = true;
-        assert_eq!(
-            code(validate_value(&req, &json!(""), None)),
-            "validation_required"
-        );
+        assert_eq!(code(validate_value(&req, &json!(""), None)), "validation_required");
     }
 
     #[test]
     fn number_select_email_url() {
-        let n = Field::new(
-            "n",
-            FieldKind::Number {
-                min: Some(1.0),
-                max: Some(5.0),
-                only_int: true,
-            },
-        );
-        assert_eq!(
-            code(validate_value(&n, &json!(9), None)),
-            "validation_max_number_constraint"
-        );
-        assert_eq!(
-            code(validate_value(&n, &json!(2.5), None)),
-            "validation_only_int_constraint"
-        );
-        let s = Field::new(
-            "s",
-            FieldKind::Select {
-                values: vec!["a".into(), "b".into()],
-                max_select: 1,
-            },
-        );
-        assert_eq!(
-            code(validate_value(&s, &json!("z"), None)),
-            "validation_invalid_value"
-        );
-        let m = Field::new(
-            "m",
-            FieldKind::Select {
-                values: vec!["a".into(), "b".into(), "c".into()],
-                max_select: 2,
-            },
-        );
-        assert_eq!(
-            code(validate_value(&m, &json!(["a", "b", "c"]), None)),
-            "validation_too_many_values"
-        );
-        let e = Field::new(
-            "e",
-            FieldKind::Email {
-                only_domains: vec![],
-                except_domains: vec!["bad.com".into()],
-            },
-        );
-        assert_eq!(
-            code(validate_value(&e, &json!("nope"), None)),
-            "validation_is_email"
-        );
-        assert_eq!(
-            code(validate_value(&e, &json!("x@bad.com"), None)),
-            "validation_email_domain_not_allowed"
-        );
-        let u = Field::new(
-            "u",
-            FieldKind::Url {
-                only_domains: vec![],
-                except_domains: vec![],
-            },
-        );
-        assert_eq!(
-            code(validate_value(&u, &json!("nope"), None)),
-            "validation_invalid_url"
-        );
+        let n = Field::new("n", FieldKind::Number { min: Some(1.0), max: Some(5.0), only_int: true });
+        assert_eq!(code(validate_value(&n, &json!(9), None)), "validation_max_number_constraint");
+        assert_eq!(code(validate_value(&n, &json!(2.5), None)), "validation_only_int_constraint");
+        let s = Field::new("s", FieldKind::Select { values: vec!["a".into(), "b".into()], max_select: 1 });
+        assert_eq!(code(validate_value(&s, &json!("z"), None)), "validation_invalid_value");
+        let m = Field::new("m", FieldKind::Select { values: vec!["a".into(), "b".into(), "c".into()], max_select: 2 });
+        assert_eq!(code(validate_value(&m, &json!(["a", "b", "c"]), None)), "validation_too_many_values");
+        let e = Field::new("e", FieldKind::Email { only_domains: vec![], except_domains: vec!["bad.com".into()] });
+        assert_eq!(code(validate_value(&e, &json!("nope"), None)), "validation_is_email");
+        assert_eq!(code(validate_value(&e, &json!("x@bad.com"), None)), "validation_email_domain_not_allowed");
+        let u = Field::new("u", FieldKind::Url { only_domains: vec![], except_domains: vec![] });
+        assert_eq!(code(validate_value(&u, &json!("nope"), None)), "validation_invalid_url");
         assert!(validate_value(&u, &json!("https://example.com/a?b"), None).is_none());
     }
 }

@@ -33,10 +33,7 @@ pub fn to_bool(v: &Value) -> bool {
     match v {
         Value::Bool(b) => *b,
         Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => matches!(
-            s.trim().to_lowercase().as_str(),
-            "true" | "1" | "on" | "yes"
-        ),
+        Value::String(s) => matches!(s.trim().to_lowercase().as_str(), "true" | "1" | "on" | "yes"),
         _ => false,
     }
 }
@@ -58,12 +55,10 @@ pub fn to_string_list(v: &Value) -> Vec<String> {
     match v {
         Value::Null => {}
         Value::Array(a) => out.extend(a.iter().map(to_string)),
-        Value::String(s) if s.trim_start().starts_with('[') => {
-            match serde_json::from_str::<Value>(s) {
-                Ok(Value::Array(a)) => out.extend(a.iter().map(to_string)),
-                _ => out.push(s.clone()),
-            }
-        }
+        Value::String(s) if s.trim_start().starts_with('[') => match serde_json::from_str::<Value>(s) {
+            Ok(Value::Array(a)) => out.extend(a.iter().map(to_string)),
+            _ => out.push(s.clone()),
+        },
         other => out.push(to_string(other)),
     }
     let mut seen = std::collections::HashSet::new();
@@ -87,11 +82,7 @@ pub fn normalize(field: &Field, v: &Value) -> Value {
         FieldKind::GeoPoint => normalize_geo(v),
         FieldKind::Select { .. } | FieldKind::Relation { .. } | FieldKind::File { .. } => {
             let list = to_string_list(v);
-            if field.is_multiple() {
-                json!(list)
-            } else {
-                json!(list.into_iter().last().unwrap_or_default())
-            }
+            if field.is_multiple() { json!(list) } else { json!(list.into_iter().last().unwrap_or_default()) }
         }
         _ => json!(to_string(v)),
     }
@@ -142,13 +133,7 @@ mod tests {
     use super::*;
 
     fn multi_select() -> Field {
-        Field::new(
-            "tags",
-            FieldKind::Select {
-                values: vec!["a".into(), "b".into(), "c".into()],
-                max_select: 3,
-            },
-        )
+        Field::new("tags", FieldKind::Select { values: vec!["a".into(), "b".into(), "c".into()], max_select: 3 })
     }
 
     #[test]
@@ -164,46 +149,20 @@ mod tests {
             },
         );
         assert_eq!(normalize(&text, &json!(5)), json!("5"));
-        let num = Field::new(
-            "n",
-            FieldKind::Number {
-                min: None,
-                max: None,
-                only_int: false,
-            },
-        );
+        let num = Field::new("n", FieldKind::Number { min: None, max: None, only_int: false });
         assert_eq!(normalize(&num, &json!("12.5")), json!(12.5));
         assert_eq!(normalize(&num, &json!("x")), json!(0));
         assert_eq!(normalize(&multi_select(), &json!("a")), json!(["a"]));
-        assert_eq!(
-            normalize(&multi_select(), &json!(["a", "a", "b"])),
-            json!(["a", "b"])
-        );
+        assert_eq!(normalize(&multi_select(), &json!(["a", "a", "b"])), json!(["a", "b"]));
     }
 
     #[test]
     fn modifiers_append_prepend_remove_and_add() {
         let f = multi_select();
-        assert_eq!(
-            apply_modifier(&f, &json!(["a"]), '+', &json!("b")),
-            json!(["a", "b"])
-        );
-        assert_eq!(
-            apply_modifier(&f, &json!(["a"]), '^', &json!(["c"])),
-            json!(["c", "a"])
-        );
-        assert_eq!(
-            apply_modifier(&f, &json!(["a", "b"]), '-', &json!("a")),
-            json!(["b"])
-        );
-        let num = Field::new(
-            "n",
-            FieldKind::Number {
-                min: None,
-                max: None,
-                only_int: false,
-            },
-        );
+        assert_eq!(apply_modifier(&f, &json!(["a"]), '+', &json!("b")), json!(["a", "b"]));
+        assert_eq!(apply_modifier(&f, &json!(["a"]), '^', &json!(["c"])), json!(["c", "a"]));
+        assert_eq!(apply_modifier(&f, &json!(["a", "b"]), '-', &json!("a")), json!(["b"]));
+        let num = Field::new("n", FieldKind::Number { min: None, max: None, only_int: false });
         assert_eq!(apply_modifier(&num, &json!(3), '+', &json!(5)), json!(8));
         assert_eq!(apply_modifier(&num, &json!(3), '-', &json!(5)), json!(-2));
     }

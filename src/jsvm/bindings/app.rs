@@ -66,10 +66,7 @@ fn merge_params(params: Vec<Value<'_>>) -> rquickjs::Result<Map<String, Json>> {
 
 fn no_expressions<'js>(ctx: &Ctx<'js>, exprs: &[Value<'js>]) -> rquickjs::Result<()> {
     if exprs.iter().any(|e| !e.is_undefined() && !e.is_null()) {
-        return Err(throw_core(
-            ctx,
-            Error::BadRequest("$dbx expressions are not supported yet.".into()),
-        ));
+        return Err(throw_core(ctx, Error::BadRequest("$dbx expressions are not supported yet.".into())));
     }
     Ok(())
 }
@@ -81,10 +78,7 @@ impl JsApp {
         ctx: Ctx<'js>,
         name_or_id: String,
     ) -> rquickjs::Result<Value<'js>> {
-        let c = self
-            .app
-            .find_collection(&name_or_id)
-            .map_err(|e| throw_core(&ctx, e))?;
+        let c = self.app.find_collection(&name_or_id).map_err(|e| throw_core(&ctx, e))?;
         collection::to_js(&ctx, &c)
     }
 
@@ -97,17 +91,10 @@ impl JsApp {
     }
 
     /// All collections, optionally only of the given types.
-    pub fn find_all_collections<'js>(
-        &self,
-        ctx: Ctx<'js>,
-        types: Rest<String>,
-    ) -> rquickjs::Result<Value<'js>> {
+    pub fn find_all_collections<'js>(&self, ctx: Ctx<'js>, types: Rest<String>) -> rquickjs::Result<Value<'js>> {
         let arr = Array::new(ctx.clone())?;
         let all = self.app.collections();
-        let matching = all
-            .all()
-            .iter()
-            .filter(|c| types.0.is_empty() || types.0.iter().any(|t| t == c.kind.as_str()));
+        let matching = all.all().iter().filter(|c| types.0.is_empty() || types.0.iter().any(|t| t == c.kind.as_str()));
         for (i, c) in matching.enumerate() {
             arr.set(i, collection::to_js(&ctx, c)?)?;
         }
@@ -120,12 +107,8 @@ impl JsApp {
         collection: Value<'js>,
         id: String,
     ) -> rquickjs::Result<Value<'js>> {
-        let c =
-            collection::resolve(&ctx, &self.app, &collection).map_err(|e| throw_core(&ctx, e))?;
-        let r = self
-            .app
-            .find_record_by_id(&c, &id)
-            .map_err(|e| throw_core(&ctx, e))?;
+        let c = collection::resolve(&ctx, &self.app, &collection).map_err(|e| throw_core(&ctx, e))?;
+        let r = self.app.find_record_by_id(&c, &id).map_err(|e| throw_core(&ctx, e))?;
         JsRecord::instance(&ctx, r)
     }
 
@@ -135,12 +118,8 @@ impl JsApp {
         collection: Value<'js>,
         ids: Vec<String>,
     ) -> rquickjs::Result<Value<'js>> {
-        let c =
-            collection::resolve(&ctx, &self.app, &collection).map_err(|e| throw_core(&ctx, e))?;
-        let list = self
-            .app
-            .find_records_by_ids(&c, &ids)
-            .map_err(|e| throw_core(&ctx, e))?;
+        let c = collection::resolve(&ctx, &self.app, &collection).map_err(|e| throw_core(&ctx, e))?;
+        let list = self.app.find_records_by_ids(&c, &ids).map_err(|e| throw_core(&ctx, e))?;
         records_array(&ctx, list)
     }
 
@@ -156,8 +135,7 @@ impl JsApp {
         offset: Opt<f64>,
         params: Rest<Value<'js>>,
     ) -> rquickjs::Result<Value<'js>> {
-        let c =
-            collection::resolve(&ctx, &self.app, &collection).map_err(|e| throw_core(&ctx, e))?;
+        let c = collection::resolve(&ctx, &self.app, &collection).map_err(|e| throw_core(&ctx, e))?;
         let params = merge_params(params.0)?;
         let list = self
             .app
@@ -181,8 +159,7 @@ impl JsApp {
         filter: String,
         params: Rest<Value<'js>>,
     ) -> rquickjs::Result<Value<'js>> {
-        let c =
-            collection::resolve(&ctx, &self.app, &collection).map_err(|e| throw_core(&ctx, e))?;
+        let c = collection::resolve(&ctx, &self.app, &collection).map_err(|e| throw_core(&ctx, e))?;
         let params = merge_params(params.0)?;
         let first = self
             .app
@@ -201,13 +178,9 @@ impl JsApp {
         key: String,
         value: Value<'js>,
     ) -> rquickjs::Result<Value<'js>> {
-        let c =
-            collection::resolve(&ctx, &self.app, &collection).map_err(|e| throw_core(&ctx, e))?;
+        let c = collection::resolve(&ctx, &self.app, &collection).map_err(|e| throw_core(&ctx, e))?;
         let v = convert::to_json(value)?;
-        let r = self
-            .app
-            .find_first_record_by_data(&c, &key, &v)
-            .map_err(|e| throw_core(&ctx, e))?;
+        let r = self.app.find_first_record_by_data(&c, &key, &v).map_err(|e| throw_core(&ctx, e))?;
         JsRecord::instance(&ctx, r)
     }
 
@@ -219,12 +192,8 @@ impl JsApp {
         exprs: Rest<Value<'js>>,
     ) -> rquickjs::Result<Value<'js>> {
         no_expressions(&ctx, &exprs.0)?;
-        let c =
-            collection::resolve(&ctx, &self.app, &collection).map_err(|e| throw_core(&ctx, e))?;
-        let list = self
-            .app
-            .find_all_records(&c)
-            .map_err(|e| throw_core(&ctx, e))?;
+        let c = collection::resolve(&ctx, &self.app, &collection).map_err(|e| throw_core(&ctx, e))?;
+        let list = self.app.find_all_records(&c).map_err(|e| throw_core(&ctx, e))?;
         records_array(&ctx, list)
     }
 
@@ -236,12 +205,8 @@ impl JsApp {
         exprs: Rest<Value<'js>>,
     ) -> rquickjs::Result<f64> {
         no_expressions(&ctx, &exprs.0)?;
-        let c =
-            collection::resolve(&ctx, &self.app, &collection).map_err(|e| throw_core(&ctx, e))?;
-        let n = self
-            .app
-            .count_records(&c)
-            .map_err(|e| throw_core(&ctx, e))?;
+        let c = collection::resolve(&ctx, &self.app, &collection).map_err(|e| throw_core(&ctx, e))?;
+        let n = self.app.count_records(&c).map_err(|e| throw_core(&ctx, e))?;
         Ok(n as f64)
     }
 
@@ -251,12 +216,8 @@ impl JsApp {
         collection: Value<'js>,
         email: String,
     ) -> rquickjs::Result<Value<'js>> {
-        let c =
-            collection::resolve(&ctx, &self.app, &collection).map_err(|e| throw_core(&ctx, e))?;
-        let r = self
-            .app
-            .find_auth_record_by_field(&c, "email", &email)
-            .map_err(|e| throw_core(&ctx, e))?;
+        let c = collection::resolve(&ctx, &self.app, &collection).map_err(|e| throw_core(&ctx, e))?;
+        let r = self.app.find_auth_record_by_field(&c, "email", &email).map_err(|e| throw_core(&ctx, e))?;
         JsRecord::instance(&ctx, r)
     }
 
@@ -282,16 +243,10 @@ impl JsApp {
             };
         }
         if is_collection(&ctx, &model) {
-            let c =
-                collection::resolve(&ctx, &self.app, &model).map_err(|e| throw_core(&ctx, e))?;
-            return budget
-                .paused(|| self.app.delete_collection(&c))
-                .map_err(|e| throw_core(&ctx, e));
+            let c = collection::resolve(&ctx, &self.app, &model).map_err(|e| throw_core(&ctx, e))?;
+            return budget.paused(|| self.app.delete_collection(&c)).map_err(|e| throw_core(&ctx, e));
         }
-        Err(throw_core(
-            &ctx,
-            Error::BadRequest("delete() expects a Record or a Collection.".into()),
-        ))
+        Err(throw_core(&ctx, Error::BadRequest("delete() expects a Record or a Collection.".into())))
     }
 
     /// Runs the validate hooks and checks of a `Record` or `Collection`.
@@ -300,41 +255,26 @@ impl JsApp {
         if let Some(shared) = JsRecord::shared_of(&model) {
             let placeholder = Record::placeholder(shared.borrow().collection.clone());
             let record = std::mem::replace(&mut *shared.borrow_mut(), placeholder);
-            let mut ev = RecordEvent {
-                app: self.app.clone(),
-                record,
-            };
+            let mut ev = RecordEvent { app: self.app.clone(), record };
             let res = budget.paused(|| {
-                self.app
-                    .hooks()
-                    .on_record_validate
-                    .trigger(&mut ev, &mut |e| e.app.validate_record(&e.record))
+                self.app.hooks().on_record_validate.trigger(&mut ev, &mut |e| e.app.validate_record(&e.record))
             });
             *shared.borrow_mut() = ev.record;
             return res.map_err(|e| throw_core(&ctx, e));
         }
         if is_collection(&ctx, &model) {
             let c = collection::from_js(&self.app, &model).map_err(|e| throw_core(&ctx, e))?;
-            let mut ev = CollectionEvent {
-                app: self.app.clone(),
-                collection: c,
-            };
+            let mut ev = CollectionEvent { app: self.app.clone(), collection: c };
             let res = budget.paused(|| {
-                self.app
-                    .hooks()
-                    .on_collection_validate
-                    .trigger(&mut ev, &mut |e| {
-                        let all = e.app.collections();
-                        let old = all.get(&e.collection.id);
-                        validate::validate(&e.collection, old.as_deref(), &all)
-                    })
+                self.app.hooks().on_collection_validate.trigger(&mut ev, &mut |e| {
+                    let all = e.app.collections();
+                    let old = all.get(&e.collection.id);
+                    validate::validate(&e.collection, old.as_deref(), &all)
+                })
             });
             return res.map_err(|e| throw_core(&ctx, e));
         }
-        Err(throw_core(
-            &ctx,
-            Error::BadRequest("validate() expects a Record or a Collection.".into()),
-        ))
+        Err(throw_core(&ctx, Error::BadRequest("validate() expects a Record or a Collection.".into())))
     }
 
     /// Runs `fn(txApp)` in a transaction: committed when it returns,
@@ -382,12 +322,7 @@ impl JsApp {
 }
 
 impl JsApp {
-    fn save_model<'js>(
-        &self,
-        ctx: &Ctx<'js>,
-        model: Value<'js>,
-        validate: bool,
-    ) -> rquickjs::Result<()> {
+    fn save_model<'js>(&self, ctx: &Ctx<'js>, model: Value<'js>, validate: bool) -> rquickjs::Result<()> {
         let budget = state(ctx)?.budget.clone();
         if let Some(shared) = JsRecord::shared_of(&model) {
             // the record leaves the shared cell while the save (and its
@@ -395,28 +330,19 @@ impl JsApp {
             let placeholder = Record::placeholder(shared.borrow().collection.clone());
             let mut record = std::mem::replace(&mut *shared.borrow_mut(), placeholder);
             let res = budget.paused(|| {
-                if validate {
-                    self.app.save_record(&mut record)
-                } else {
-                    self.app.save_record_no_validate(&mut record)
-                }
+                if validate { self.app.save_record(&mut record) } else { self.app.save_record_no_validate(&mut record) }
             });
             *shared.borrow_mut() = record;
             return res.map_err(|e| throw_core(ctx, e));
         }
         if is_collection(ctx, &model) {
             let c = collection::from_js(&self.app, &model).map_err(|e| throw_core(ctx, e))?;
-            let saved = budget
-                .paused(|| self.app.save_collection(c))
-                .map_err(|e| throw_core(ctx, e))?;
+            let saved = budget.paused(|| self.app.save_collection(c)).map_err(|e| throw_core(ctx, e))?;
             if let Some(obj) = model.as_object() {
                 collection::assign(ctx, obj, &saved)?;
             }
             return Ok(());
         }
-        Err(throw_core(
-            ctx,
-            Error::BadRequest("save() expects a Record or a Collection.".into()),
-        ))
+        Err(throw_core(ctx, Error::BadRequest("save() expects a Record or a Collection.".into())))
     }
 }

@@ -45,8 +45,7 @@ pub fn assign<'js>(ctx: &Ctx<'js>, target: &Object<'js>, c: &Collection) -> rqui
 
 /// Whether `v` is a JS `Collection`.
 pub fn is_collection<'js>(ctx: &Ctx<'js>, v: &Value<'js>) -> bool {
-    v.as_object()
-        .is_some_and(|o| is_instance_of(ctx, o, "Collection"))
+    v.as_object().is_some_and(|o| is_instance_of(ctx, o, "Collection"))
 }
 
 /// The core model of a JS `Collection` object; an existing collection with
@@ -66,9 +65,7 @@ pub fn from_js<'js>(app: &App, v: &Value<'js>) -> Result<Collection, Error> {
 /// by id in the cache, or built from its data when unsaved).
 pub fn resolve<'js>(ctx: &Ctx<'js>, app: &App, v: &Value<'js>) -> Result<Arc<Collection>, Error> {
     if let Some(s) = v.as_string() {
-        let name = s
-            .to_string()
-            .map_err(|e| Error::BadRequest(e.to_string()))?;
+        let name = s.to_string().map_err(|e| Error::BadRequest(e.to_string()))?;
         return app.find_collection(&name);
     }
     if is_collection(ctx, v) {
@@ -79,7 +76,5 @@ pub fn resolve<'js>(ctx: &Ctx<'js>, app: &App, v: &Value<'js>) -> Result<Arc<Col
         }
         return from_js(app, v).map(Arc::new);
     }
-    Err(Error::BadRequest(
-        "Expected a collection or a collection name or id.".into(),
-    ))
+    Err(Error::BadRequest("Expected a collection or a collection name or id.".into()))
 }

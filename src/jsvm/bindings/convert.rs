@@ -55,27 +55,16 @@ fn number(f: f64) -> Json {
 
 fn to_json_depth(v: Value<'_>, depth: usize) -> rquickjs::Result<Json> {
     if depth > MAX_DEPTH {
-        return Err(rquickjs::Error::new_from_js_message(
-            "object",
-            "JSON",
-            "value is nested too deeply (cyclic?)",
-        ));
+        return Err(rquickjs::Error::new_from_js_message("object", "JSON", "value is nested too deeply (cyclic?)"));
     }
     Ok(match v.type_of() {
         Type::Bool => Json::Bool(v.as_bool().unwrap_or(false)),
         Type::Int => Json::Number(v.as_int().unwrap_or(0).into()),
         Type::Float => number(v.as_float().unwrap_or(0.0)),
-        Type::String => Json::String(
-            v.as_string()
-                .map(|s| s.to_string())
-                .transpose()?
-                .unwrap_or_default(),
-        ),
-        Type::BigInt => v
-            .as_big_int()
-            .map(|b| b.clone().to_i64())
-            .transpose()?
-            .map_or(Json::Null, |i| Json::Number(i.into())),
+        Type::String => Json::String(v.as_string().map(|s| s.to_string()).transpose()?.unwrap_or_default()),
+        Type::BigInt => {
+            v.as_big_int().map(|b| b.clone().to_i64()).transpose()?.map_or(Json::Null, |i| Json::Number(i.into()))
+        }
         Type::Array => {
             let Some(arr) = v.as_array() else {
                 return Ok(Json::Null);
@@ -134,9 +123,8 @@ mod tests {
             let v = json!({"a": [1, 2.5, "x", null, true], "b": {"c": 9_000_000_000i64}});
             let js = to_js(&ctx, &v).expect("to js");
             assert_eq!(to_json(js).expect("to json"), v);
-            let computed: Value = ctx
-                .eval("({n: 4/2, f: () => 1, u: undefined, nan: NaN, d: new Date(0)})")
-                .expect("eval");
+            let computed: Value =
+                ctx.eval("({n: 4/2, f: () => 1, u: undefined, nan: NaN, d: new Date(0)})").expect("eval");
             assert_eq!(
                 to_json(computed).expect("to json"),
                 json!({"n": 2, "nan": null, "d": "1970-01-01T00:00:00.000Z"})

@@ -18,25 +18,15 @@ pub fn install<'js>(ctx: &Ctx<'js>, g: &Object<'js>) -> rquickjs::Result<()> {
     g.set("sleep", Func::from(sleep))?;
 
     let sec = Object::new(ctx.clone())?;
-    sec.set(
-        "randomString",
-        Func::from(|n: f64| security::random_string(count(n))),
-    )?;
+    sec.set("randomString", Func::from(|n: f64| security::random_string(count(n))))?;
     sec.set(
         "randomStringWithAlphabet",
-        Func::from(|n: f64, alphabet: String| {
-            security::random_string_with_alphabet(count(n), alphabet.as_bytes())
-        }),
+        Func::from(|n: f64, alphabet: String| security::random_string_with_alphabet(count(n), alphabet.as_bytes())),
     )?;
-    sec.set(
-        "pseudorandomString",
-        Func::from(|n: f64| security::random_string(count(n))),
-    )?;
+    sec.set("pseudorandomString", Func::from(|n: f64| security::random_string(count(n))))?;
     sec.set(
         "pseudorandomStringWithAlphabet",
-        Func::from(|n: f64, alphabet: String| {
-            security::random_string_with_alphabet(count(n), alphabet.as_bytes())
-        }),
+        Func::from(|n: f64, alphabet: String| security::random_string_with_alphabet(count(n), alphabet.as_bytes())),
     )?;
     g.set("$security", sec)?;
 
@@ -60,11 +50,7 @@ pub fn install<'js>(ctx: &Ctx<'js>, g: &Object<'js>) -> rquickjs::Result<()> {
 
 /// A non-negative count from a JS number (sizes of random strings).
 fn count(n: f64) -> usize {
-    if n.is_finite() && n > 0.0 {
-        (n as usize).min(1 << 20)
-    } else {
-        0
-    }
+    if n.is_finite() && n > 0.0 { (n as usize).min(1 << 20) } else { 0 }
 }
 
 /// PocketBase's `toString`: strings as they are, byte arrays as text,
@@ -137,18 +123,11 @@ fn console_fn<'js>(lvl: i64) -> impl Fn(Ctx<'js>, Rest<Value<'js>>) -> rquickjs:
             .into_iter()
             .map(|v| match v.as_string() {
                 Some(s) => s.to_string().unwrap_or_default(),
-                None => convert::to_json(v)
-                    .map(|j| j.to_string())
-                    .unwrap_or_default(),
+                None => convert::to_json(v).map(|j| j.to_string()).unwrap_or_default(),
             })
             .collect();
         let app = state(&ctx)?.app.clone();
-        logger::write(
-            &app,
-            lvl,
-            &parts.join(" "),
-            Json::Object(Default::default()),
-        );
+        logger::write(&app, lvl, &parts.join(" "), Json::Object(Default::default()));
         Ok(())
     }
 }

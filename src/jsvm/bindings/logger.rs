@@ -36,10 +36,7 @@ fn key_values(args: Vec<Value<'_>>) -> Json {
                 other => other.to_string(),
             })
             .unwrap_or_default();
-        let v = it
-            .next()
-            .and_then(|v| convert::to_json(v).ok())
-            .unwrap_or(Json::Null);
+        let v = it.next().and_then(|v| convert::to_json(v).ok()).unwrap_or(Json::Null);
         data.insert(key, v);
     }
     Json::Object(data)

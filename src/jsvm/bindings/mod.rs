@@ -29,10 +29,7 @@ use crate::core::{App, Error};
 const JS_API: [(&str, &str); 5] = [
     ("js_api/prelude.js", include_str!("../js_api/prelude.js")),
     ("js_api/errors.js", include_str!("../js_api/errors.js")),
-    (
-        "js_api/collection.js",
-        include_str!("../js_api/collection.js"),
-    ),
+    ("js_api/collection.js", include_str!("../js_api/collection.js")),
     ("js_api/router.js", include_str!("../js_api/router.js")),
     ("js_api/apis.js", include_str!("../js_api/apis.js")),
 ];
@@ -117,17 +114,11 @@ impl Budget {
 
 /// The runtime's [`JsState`].
 pub fn state<'a, 'js>(ctx: &'a Ctx<'js>) -> rquickjs::Result<UserDataGuard<'a, JsState>> {
-    ctx.userdata::<JsState>()
-        .ok_or_else(|| rquickjs::Error::new_from_js_message("context", "JsState", "missing"))
+    ctx.userdata::<JsState>().ok_or_else(|| rquickjs::Error::new_from_js_message("context", "JsState", "missing"))
 }
 
 /// Installs every binding into a fresh context.
-pub fn install<'js>(
-    ctx: &Ctx<'js>,
-    app: &App,
-    hooks_dir: PathBuf,
-    budget: Budget,
-) -> rquickjs::Result<()> {
+pub fn install<'js>(ctx: &Ctx<'js>, app: &App, hooks_dir: PathBuf, budget: Budget) -> rquickjs::Result<()> {
     let _ = ctx.store_userdata(JsState {
         app: app.clone(),
         hooks_dir: hooks_dir.clone(),
@@ -137,10 +128,7 @@ pub fn install<'js>(
     });
     let g = ctx.globals();
     g.set("__hooks", hooks_dir.to_string_lossy().into_owned())?;
-    g.set(
-        "$app",
-        Class::instance(ctx.clone(), app::JsApp::new(app.clone()))?,
-    )?;
+    g.set("$app", Class::instance(ctx.clone(), app::JsApp::new(app.clone()))?)?;
     Class::<record::JsRecord>::define(&g)?;
     let native = Object::new(ctx.clone())?;
     collection::install(ctx, &native)?;

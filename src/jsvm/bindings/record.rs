@@ -37,11 +37,7 @@ impl JsRecord {
 
     /// A JS `Record` object for `record`.
     pub fn instance<'js>(ctx: &Ctx<'js>, record: Record) -> rquickjs::Result<Value<'js>> {
-        Ok(Class::instance(
-            ctx.clone(),
-            JsRecord::new_shared(Rc::new(RefCell::new(record))),
-        )?
-        .into_value())
+        Ok(Class::instance(ctx.clone(), JsRecord::new_shared(Rc::new(RefCell::new(record))))?.into_value())
     }
 
     /// The shared record behind a JS value, if it is a `Record`.
@@ -67,21 +63,14 @@ impl JsRecord {
 }
 
 fn borrow_err<'js>(ctx: &Ctx<'js>) -> rquickjs::Error {
-    throw_core(
-        ctx,
-        Error::Internal("the record is in use by a running save".into()),
-    )
+    throw_core(ctx, Error::Internal("the record is in use by a running save".into()))
 }
 
 #[rquickjs::methods(rename_all = "camelCase")]
 impl JsRecord {
     /// `new Record(collection, data?)`
     #[qjs(constructor)]
-    pub fn new<'js>(
-        ctx: Ctx<'js>,
-        collection: Value<'js>,
-        data: Opt<Value<'js>>,
-    ) -> rquickjs::Result<Self> {
+    pub fn new<'js>(ctx: Ctx<'js>, collection: Value<'js>, data: Opt<Value<'js>>) -> rquickjs::Result<Self> {
         let app = state(&ctx)?.app.clone();
         let c = collection::resolve(&ctx, &app, &collection).map_err(|e| throw_core(&ctx, e))?;
         let mut record = Record::new(c);
@@ -104,10 +93,7 @@ impl JsRecord {
     /// A field value (`""` for passwords, `null` for unknown fields).
     pub fn get<'js>(&self, ctx: Ctx<'js>, name: String) -> rquickjs::Result<Value<'js>> {
         let r = self.inner.try_borrow().map_err(|_| borrow_err(&ctx))?;
-        let is_password = r
-            .collection
-            .field(&name)
-            .is_some_and(|f| matches!(f.kind, FieldKind::Password { .. }));
+        let is_password = r.collection.field(&name).is_some_and(|f| matches!(f.kind, FieldKind::Password { .. }));
         if is_password {
             return convert::to_js(&ctx, &Json::String(String::new()));
         }
@@ -151,9 +137,7 @@ impl JsRecord {
     }
 
     pub fn set_email(&self, email: String) {
-        self.inner
-            .borrow_mut()
-            .set_raw("email", Json::String(email));
+        self.inner.borrow_mut().set_raw("email", Json::String(email));
     }
 
     pub fn verified(&self) -> bool {
@@ -161,9 +145,7 @@ impl JsRecord {
     }
 
     pub fn set_verified(&self, verified: bool) {
-        self.inner
-            .borrow_mut()
-            .set_raw("verified", Json::Bool(verified));
+        self.inner.borrow_mut().set_raw("verified", Json::Bool(verified));
     }
 
     pub fn email_visibility(&self) -> bool {
@@ -171,9 +153,7 @@ impl JsRecord {
     }
 
     pub fn set_email_visibility(&self, visible: bool) {
-        self.inner
-            .borrow_mut()
-            .set_raw("emailVisibility", Json::Bool(visible));
+        self.inner.borrow_mut().set_raw("emailVisibility", Json::Bool(visible));
     }
 
     pub fn token_key(&self) -> String {
@@ -185,10 +165,7 @@ impl JsRecord {
     }
 
     pub fn set_password<'js>(&self, ctx: Ctx<'js>, password: String) -> rquickjs::Result<()> {
-        self.inner
-            .borrow_mut()
-            .set_password(&password)
-            .map_err(|e| throw_core(&ctx, e))
+        self.inner.borrow_mut().set_password(&password).map_err(|e| throw_core(&ctx, e))
     }
 
     pub fn validate_password(&self, password: String) -> bool {
@@ -249,9 +226,7 @@ impl JsRecord {
             (r.collection.clone(), r.original_id())
         };
         let app = app::current_app(&ctx)?;
-        let fresh = app
-            .find_record_by_id(&c, &id)
-            .map_err(|e| throw_core(&ctx, e))?;
+        let fresh = app.find_record_by_id(&c, &id).map_err(|e| throw_core(&ctx, e))?;
         JsRecord::instance(&ctx, fresh)
     }
 

@@ -40,12 +40,7 @@ impl JsStore {
     }
 
     /// Sets `key` only when missing; returns the stored value.
-    pub fn get_or_set<'js>(
-        &self,
-        ctx: Ctx<'js>,
-        key: String,
-        value: Value<'js>,
-    ) -> rquickjs::Result<Value<'js>> {
+    pub fn get_or_set<'js>(&self, ctx: Ctx<'js>, key: String, value: Value<'js>) -> rquickjs::Result<Value<'js>> {
         let v = convert::to_json(value)?;
         let stored = self.app.store().lock().entry(key).or_insert(v).clone();
         convert::to_js(&ctx, &stored)

