@@ -27,7 +27,7 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Weak};
 
 use rquickjs::class::Trace;
-use rquickjs::{Class, Ctx, Exception, Function, JsLifetime, Object, Value};
+use rquickjs::{Class, Ctx, Exception, Function, JsLifetime, Object, Promise, Value};
 
 use super::bindings::app::JsApp;
 use super::bindings::record::{JsRecord, SharedRecord};
@@ -223,7 +223,17 @@ fn call_handler<'js, E: BridgeEvent>(
     e.set("__native", native).map_err(|err| w.error_of(ctx, err, name))?;
     let pb: Object = ctx.globals().get("__pb").map_err(|err| w.error_of(ctx, err, name))?;
     let run: Function = pb.get("runHook").map_err(|err| w.error_of(ctx, err, name))?;
-    run.call::<_, Value>((index, e.clone())).map(|_| ()).map_err(|err| w.error_of(ctx, err, name))
+    let ret: Value = run.call((index, e.clone())).map_err(|err| w.error_of(ctx, err, name))?;
+    // async handlers: settle their jobs while the event is still theirs
+    if ret.is_promise() {
+        while ctx.execute_pending_job() {}
+        if let Ok(promise) = Promise::from_value(ret)
+            && let Some(Err(err)) = promise.result::<Value>()
+        {
+            return Err(w.error_of(ctx, err, name));
+        }
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------

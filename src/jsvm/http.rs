@@ -534,7 +534,11 @@ fn serve<'js>(ctx: &Ctx<'js>, route: Option<usize>, native: HttpNative) -> rquic
     let pb: Object = ctx.globals().get("__pb")?;
     let serve: Function = pb.get("serveHttp")?;
     let index = route.map_or(-1.0, |i| i as f64);
-    serve.call((index, native))
+    let out: Object = serve.call((index, native))?;
+    // let async handlers settle before reading the response
+    while ctx.execute_pending_job() {}
+    let finish: Function = out.get("finish")?;
+    finish.call(())
 }
 
 fn outcome_of<'js>(ctx: &Ctx<'js>, w: &Worker, res: &Object<'js>, label: &str) -> HttpOutcome {

@@ -550,3 +550,80 @@ async fn require_loads_modules_relative_to_the_hooks_dir() {
     .await;
     assert_eq!(t.get("/greet", None).await.text, "hi x true");
 }
+
+#[tokio::test]
+async fn app_record_and_helper_bindings_work_from_routes() {
+    let t = spawn_app_with_hooks(
+        &[(
+            "main.pb.js",
+            r#"
+            routerAdd("POST", "/seed", (e) => {
+                const posts = $app.findCollectionByNameOrId("posts");
+                for (const title of ["b", "a", "c"]) {
+                    $app.save(new Record(posts, {title: title, status: title === "a" ? "draft" : "live"}));
+                }
+                return e.noContent(204);
+            });
+            routerAdd("GET", "/query", (e) => {
+                const live = $app.findRecordsByFilter("posts", "status = {:s}", "-title", 10, 0, {s: "live"});
+                const first = $app.findFirstRecordByFilter("posts", "title = 'a'");
+                const byData = $app.findFirstRecordByData("posts", "title", "c");
+                const byId = $app.findRecordById("posts", first.id);
+                const r = new Record($app.findCollectionByNameOrId("posts"));
+                r.load({title: 42, status: true});
+                return e.json(200, {
+                    live: live.map((r) => r.get("title")),
+                    first: first.getString("status"),
+                    byData: byData.get("title"),
+                    same: byId.id === first.id,
+                    all: $app.findAllRecords("posts").length,
+                    count: $app.countRecords("posts"),
+                    coerced: [r.get("title"), r.get("status")],
+                    isNew: r.isNew(),
+                    exported: Object.keys(first.publicExport()).sort(),
+                    random: $security.randomString(12).length,
+                    json: toString({b: 1, a: [1, 2]}),
+                    text: toString(toBytes("hé")),
+                });
+            });
+            routerAdd("GET", "/async", async (e) => {
+                await Promise.resolve();
+                return e.string(200, "later");
+            });
+            routerAdd("GET", "/blob", (e) => e.blob(200, "application/octet-stream", toBytes("abc")));
+            routerAdd("GET", "/store", (e) => {
+                $app.store().set("k", {n: 1});
+                return e.json(200, {v: $app.store().get("k"), missing: $app.store().get("nope")});
+            });
+            routerAdd("GET", "/log", (e) => {
+                $app.logger().info("from js", "answer", 42);
+                console.log("console line");
+                return e.noContent(204);
+            });
+            "#,
+        )],
+        defaults,
+    )
+    .await;
+    posts(&t).await;
+    assert_eq!(t.post("/seed", None, json!({})).await.status, 204);
+    let q = t.get("/query", None).await;
+    assert_eq!(q.status, 200, "{}", q.text);
+    assert_eq!(
+        q.json,
+        json!({
+            "live": ["c", "b"], "first": "draft", "byData": "c", "same": true, "all": 3, "count": 3,
+            "coerced": ["42", "true"], "isNew": true,
+            "exported": ["collectionId", "collectionName", "id", "status", "title"],
+            "random": 12, "json": r#"{"a":[1,2],"b":1}"#, "text": "hé",
+        })
+    );
+    assert_eq!(t.get("/async", None).await.text, "later");
+    let blob = t.get("/blob", None).await;
+    assert_eq!(
+        (blob.text.as_str(), blob.headers["content-type"].to_str().expect("ct")),
+        ("abc", "application/octet-stream")
+    );
+    assert_eq!(t.get("/store", None).await.json, json!({"v": {"n": 1}, "missing": null}));
+    assert_eq!(t.get("/log", None).await.status, 204);
+}

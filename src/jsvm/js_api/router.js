@@ -261,23 +261,37 @@ __pb.serveHttp = function (routeIndex, native) {
   chain = chain.slice().sort((a, b) => a.priority - b.priority);
   const e = new RequestEvent(native, chain, route ? route.handler : null);
   // the headers set before a throw still go out with the error response
-  let error = undefined;
-  let failed = false;
+  const out = { failed: false, error: undefined };
   try {
-    e.next();
+    const r = e.next();
+    // async handlers: the Rust side settles pending jobs before finish()
+    if (r && typeof r.then === "function") {
+      r.then(null, (err) => {
+        out.failed = true;
+        out.error = err;
+      });
+    }
   } catch (err) {
-    failed = true;
-    error = err;
+    out.failed = true;
+    out.error = err;
   }
-  const s = e.__state;
-  return {
-    failed: failed,
-    error: error,
-    written: s.written,
-    status: s.status,
-    headers: e.response.header().__pairs(),
-    body: s.body,
+  out.finish = () => {
+    const s = e.__state;
+    out.written = s.written;
+    out.status = s.status;
+    out.headers = e.response.header().__pairs();
+    out.body = s.body.map((b) => {
+      if (b instanceof ArrayBuffer) {
+        return Array.from(new Uint8Array(b));
+      }
+      if (ArrayBuffer.isView(b)) {
+        return Array.from(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+      }
+      return b;
+    });
+    return out;
   };
+  return out;
 };
 
 globalThis.RequestEvent = RequestEvent;
