@@ -23,8 +23,8 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
-use std::sync::{Arc, Weak};
 
 use rquickjs::class::Trace;
 use rquickjs::{Class, Ctx, Exception, Function, JsLifetime, Object, Promise, Value};
@@ -68,17 +68,14 @@ enum ToCaller<E> {
 struct NextDone<E>(E, Result<(), Error>);
 
 /// The Rust handler bound for JS registration `index` (`name` for logs).
-fn rust_handler<E: BridgeEvent>(pool: Weak<Pool>, index: usize, name: &'static str) -> HandlerFn<E> {
+/// It keeps its pool alive: a chain that started before a reload finishes
+/// on the scripts it started with.
+fn rust_handler<E: BridgeEvent>(pool: Arc<Pool>, index: usize, name: &'static str) -> HandlerFn<E> {
     Arc::new(move |e: &mut E, next: Next<'_, E>| {
-        // the engine is gone (server stopped): behave as if unbound
-        let Some(pool) = pool.upgrade() else {
-            return next(e);
-        };
         let event = std::mem::replace(e, e.placeholder());
         let (to_caller, from_worker) = channel::<ToCaller<E>>();
         let (to_worker, from_caller) = channel::<NextDone<E>>();
         pool.submit(Box::new(move |w: &Worker| run_on_worker(w, index, name, event, to_caller, from_caller)));
-        drop(pool);
         loop {
             match from_worker.recv() {
                 Ok(ToCaller::CallNext(ev)) => {
@@ -420,10 +417,11 @@ impl BridgeEvent for RecordRequestEvent {
 
 type Regs<'a> = HashMap<&'a str, Vec<(usize, Vec<String>)>>;
 
-fn rebind<E: BridgeEvent>(hook: &Hook<E>, name: &'static str, regs: &Regs<'_>, pool: &Weak<Pool>) {
+fn rebind<E: BridgeEvent>(hook: &Hook<E>, name: &'static str, regs: &Regs<'_>, pool: Option<&Arc<Pool>>) {
     let handlers = regs
         .get(name)
-        .map(|list| {
+        .zip(pool)
+        .map(|(list, pool)| {
             list.iter().map(|(index, tags)| (0, tags.clone(), rust_handler::<E>(pool.clone(), *index, name))).collect()
         })
         .unwrap_or_default();
@@ -469,8 +467,19 @@ pub const SUPPORTED_HOOKS: [&str; 31] = [
 /// Replaces the JS handlers in every chain of `app` with the ones `pool`
 /// registered (each chain swapped atomically).
 pub fn bind_hooks(app: &App, pool: &Arc<Pool>) {
+    bind(app, Some(pool));
+}
+
+/// Removes every JS handler from `app` (the engine stopped). This also
+/// ends the pools, whose handlers keep them alive.
+pub fn unbind_hooks(app: &App) {
+    bind(app, None);
+}
+
+fn bind(app: &App, pool: Option<&Arc<Pool>>) {
     let mut regs: Regs<'_> = HashMap::new();
-    for (index, def) in pool.registry.hooks.iter().enumerate() {
+    let defs = pool.map(|p| p.registry.hooks.as_slice()).unwrap_or_default();
+    for (index, def) in defs.iter().enumerate() {
         regs.entry(def.name.as_str()).or_default().push((index, def.tags.clone()));
     }
     for name in regs.keys() {
@@ -478,37 +487,36 @@ pub fn bind_hooks(app: &App, pool: &Arc<Pool>) {
             tracing::warn!("{name} is not supported yet: its JS handlers will not run");
         }
     }
-    let weak = Arc::downgrade(pool);
     let h = app.hooks();
-    rebind(&h.on_record_validate, "onRecordValidate", &regs, &weak);
-    rebind(&h.on_record_create.before, "onRecordCreate", &regs, &weak);
-    rebind(&h.on_record_create.execute, "onRecordCreateExecute", &regs, &weak);
-    rebind(&h.on_record_create.after_success, "onRecordAfterCreateSuccess", &regs, &weak);
-    rebind(&h.on_record_create.after_error, "onRecordAfterCreateError", &regs, &weak);
-    rebind(&h.on_record_update.before, "onRecordUpdate", &regs, &weak);
-    rebind(&h.on_record_update.execute, "onRecordUpdateExecute", &regs, &weak);
-    rebind(&h.on_record_update.after_success, "onRecordAfterUpdateSuccess", &regs, &weak);
-    rebind(&h.on_record_update.after_error, "onRecordAfterUpdateError", &regs, &weak);
-    rebind(&h.on_record_delete.before, "onRecordDelete", &regs, &weak);
-    rebind(&h.on_record_delete.execute, "onRecordDeleteExecute", &regs, &weak);
-    rebind(&h.on_record_delete.after_success, "onRecordAfterDeleteSuccess", &regs, &weak);
-    rebind(&h.on_record_delete.after_error, "onRecordAfterDeleteError", &regs, &weak);
-    rebind(&h.on_records_list_request, "onRecordsListRequest", &regs, &weak);
-    rebind(&h.on_record_view_request, "onRecordViewRequest", &regs, &weak);
-    rebind(&h.on_record_create_request, "onRecordCreateRequest", &regs, &weak);
-    rebind(&h.on_record_update_request, "onRecordUpdateRequest", &regs, &weak);
-    rebind(&h.on_record_delete_request, "onRecordDeleteRequest", &regs, &weak);
-    rebind(&h.on_collection_validate, "onCollectionValidate", &regs, &weak);
-    rebind(&h.on_collection_create.before, "onCollectionCreate", &regs, &weak);
-    rebind(&h.on_collection_create.execute, "onCollectionCreateExecute", &regs, &weak);
-    rebind(&h.on_collection_create.after_success, "onCollectionAfterCreateSuccess", &regs, &weak);
-    rebind(&h.on_collection_create.after_error, "onCollectionAfterCreateError", &regs, &weak);
-    rebind(&h.on_collection_update.before, "onCollectionUpdate", &regs, &weak);
-    rebind(&h.on_collection_update.execute, "onCollectionUpdateExecute", &regs, &weak);
-    rebind(&h.on_collection_update.after_success, "onCollectionAfterUpdateSuccess", &regs, &weak);
-    rebind(&h.on_collection_update.after_error, "onCollectionAfterUpdateError", &regs, &weak);
-    rebind(&h.on_collection_delete.before, "onCollectionDelete", &regs, &weak);
-    rebind(&h.on_collection_delete.execute, "onCollectionDeleteExecute", &regs, &weak);
-    rebind(&h.on_collection_delete.after_success, "onCollectionAfterDeleteSuccess", &regs, &weak);
-    rebind(&h.on_collection_delete.after_error, "onCollectionAfterDeleteError", &regs, &weak);
+    rebind(&h.on_record_validate, "onRecordValidate", &regs, pool);
+    rebind(&h.on_record_create.before, "onRecordCreate", &regs, pool);
+    rebind(&h.on_record_create.execute, "onRecordCreateExecute", &regs, pool);
+    rebind(&h.on_record_create.after_success, "onRecordAfterCreateSuccess", &regs, pool);
+    rebind(&h.on_record_create.after_error, "onRecordAfterCreateError", &regs, pool);
+    rebind(&h.on_record_update.before, "onRecordUpdate", &regs, pool);
+    rebind(&h.on_record_update.execute, "onRecordUpdateExecute", &regs, pool);
+    rebind(&h.on_record_update.after_success, "onRecordAfterUpdateSuccess", &regs, pool);
+    rebind(&h.on_record_update.after_error, "onRecordAfterUpdateError", &regs, pool);
+    rebind(&h.on_record_delete.before, "onRecordDelete", &regs, pool);
+    rebind(&h.on_record_delete.execute, "onRecordDeleteExecute", &regs, pool);
+    rebind(&h.on_record_delete.after_success, "onRecordAfterDeleteSuccess", &regs, pool);
+    rebind(&h.on_record_delete.after_error, "onRecordAfterDeleteError", &regs, pool);
+    rebind(&h.on_records_list_request, "onRecordsListRequest", &regs, pool);
+    rebind(&h.on_record_view_request, "onRecordViewRequest", &regs, pool);
+    rebind(&h.on_record_create_request, "onRecordCreateRequest", &regs, pool);
+    rebind(&h.on_record_update_request, "onRecordUpdateRequest", &regs, pool);
+    rebind(&h.on_record_delete_request, "onRecordDeleteRequest", &regs, pool);
+    rebind(&h.on_collection_validate, "onCollectionValidate", &regs, pool);
+    rebind(&h.on_collection_create.before, "onCollectionCreate", &regs, pool);
+    rebind(&h.on_collection_create.execute, "onCollectionCreateExecute", &regs, pool);
+    rebind(&h.on_collection_create.after_success, "onCollectionAfterCreateSuccess", &regs, pool);
+    rebind(&h.on_collection_create.after_error, "onCollectionAfterCreateError", &regs, pool);
+    rebind(&h.on_collection_update.before, "onCollectionUpdate", &regs, pool);
+    rebind(&h.on_collection_update.execute, "onCollectionUpdateExecute", &regs, pool);
+    rebind(&h.on_collection_update.after_success, "onCollectionAfterUpdateSuccess", &regs, pool);
+    rebind(&h.on_collection_update.after_error, "onCollectionAfterUpdateError", &regs, pool);
+    rebind(&h.on_collection_delete.before, "onCollectionDelete", &regs, pool);
+    rebind(&h.on_collection_delete.execute, "onCollectionDeleteExecute", &regs, pool);
+    rebind(&h.on_collection_delete.after_success, "onCollectionAfterDeleteSuccess", &regs, pool);
+    rebind(&h.on_collection_delete.after_error, "onCollectionAfterDeleteError", &regs, pool);
 }

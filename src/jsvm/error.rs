@@ -144,7 +144,7 @@ pub fn from_thrown<'js>(ctx: &Ctx<'js>, v: &Value<'js>) -> Error {
             return api_error(obj);
         }
     }
-    tracing::warn!("JS hook error: {}", describe(v));
+    tracing::warn!("JS error: {}", describe(v));
     Error::Api { status: 400, message: GENERIC_MESSAGE.into(), data: json!({}) }
 }
 

@@ -69,6 +69,14 @@ struct EngineInner {
     watcher: Mutex<Option<watch::Watcher>>,
 }
 
+impl Drop for EngineInner {
+    // the bound handlers keep their pools alive; dropping the engine takes
+    // them out of the app so the runtime threads end
+    fn drop(&mut self) {
+        bridge::unbind_hooks(&self.app);
+    }
+}
+
 /// Handle to the running JS engine (cheap to clone).
 #[derive(Clone)]
 pub struct JsEngine {
