@@ -135,10 +135,9 @@ fn js_message(err: &Error) -> String {
 /// Maps a value thrown by JS to a core error (see the module doc).
 pub fn from_thrown<'js>(ctx: &Ctx<'js>, v: &Value<'js>) -> Error {
     if let Some(obj) = v.as_object() {
-        if let Ok(Some(id)) = obj.get::<_, Option<u32>>("__pbErrorId")
-            && let Some(err) = bindings::state(ctx).ok().and_then(|s| s.take_error(id))
-        {
-            return err;
+        if let Ok(Some(id)) = obj.get::<_, Option<u32>>("__pbErrorId") {
+            // already taken (converted once before): its status and data remain
+            return bindings::state(ctx).ok().and_then(|s| s.take_error(id)).unwrap_or_else(|| api_error(obj));
         }
         if is_instance_of(ctx, obj, "ApiError") {
             return api_error(obj);

@@ -49,7 +49,7 @@ impl Pool {
             let (app, config, scripts, rx, idle) =
                 (app.clone(), config.clone(), scripts.clone(), rx.clone(), idle.clone());
             std::thread::Builder::new().name(format!("js-{generation}-{i}")).stack_size(THREAD_STACK).spawn(move || {
-                let worker = match Worker::new(&app, &config, &scripts) {
+                let worker = match Worker::new(&app, &config, &scripts, ready.is_some()) {
                     Ok(w) => w,
                     Err(e) => {
                         match ready {
@@ -110,7 +110,7 @@ impl Pool {
         let spawned = std::thread::Builder::new()
             .name(format!("js-{}-lent", self.generation))
             .stack_size(THREAD_STACK)
-            .spawn(move || match Worker::new(&app, &config, &scripts) {
+            .spawn(move || match Worker::new(&app, &config, &scripts, false) {
                 Ok(worker) => {
                     run_job(&worker, job);
                 }
@@ -144,7 +144,7 @@ fn serve(
     idle.fetch_add(1, Ordering::AcqRel);
     while let Ok(job) = rx.recv_blocking() {
         if !run_job(&worker, job) {
-            match Worker::new(app, config, scripts) {
+            match Worker::new(app, config, scripts, false) {
                 Ok(w) => worker = w,
                 Err(e) => {
                     tracing::error!("cannot rebuild a JS runtime: {e}");

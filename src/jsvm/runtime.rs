@@ -32,8 +32,9 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// Builds a runtime and evaluates the hook files in order.
-    pub fn new(app: &App, config: &JsConfig, scripts: &Scripts) -> Result<Worker, LoadError> {
+    /// Builds a runtime and evaluates the hook files in order. Only the
+    /// loader's top-level code logs; replicas evaluate quietly.
+    pub fn new(app: &App, config: &JsConfig, scripts: &Scripts, loader: bool) -> Result<Worker, LoadError> {
         let rt = Runtime::new().map_err(|e| LoadError::Runtime(e.to_string()))?;
         rt.set_memory_limit(config.memory_limit);
         rt.set_max_stack_size(JS_STACK_LIMIT);
@@ -47,31 +48,15 @@ impl Worker {
                 rquickjs::Error::Exception => LoadError::Runtime(error::load_message(&ctx, "js_api")),
                 other => LoadError::Runtime(other.to_string()),
             })?;
-            for script in &scripts.files {
-                let file = script.path.to_string_lossy().into_owned();
-                let mut opts = EvalOptions::default();
-                opts.strict = false;
-                opts.filename = Some(file.clone());
-                worker.budget.start(worker.time_budget);
-                let res = ctx.eval_with_options::<(), _>(script.source.as_str(), opts);
-                let timed_out = worker.budget.exceeded();
-                worker.budget.clear();
-                match res {
-                    Ok(()) => {}
-                    Err(rquickjs::Error::Exception) if timed_out => {
-                        let _ = ctx.catch();
-                        return Err(LoadError::Script(format!(
-                            "{file}: interrupted after {:?} (endless loop at load time?)",
-                            worker.time_budget
-                        )));
-                    }
-                    Err(rquickjs::Error::Exception) => {
-                        return Err(LoadError::Script(error::load_message(&ctx, &file)));
-                    }
-                    Err(other) => return Err(LoadError::Script(format!("{file}: {other}"))),
+            let quiet = |on: bool| {
+                if let Ok(s) = bindings::state(&ctx) {
+                    s.quiet.set(on);
                 }
-            }
-            Ok(())
+            };
+            quiet(!loader);
+            let loaded = load_scripts(&ctx, &worker, scripts);
+            quiet(false);
+            loaded
         })?;
         Ok(worker)
     }
@@ -137,4 +122,31 @@ impl Worker {
         self.rt.run_gc();
         Error::Internal(format!("JS handler {label} ran out of memory"))
     }
+}
+
+/// Evaluates the hook files in order under the time budget.
+fn load_scripts(ctx: &Ctx<'_>, worker: &Worker, scripts: &Scripts) -> Result<(), LoadError> {
+    for script in &scripts.files {
+        let file = script.path.to_string_lossy().into_owned();
+        let mut opts = EvalOptions::default();
+        opts.strict = false;
+        opts.filename = Some(file.clone());
+        worker.budget.start(worker.time_budget);
+        let res = ctx.eval_with_options::<(), _>(script.source.as_str(), opts);
+        let timed_out = worker.budget.exceeded();
+        worker.budget.clear();
+        match res {
+            Ok(()) => {}
+            Err(rquickjs::Error::Exception) if timed_out => {
+                let _ = ctx.catch();
+                return Err(LoadError::Script(format!(
+                    "{file}: interrupted after {:?} (endless loop at load time?)",
+                    worker.time_budget
+                )));
+            }
+            Err(rquickjs::Error::Exception) => return Err(LoadError::Script(error::load_message(ctx, &file))),
+            Err(other) => return Err(LoadError::Script(format!("{file}: {other}"))),
+        }
+    }
+    Ok(())
 }

@@ -571,9 +571,10 @@ async fn app_record_and_helper_bindings_work_from_routes() {
                 const byId = $app.findRecordById("posts", first.id);
                 const r = new Record($app.findCollectionByNameOrId("posts"));
                 r.load({title: 42, status: true});
+                first.set("title+", "z");
                 return e.json(200, {
                     live: live.map((r) => r.get("title")),
-                    first: first.getString("status"),
+                    first: first.getString("status") + ":" + first.get("title"),
                     byData: byData.get("title"),
                     same: byId.id === first.id,
                     all: $app.findAllRecords("posts").length,
@@ -612,7 +613,7 @@ async fn app_record_and_helper_bindings_work_from_routes() {
     assert_eq!(
         q.json,
         json!({
-            "live": ["c", "b"], "first": "draft", "byData": "c", "same": true, "all": 3, "count": 3,
+            "live": ["c", "b"], "first": "draft:a", "byData": "c", "same": true, "all": 3, "count": 3,
             "coerced": ["42", "true"], "isNew": true,
             "exported": ["collectionId", "collectionName", "id", "status", "title"],
             "random": 12, "json": r#"{"a":[1,2],"b":1}"#, "text": "hé",

@@ -127,7 +127,7 @@ fn console_fn<'js>(lvl: i64) -> impl Fn(Ctx<'js>, Rest<Value<'js>>) -> rquickjs:
             })
             .collect();
         let app = state(&ctx)?.app.clone();
-        logger::write(&app, lvl, &parts.join(" "), Json::Object(Default::default()));
+        logger::write(&ctx, &app, lvl, &parts.join(" "), Json::Object(Default::default()));
         Ok(())
     }
 }

@@ -3,10 +3,10 @@
 
 use rquickjs::class::Trace;
 use rquickjs::prelude::Rest;
-use rquickjs::{JsLifetime, Value};
+use rquickjs::{Ctx, JsLifetime, Value};
 use serde_json::{Map, Value as Json};
 
-use super::convert;
+use super::{convert, state};
 use crate::core::App;
 use crate::core::logs::level;
 
@@ -42,8 +42,12 @@ fn key_values(args: Vec<Value<'_>>) -> Json {
     Json::Object(data)
 }
 
-/// Writes one entry to the app log and the process log.
-pub fn write(app: &App, lvl: i64, message: &str, data: Json) {
+/// Writes one entry to the app log and the process log (not while a
+/// replica runtime loads the files: the loader already did).
+pub fn write(ctx: &Ctx<'_>, app: &App, lvl: i64, message: &str, data: Json) {
+    if state(ctx).is_ok_and(|s| s.quiet.get()) {
+        return;
+    }
     match lvl {
         l if l >= level::ERROR => {
             tracing::error!(target: "ferrobase::jsvm::log", "{message} {data}")
@@ -57,19 +61,19 @@ pub fn write(app: &App, lvl: i64, message: &str, data: Json) {
 
 #[rquickjs::methods(rename_all = "camelCase")]
 impl JsLogger {
-    pub fn debug<'js>(&self, message: String, args: Rest<Value<'js>>) {
-        write(&self.app, level::DEBUG, &message, key_values(args.0));
+    pub fn debug<'js>(&self, ctx: Ctx<'js>, message: String, args: Rest<Value<'js>>) {
+        write(&ctx, &self.app, level::DEBUG, &message, key_values(args.0));
     }
 
-    pub fn info<'js>(&self, message: String, args: Rest<Value<'js>>) {
-        write(&self.app, level::INFO, &message, key_values(args.0));
+    pub fn info<'js>(&self, ctx: Ctx<'js>, message: String, args: Rest<Value<'js>>) {
+        write(&ctx, &self.app, level::INFO, &message, key_values(args.0));
     }
 
-    pub fn warn<'js>(&self, message: String, args: Rest<Value<'js>>) {
-        write(&self.app, level::WARN, &message, key_values(args.0));
+    pub fn warn<'js>(&self, ctx: Ctx<'js>, message: String, args: Rest<Value<'js>>) {
+        write(&ctx, &self.app, level::WARN, &message, key_values(args.0));
     }
 
-    pub fn error<'js>(&self, message: String, args: Rest<Value<'js>>) {
-        write(&self.app, level::ERROR, &message, key_values(args.0));
+    pub fn error<'js>(&self, ctx: Ctx<'js>, message: String, args: Rest<Value<'js>>) {
+        write(&ctx, &self.app, level::ERROR, &message, key_values(args.0));
     }
 }

@@ -46,6 +46,9 @@ pub struct JsState {
     pub hooks_dir: PathBuf,
     /// The running handler's time budget.
     pub budget: Budget,
+    /// Set while a replica runtime evaluates the hook files: the loader
+    /// already logged whatever their top-level code logs.
+    pub quiet: Cell<bool>,
     errors: RefCell<Vec<(u32, Error)>>,
     next_error_id: Cell<u32>,
 }
@@ -119,13 +122,17 @@ pub fn state<'a, 'js>(ctx: &'a Ctx<'js>) -> rquickjs::Result<UserDataGuard<'a, J
 
 /// Installs every binding into a fresh context.
 pub fn install<'js>(ctx: &Ctx<'js>, app: &App, hooks_dir: PathBuf, budget: Budget) -> rquickjs::Result<()> {
-    let _ = ctx.store_userdata(JsState {
+    let stored = ctx.store_userdata(JsState {
         app: app.clone(),
         hooks_dir: hooks_dir.clone(),
         budget,
+        quiet: Cell::new(false),
         errors: RefCell::new(Vec::new()),
         next_error_id: Cell::new(0),
     });
+    if stored.is_err() {
+        return Err(rquickjs::Error::new_into_js_message("JsState", "userdata", "cannot store the runtime state"));
+    }
     let g = ctx.globals();
     g.set("__hooks", hooks_dir.to_string_lossy().into_owned())?;
     g.set("$app", Class::instance(ctx.clone(), app::JsApp::new(app.clone()))?)?;

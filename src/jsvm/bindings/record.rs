@@ -104,10 +104,12 @@ impl JsRecord {
     }
 
     /// Sets a field value (normalised to the field type; passwords hashed).
+    /// `field+`, `+field` and `field-` add/append, prepend and subtract/remove
+    /// on number and multi-value fields, like in the API body.
     pub fn set<'js>(&self, ctx: Ctx<'js>, name: String, value: Value<'js>) -> rquickjs::Result<()> {
         let v = convert::to_json(value)?;
         let mut r = self.inner.try_borrow_mut().map_err(|_| borrow_err(&ctx))?;
-        r.set(&name, &v).map_err(|e| throw_core(&ctx, e))
+        set_field(&mut r, &name, &v).map_err(|e| throw_core(&ctx, e))
     }
 
     /// Sets several fields from an object.
@@ -236,11 +238,32 @@ impl JsRecord {
     }
 }
 
+/// Sets one key, applying a `+`/`-` modifier when the name carries one.
+fn set_field(record: &mut Record, key: &str, v: &Json) -> Result<(), Error> {
+    let modified = [
+        key.strip_suffix('+').map(|n| (n, '+')),
+        key.strip_prefix('+').map(|n| (n, '^')),
+        key.strip_suffix('-').map(|n| (n, '-')),
+    ]
+    .into_iter()
+    .flatten()
+    .find(|(n, _)| {
+        record.collection.field(n).is_some_and(|f| matches!(f.kind, FieldKind::Number { .. }) || f.is_multiple())
+    });
+    let Some((name, modifier)) = modified else {
+        return record.set(key, v);
+    };
+    let field = record.collection.field(name).cloned().ok_or_else(Error::not_found)?;
+    let current = record.get(name).clone();
+    record.set_raw(name, values::apply_modifier(&field, &current, modifier, v));
+    Ok(())
+}
+
 /// Sets each key of `data` on the record (PocketBase's `Load`).
 fn load<'js>(ctx: &Ctx<'js>, record: &mut Record, data: Value<'js>) -> rquickjs::Result<()> {
     let map = convert::to_json_map(data)?;
     for (k, v) in map {
-        record.set(&k, &v).map_err(|e| throw_core(ctx, e))?;
+        set_field(record, &k, &v).map_err(|e| throw_core(ctx, e))?;
     }
     Ok(())
 }
