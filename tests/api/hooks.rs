@@ -452,6 +452,7 @@ async fn endless_loop_is_interrupted_and_the_runtime_keeps_serving() {
             r#"
             routerAdd("GET", "/loop", (e) => { try { while (true) {} } catch (_) { return e.string(200, "caught") } });
             routerAdd("GET", "/ok", (e) => e.string(200, "ok"));
+            routerAdd("GET", "/sleepy", (e) => { sleep(60000); return e.string(200, "woke"); });
             "#,
         )],
         |c| {
@@ -467,6 +468,9 @@ async fn endless_loop_is_interrupted_and_the_runtime_keeps_serving() {
     assert_eq!(r.json["message"], "Something went wrong while processing your request.");
     let ok = t.get("/ok", None).await;
     assert_eq!((ok.status, ok.text.as_str()), (200, "ok"));
+    let started = Instant::now();
+    assert_eq!(t.get("/sleepy", None).await.status, 500, "sleep does not outlast the budget");
+    assert!(started.elapsed() < Duration::from_secs(3));
 }
 
 #[tokio::test]

@@ -109,11 +109,19 @@ fn to_bytes<'js>(ctx: Ctx<'js>, v: Value<'js>) -> rquickjs::Result<Array<'js>> {
     Ok(arr)
 }
 
-/// `sleep(ms)`: blocks this runtime (the time counts against its budget).
-fn sleep(ms: f64) {
-    if ms.is_finite() && ms > 0.0 {
-        std::thread::sleep(Duration::from_millis(ms as u64));
+/// `sleep(ms)`: blocks this runtime. The time counts against the handler's
+/// budget and never sleeps past it (the interrupt cannot fire while asleep).
+fn sleep(ctx: Ctx<'_>, ms: f64) -> rquickjs::Result<()> {
+    if !(ms.is_finite() && ms > 0.0) {
+        return Ok(());
     }
+    let wanted = Duration::from_millis(ms as u64);
+    let left = state(&ctx)?.budget.remaining();
+    std::thread::sleep(left.map_or(wanted, |l| l.min(wanted)));
+    if left.is_some_and(|l| l < wanted) {
+        return Err(rquickjs::Exception::throw_internal(&ctx, "interrupted: sleep() outlasts the time budget"));
+    }
+    Ok(())
 }
 
 fn console_fn<'js>(lvl: i64) -> impl Fn(Ctx<'js>, Rest<Value<'js>>) -> rquickjs::Result<()> {

@@ -97,6 +97,11 @@ impl Budget {
         self.deadline.set(None);
     }
 
+    /// Time left before the deadline (`None` when no clock runs).
+    pub fn remaining(&self) -> Option<Duration> {
+        self.deadline.get().map(|d| d.saturating_duration_since(Instant::now()))
+    }
+
     /// Whether the deadline has passed.
     pub fn exceeded(&self) -> bool {
         self.deadline.get().is_some_and(|d| Instant::now() >= d)
