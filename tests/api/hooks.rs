@@ -45,6 +45,7 @@ async fn routes_answer_with_path_values_and_content_types() {
             routerAdd("GET", "/q", (e) => e.json(200, {a: e.request.url.query().get("a"), h: e.request.header.get("X-Foo")}));
             routerAdd("GET", "/silent", (e) => {});
             routerAdd("*", "/star", (e) => e.string(200, "star"));
+            routerAdd("POST", "/small", (e) => e.json(200, e.requestInfo().body), $apis.bodyLimit(20));
             "#,
         )],
         defaults,
@@ -71,6 +72,9 @@ async fn routes_answer_with_path_values_and_content_types() {
     assert_eq!((silent.status, silent.text.as_str()), (200, ""));
     assert_eq!(t.get("/star", None).await.status, 404, "\"*\" registers nothing");
     assert_eq!(t.get("/hello", None).await.status, 404);
+    let form = t.raw("POST", "/small", None, "application/x-www-form-urlencoded", b"a=1&b=x".to_vec()).await;
+    assert_eq!(form.json, json!({"a": 1, "b": "x"}), "form values are type-guessed");
+    assert_eq!(t.post("/small", None, json!({"text": "far more than twenty bytes"})).await.status, 413);
 }
 
 #[tokio::test]
