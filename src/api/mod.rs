@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{MethodRouter, get, post, put};
 use tower_http::catch_panic::CatchPanicLayer;
 
 pub use context::AppState;
@@ -33,6 +33,9 @@ pub struct HttpOptions {
     pub public_dir: Option<PathBuf>,
     /// Serve `index.html` for missing static paths.
     pub index_fallback: bool,
+    /// The JS hooks engine serving `routerAdd` routes and `routerUse`
+    /// middlewares, when hooks are loaded.
+    pub js: Option<crate::jsvm::JsEngine>,
 }
 
 async fn not_found() -> Response {
@@ -43,31 +46,43 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     ApiError::new(500, "Something went wrong while processing your request.").into_response()
 }
 
-/// The API routes.
-pub fn api_routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/health", get(system::health).head(system::health))
-        .route("/api/collections", get(collections::list).post(collections::create))
-        .route("/api/collections/import", put(collections::import))
-        .route("/api/collections/meta/scaffolds", get(collections::scaffolds))
-        .route(
+/// The API routes as (path, handlers). The paths double as the list of
+/// built-in patterns JS routes may not shadow, so every route goes here.
+fn route_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
+    vec![
+        ("/api/health", get(system::health).head(system::health)),
+        ("/api/collections", get(collections::list).post(collections::create)),
+        ("/api/collections/import", put(collections::import)),
+        ("/api/collections/meta/scaffolds", get(collections::scaffolds)),
+        (
             "/api/collections/{collection}",
             get(collections::view).patch(collections::update).delete(collections::delete),
-        )
-        .route("/api/collections/{collection}/truncate", axum::routing::delete(collections::truncate))
-        .route("/api/collections/{collection}/records", get(records::list).post(records::create))
-        .route(
+        ),
+        ("/api/collections/{collection}/truncate", axum::routing::delete(collections::truncate)),
+        ("/api/collections/{collection}/records", get(records::list).post(records::create)),
+        (
             "/api/collections/{collection}/records/{id}",
             get(records::view).patch(records::update).delete(records::delete),
-        )
-        .route("/api/collections/{collection}/auth-with-password", post(record_auth::auth_with_password))
-        .route("/api/collections/{collection}/auth-refresh", post(record_auth::auth_refresh))
-        .route("/api/collections/{collection}/auth-methods", get(record_auth::auth_methods))
-        .route("/api/batch", post(batch::batch))
-        .route("/api/settings", get(system::settings_get).patch(system::settings_update))
-        .route("/api/logs", get(system::logs_list).delete(system::logs_delete))
-        .route("/api/logs/stats", get(system::logs_stats))
-        .route("/api/logs/{id}", get(system::logs_view))
+        ),
+        ("/api/collections/{collection}/auth-with-password", post(record_auth::auth_with_password)),
+        ("/api/collections/{collection}/auth-refresh", post(record_auth::auth_refresh)),
+        ("/api/collections/{collection}/auth-methods", get(record_auth::auth_methods)),
+        ("/api/batch", post(batch::batch)),
+        ("/api/settings", get(system::settings_get).patch(system::settings_update)),
+        ("/api/logs", get(system::logs_list).delete(system::logs_delete)),
+        ("/api/logs/stats", get(system::logs_stats)),
+        ("/api/logs/{id}", get(system::logs_view)),
+    ]
+}
+
+/// The API routes.
+pub fn api_routes() -> Router<AppState> {
+    route_table().into_iter().fold(Router::new(), |r, (path, handlers)| r.route(path, handlers))
+}
+
+/// The path patterns of the built-in routes (axum/matchit syntax).
+pub fn builtin_route_paths() -> Vec<&'static str> {
+    route_table().into_iter().map(|(path, _)| path).collect()
 }
 
 /// The full router: API, static files, JSON 404s, middleware.
@@ -86,8 +101,12 @@ pub fn router(state: AppState, opts: &HttpOptions) -> Router {
         }
         None => app.fallback(not_found),
     };
-    app.method_not_allowed_fallback(not_found)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::log_requests))
+    app = app.method_not_allowed_fallback(not_found);
+    if let Some(engine) = opts.js.clone() {
+        let js = crate::jsvm::http::JsHttp { engine, body_limit: state.body_limit };
+        app = app.layer(axum::middleware::from_fn_with_state(js, crate::jsvm::http::middleware));
+    }
+    app.layer(axum::middleware::from_fn_with_state(state.clone(), middleware::log_requests))
         .layer(axum::middleware::from_fn(middleware::security_headers))
         .layer(middleware::cors(&opts.origins))
         .layer(CatchPanicLayer::custom(panic_response))

@@ -21,13 +21,13 @@ pub struct GlobalFlags {
     /// the env variable whose value of 32 characters will be used as encryption key for the app settings (not yet implemented: settings are stored unencrypted, a warning is printed)
     #[arg(long = "encryptionEnv", global = true)]
     pub encryption_env: Option<String>,
-    /// the directory with the JS app hooks (default "<dir>/../pb_hooks"; the JS engine is not built yet: hooks are not run)
+    /// the directory with the JS app hooks (default "<dir>/../pb_hooks")
     #[arg(long = "hooksDir", global = true)]
     pub hooks_dir: Option<PathBuf>,
-    /// the total prewarm JS runtimes for the hooks execution (JS engine not built yet)
+    /// the total prewarm JS runtimes for the hooks execution
     #[arg(long = "hooksPool", global = true, default_value_t = 15)]
     pub hooks_pool: usize,
-    /// auto reload the hooks on pb_hooks file change (JS engine not built yet)
+    /// auto reload the hooks on pb_hooks file change
     #[arg(long = "hooksWatch", global = true, action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true", default_value = "true")]
     pub hooks_watch: bool,
     /// fallback the request to index.html on missing static path, e.g. when pretty urls are used with SPA
@@ -106,6 +106,24 @@ impl GlobalFlags {
         c.query_timeout = self.query_timeout;
         c.encryption_env = self.encryption_env.clone();
         c
+    }
+
+    /// The hooks dir (`--hooksDir`, default `<dir>/../pb_hooks`).
+    pub fn hooks_dir(&self) -> PathBuf {
+        self.hooks_dir.clone().unwrap_or_else(|| self.dir.join("..").join("pb_hooks"))
+    }
+
+    /// Starts the JS engine when the hooks dir exists; a hook file that
+    /// fails to load is an error.
+    pub fn start_hooks(&self, app: &crate::core::App) -> anyhow::Result<Option<crate::jsvm::JsEngine>> {
+        let dir = self.hooks_dir();
+        if !dir.is_dir() {
+            return Ok(None);
+        }
+        let mut config = crate::jsvm::JsConfig::new(dir);
+        config.pool_size = self.hooks_pool;
+        config.watch = self.hooks_watch;
+        Ok(Some(crate::jsvm::JsEngine::start(app, config)?))
     }
 
     /// Opens the app, warning about flags whose feature is not built yet.

@@ -35,6 +35,7 @@ pub fn run(flags: &GlobalFlags, args: ServeArgs) -> anyhow::Result<()> {
         tracing::warn!("automatic TLS (domains/--https) is not implemented yet: serving plain HTTP only");
     }
     let app = flags.open_app().context("failed to open the data dir")?;
+    let js = flags.start_hooks(&app)?;
     let addr = args
         .http
         .clone()
@@ -52,7 +53,7 @@ pub fn run(flags: &GlobalFlags, args: ServeArgs) -> anyhow::Result<()> {
         }
         println!("Server started at {base}\n├─ REST API:  {base}/api/\n└─ Dashboard: {base}/_/");
         let state = AppState { app, body_limit: DEFAULT_BODY_LIMIT };
-        let opts = HttpOptions { origins: args.origins, public_dir: Some(flags.public_dir.clone()), index_fallback: flags.index_fallback };
+        let opts = HttpOptions { origins: args.origins, public_dir: Some(flags.public_dir.clone()), index_fallback: flags.index_fallback, js };
         let service = router(state, &opts).into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await?;
         anyhow::Ok(())

@@ -17,6 +17,13 @@ pub struct RecordEvent {
     pub record: Record,
 }
 
+impl RecordEvent {
+    /// A cheap stand-in left behind while the event is lent elsewhere.
+    pub fn placeholder(&self) -> Self {
+        RecordEvent { app: self.app.clone(), record: Record::placeholder(self.record.collection.clone()) }
+    }
+}
+
 impl Tagged for RecordEvent {
     fn matches_tags(&self, tags: &[String]) -> bool {
         let c = &self.record.collection;
@@ -28,6 +35,13 @@ impl Tagged for RecordEvent {
 pub struct CollectionEvent {
     pub app: App,
     pub collection: Collection,
+}
+
+impl CollectionEvent {
+    /// A cheap stand-in left behind while the event is lent elsewhere.
+    pub fn placeholder(&self) -> Self {
+        CollectionEvent { app: self.app.clone(), collection: Collection::placeholder() }
+    }
 }
 
 impl Tagged for CollectionEvent {
@@ -58,6 +72,20 @@ impl RecordRequestEvent {
             collection: collection.clone(),
             request: request.clone(),
             record,
+            list: None,
+            handled: false,
+        }
+    }
+}
+
+impl RecordRequestEvent {
+    /// A cheap stand-in left behind while the event is lent elsewhere.
+    pub fn placeholder(&self) -> Self {
+        RecordRequestEvent {
+            app: self.app.clone(),
+            collection: self.collection.clone(),
+            request: RequestInfo::default(),
+            record: None,
             list: None,
             handled: false,
         }

@@ -79,6 +79,30 @@ impl<E: Tagged> Hook<E> {
         self.entries.rcu(|cur| cur.iter().filter(|e| e.owner != owner).cloned().collect::<Vec<_>>());
     }
 
+    /// Atomically replaces every handler of `owner` with `handlers`
+    /// (`(priority, tags, func)`, in registration order), so a reload never
+    /// leaves the chain without them or with both sets. Returns the new ids.
+    pub fn replace_owner(&self, owner: &str, handlers: Vec<(i32, Vec<String>, HandlerFn<E>)>) -> Vec<u64> {
+        let new: Vec<Entry<E>> = handlers
+            .into_iter()
+            .map(|(priority, tags, func)| Entry {
+                id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+                owner: owner.to_string(),
+                priority,
+                tags,
+                func,
+            })
+            .collect();
+        let ids = new.iter().map(|e| e.id).collect();
+        self.entries.rcu(|cur| {
+            let mut v: Vec<Entry<E>> = cur.iter().filter(|e| e.owner != owner).cloned().collect();
+            v.extend(new.iter().cloned());
+            v.sort_by_key(|e| (e.priority, !e.tags.is_empty()));
+            v
+        });
+        ids
+    }
+
     /// Whether any handler is bound.
     pub fn is_empty(&self) -> bool {
         self.entries.load().is_empty()
@@ -158,6 +182,26 @@ mod tests {
         })
         .expect("chain runs");
         assert_eq!(other.log, ["a", "action", "a-after"], "tagged handler skipped");
+
+        hook.replace_owner(
+            "x",
+            vec![(
+                0,
+                vec![],
+                Arc::new(|e: &mut Ev, next: Next<'_, Ev>| {
+                    e.log.push("x".into());
+                    next(e)
+                }),
+            )],
+        );
+        let mut replaced = Ev { tag: "users".into(), log: vec![] };
+        hook.trigger(&mut replaced, &mut |e| {
+            e.log.push("action".into());
+            Ok(())
+        })
+        .expect("chain runs");
+        assert_eq!(replaced.log, ["a", "x", "action", "a-after"]);
+        hook.replace_owner("x", vec![]);
 
         hook.unbind(stopper);
         let mut again = Ev { tag: "posts".into(), log: vec![] };

@@ -6,6 +6,7 @@ mod common;
 mod bad_input;
 mod collections;
 mod filters;
+mod hooks;
 mod pocketbase_data;
 mod records;
 mod rules;

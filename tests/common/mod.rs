@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 
 use ferrobase::api::{AppState, DEFAULT_BODY_LIMIT, HttpOptions, router};
 use ferrobase::core::{App, AppConfig};
+use ferrobase::jsvm::{JsConfig, JsEngine};
 use serde_json::{Value, json};
 
 pub const ADMIN_EMAIL: &str = "admin@example.com";
@@ -17,6 +18,8 @@ pub struct TestApp {
     pub app: App,
     pub client: reqwest::Client,
     pub dir: tempfile::TempDir,
+    /// The JS engine, when started with hooks.
+    pub js: Option<JsEngine>,
 }
 
 /// A response reduced to what tests assert on.
@@ -36,11 +39,13 @@ pub struct Options {
     pub public_dir: bool,
     /// CORS origins.
     pub origins: Vec<String>,
+    /// Start the JS engine with this config.
+    pub hooks: Option<JsConfig>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { superuser: true, public_dir: false, origins: vec!["*".into()] }
+        Options { superuser: true, public_dir: false, origins: vec!["*".into()], hooks: None }
     }
 }
 
@@ -53,6 +58,32 @@ pub async fn spawn_app() -> TestApp {
 /// Starts a server on the given data dir (which may hold existing data).
 pub async fn spawn_app_in(dir: tempfile::TempDir) -> TestApp {
     spawn_with(dir, Options::default()).await
+}
+
+/// The hooks dir of a test app's temp dir.
+pub fn hooks_dir(dir: &std::path::Path) -> std::path::PathBuf {
+    dir.join("pb_hooks")
+}
+
+/// Starts a server with the JS engine on `files` (name, source) written to
+/// a temp `pb_hooks`; `tune` adjusts the engine config (pool size, budget,
+/// watching; watching is off unless turned on).
+pub async fn spawn_app_with_hooks(files: &[(&str, &str)], tune: impl FnOnce(&mut JsConfig)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let hooks = hooks_dir(dir.path());
+    std::fs::create_dir_all(&hooks).expect("hooks dir");
+    for (name, src) in files {
+        let path = hooks.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("hook file dir");
+        }
+        std::fs::write(path, src).expect("hook file");
+    }
+    let mut config = JsConfig::new(&hooks);
+    config.pool_size = 2;
+    config.watch = false;
+    tune(&mut config);
+    spawn_with(dir, Options { hooks: Some(config), ..Options::default() }).await
 }
 
 /// Starts a server with options.
@@ -68,16 +99,27 @@ pub async fn spawn_with(dir: tempfile::TempDir, options: Options) -> TestApp {
     })
     .await
     .expect("join");
+    let js = match options.hooks {
+        Some(config) => {
+            let app = app.clone();
+            let engine = tokio::task::spawn_blocking(move || JsEngine::start(&app, config))
+                .await
+                .expect("join")
+                .expect("hooks load");
+            Some(engine)
+        }
+        None => None,
+    };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let state = AppState { app: app.clone(), body_limit: DEFAULT_BODY_LIMIT };
     let public_dir = options.public_dir.then(|| dir.path().join("pb_public"));
-    let opts = HttpOptions { origins: options.origins, public_dir, index_fallback: true };
+    let opts = HttpOptions { origins: options.origins, public_dir, index_fallback: true, js: js.clone() };
     let service = router(state, &opts).into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move {
         let _ = axum::serve(listener, service).await;
     });
-    TestApp { base: format!("http://{addr}"), app, client: reqwest::Client::new(), dir }
+    TestApp { base: format!("http://{addr}"), app, client: reqwest::Client::new(), dir, js }
 }
 
 impl TestApp {

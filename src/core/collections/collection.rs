@@ -89,6 +89,23 @@ impl Collection {
         c
     }
 
+    /// An empty value without fields, a stand-in while a collection is lent.
+    pub fn placeholder() -> Self {
+        Collection {
+            id: String::new(),
+            name: String::new(),
+            kind: CollectionType::Base,
+            system: false,
+            fields: Vec::new(),
+            indexes: Vec::new(),
+            rules: Rules::default(),
+            view_query: String::new(),
+            auth: None,
+            created: String::new(),
+            updated: String::new(),
+        }
+    }
+
     /// `pbc_` + CRC32(type + name), PocketBase's default collection id.
     pub fn default_id(kind: CollectionType, name: &str) -> String {
         format!("pbc_{}", crc32fast::hash(format!("{}{}", kind.as_str(), name).as_bytes()))

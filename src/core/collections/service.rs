@@ -200,6 +200,8 @@ impl App {
         }
         let hooks = self.hooks();
         let action = if is_new { &hooks.on_collection_create } else { &hooks.on_collection_update };
+        // a hook that skips next() stops the save: no after-success hooks then
+        let mut executed = false;
         let saved = self.run_in_transaction(|tx| {
             let mut ev = CollectionEvent { app: tx.clone(), collection: c.clone() };
             action.before.trigger(&mut ev, &mut |e| {
@@ -208,11 +210,15 @@ impl App {
                     .on_collection_validate
                     .trigger(e, &mut |e| validate::validate(&e.collection, old.as_deref(), &e.app.collections()))?;
                 let action = if is_new { &app.hooks().on_collection_create } else { &app.hooks().on_collection_update };
-                action.execute.trigger(e, &mut |e| e.app.persist_collection(&mut e.collection, old.as_deref()))
+                action.execute.trigger(e, &mut |e| {
+                    executed = true;
+                    e.app.persist_collection(&mut e.collection, old.as_deref())
+                })
             })?;
             Ok(ev.collection)
         });
         match saved {
+            Ok(saved) if !executed => Ok(saved),
             Ok(saved) => {
                 let app = self.without_tx();
                 let ev_collection = saved.clone();
@@ -364,11 +370,13 @@ impl App {
             )));
         }
         let hooks = self.hooks();
+        let mut executed = false;
         let res = self.run_in_transaction(|tx| {
             let mut ev = CollectionEvent { app: tx.clone(), collection: (**c).clone() };
             hooks.on_collection_delete.before.trigger(&mut ev, &mut |e| {
                 let app = e.app.clone();
                 app.hooks().on_collection_delete.execute.trigger(e, &mut |e| {
+                    executed = true;
                     let col = e.collection.clone();
                     e.app.executor().write(|conn| -> Result<()> {
                         db::sync::drop(conn, &col)?;
@@ -383,6 +391,9 @@ impl App {
             let mut ev = CollectionEvent { app: self.clone(), collection: (**c).clone() };
             let _ = hooks.on_collection_delete.after_error.trigger(&mut ev, &mut |_| Ok(()));
             return Err(err);
+        }
+        if !executed {
+            return Ok(());
         }
         let app = self.without_tx();
         let col = (**c).clone();

@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod expand;
 pub mod fields;
+pub mod finders;
 pub mod query;
 pub mod record;
 pub mod service;

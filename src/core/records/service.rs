@@ -53,6 +53,8 @@ impl App {
         let action = if is_new { &hooks.on_record_create } else { &hooks.on_record_update };
         let placeholder = Record::placeholder(record.collection.clone());
         let mut ev = RecordEvent { app: self.clone(), record: std::mem::replace(record, placeholder) };
+        // a hook that skips next() stops the save: no after-success hooks then
+        let mut executed = false;
         let res = action.before.trigger(&mut ev, &mut |e| {
             prepare(&mut e.record);
             if validate {
@@ -61,9 +63,15 @@ impl App {
             }
             let app = e.app.clone();
             let action = if is_new { &app.hooks().on_record_create } else { &app.hooks().on_record_update };
-            action.execute.trigger(e, &mut |e| e.app.persist_record(&mut e.record))
+            action.execute.trigger(e, &mut |e| {
+                executed = true;
+                e.app.persist_record(&mut e.record)
+            })
         });
         *record = std::mem::replace(&mut ev.record, Record::placeholder(record.collection.clone()));
+        if res.is_ok() && !executed {
+            return Ok(());
+        }
         self.finish_action(action, is_new, record, res)
     }
 
@@ -185,14 +193,19 @@ impl App {
         }
         let hooks = self.hooks();
         let mut ev = RecordEvent { app: self.clone(), record: record.clone() };
+        let mut executed = false;
         let res = self.run_in_transaction(|tx| {
             ev.app = tx.clone();
             hooks.on_record_delete.before.trigger(&mut ev, &mut |e| {
                 let app = e.app.clone();
-                app.hooks().on_record_delete.execute.trigger(e, &mut |e| e.app.delete_record_row(&e.record))
+                app.hooks().on_record_delete.execute.trigger(e, &mut |e| {
+                    executed = true;
+                    e.app.delete_record_row(&e.record)
+                })
             })
         });
         match res {
+            Ok(()) if !executed => Ok(()),
             Ok(()) => {
                 let app = self.without_tx();
                 let rec = record.clone();

@@ -1,0 +1,80 @@
+//! The Rust half of `Collection` (the class itself is JS data in
+//! `js_api/collection.js`): converting between the JS object and the core
+//! model, and resolving "a collection or its name/id" arguments.
+
+use std::sync::Arc;
+
+use rquickjs::prelude::Func;
+use rquickjs::{Ctx, Function, Object, Value};
+use serde_json::Value as Json;
+
+use super::convert;
+use crate::core::collections::Collection;
+use crate::core::collections::service::from_api_json;
+use crate::core::{App, Error};
+use crate::jsvm::error::{is_instance_of, throw_core};
+
+/// Adds the natives `js_api/collection.js` uses.
+pub fn install<'js>(_ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Result<()> {
+    native.set("collectionFromJson", Func::from(collection_from_json))
+}
+
+/// `new Collection(data)`: PocketBase's collection JSON normalised by the core.
+fn collection_from_json<'js>(ctx: Ctx<'js>, data: Value<'js>) -> rquickjs::Result<Value<'js>> {
+    let json = convert::to_json(data)?;
+    let c = from_api_json(&json, None).map_err(|e| throw_core(&ctx, e))?;
+    convert::to_js(&ctx, &c.to_json())
+}
+
+/// A `Collection` object for `c`.
+pub fn to_js<'js>(ctx: &Ctx<'js>, c: &Collection) -> rquickjs::Result<Value<'js>> {
+    let json = convert::to_js(ctx, &c.to_json())?;
+    let pb: Object = ctx.globals().get("__pb")?;
+    let make: Function = pb.get("collectionFromJson")?;
+    make.call((json,))
+}
+
+/// Puts `c`'s current state into an existing `Collection` object.
+pub fn assign<'js>(ctx: &Ctx<'js>, target: &Object<'js>, c: &Collection) -> rquickjs::Result<()> {
+    let json = convert::to_js(ctx, &c.to_json())?;
+    let pb: Object = ctx.globals().get("__pb")?;
+    let assign: Function = pb.get("assignCollection")?;
+    assign.call::<_, Value>((target.clone(), json))?;
+    Ok(())
+}
+
+/// Whether `v` is a JS `Collection`.
+pub fn is_collection<'js>(ctx: &Ctx<'js>, v: &Value<'js>) -> bool {
+    v.as_object().is_some_and(|o| is_instance_of(ctx, o, "Collection"))
+}
+
+/// The core model of a JS `Collection` object; an existing collection with
+/// the same id is the base (so it is an update).
+pub fn from_js<'js>(app: &App, v: &Value<'js>) -> Result<Collection, Error> {
+    let json = convert::to_json(v.clone()).map_err(|e| Error::BadRequest(e.to_string()))?;
+    let existing = json
+        .get("id")
+        .and_then(Json::as_str)
+        .filter(|id| !id.is_empty())
+        .and_then(|id| app.collections().get(id))
+        .filter(|c| json.get("id").and_then(Json::as_str) == Some(c.id.as_str()));
+    from_api_json(&json, existing.as_deref())
+}
+
+/// A collection argument: a name or id, or a `Collection` object (looked up
+/// by id in the cache, or built from its data when unsaved).
+pub fn resolve<'js>(ctx: &Ctx<'js>, app: &App, v: &Value<'js>) -> Result<Arc<Collection>, Error> {
+    if let Some(s) = v.as_string() {
+        let name = s.to_string().map_err(|e| Error::BadRequest(e.to_string()))?;
+        return app.find_collection(&name);
+    }
+    if is_collection(ctx, v) {
+        let obj = v.as_object().ok_or_else(Error::not_found)?;
+        let id: Option<String> = obj.get("id").ok().flatten();
+        if let Some(c) = id.and_then(|id| app.collections().get(&id)) {
+            return Ok(c);
+        }
+        return from_js(app, v).map(Arc::new);
+    }
+    Err(Error::BadRequest("Expected a collection or a collection name or id.".into()))
+}

@@ -1,0 +1,269 @@
+//! `Record`: a core record shared between Rust and JS. The record sits in an
+//! `Rc<RefCell<_>>` so the same object can be the `e.record` of a hook event
+//! (the bridge moves the record in and out around `e.next()`) and be
+//! passed to `$app.save`.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use rquickjs::class::Trace;
+use rquickjs::prelude::Opt;
+use rquickjs::{Class, Ctx, JsLifetime, Object, Value};
+use serde_json::Value as Json;
+
+use super::{app, collection, convert, state};
+use crate::core::Error;
+use crate::core::collections::FieldKind;
+use crate::core::records::Record;
+use crate::core::records::values;
+use crate::jsvm::error::throw_core;
+
+/// A record shared with JS.
+pub type SharedRecord = Rc<RefCell<Record>>;
+
+/// The JS `Record` class.
+#[derive(Trace, JsLifetime)]
+#[rquickjs::class(rename = "Record")]
+pub struct JsRecord {
+    #[qjs(skip_trace)]
+    pub inner: SharedRecord,
+}
+
+impl JsRecord {
+    /// Wraps a record.
+    pub fn new_shared(inner: SharedRecord) -> Self {
+        JsRecord { inner }
+    }
+
+    /// A JS `Record` object for `record`.
+    pub fn instance<'js>(ctx: &Ctx<'js>, record: Record) -> rquickjs::Result<Value<'js>> {
+        Ok(Class::instance(ctx.clone(), JsRecord::new_shared(Rc::new(RefCell::new(record))))?.into_value())
+    }
+
+    /// The shared record behind a JS value, if it is a `Record`.
+    pub fn shared_of(v: &Value<'_>) -> Option<SharedRecord> {
+        let obj = v.as_object()?;
+        Self::from_object(obj).map(|r| r.inner)
+    }
+
+    /// The `Record` behind an object, if it is one.
+    pub fn from_object(obj: &Object<'_>) -> Option<JsRecord> {
+        let class = Class::<JsRecord>::from_object(obj)?;
+        let inner = class.borrow().inner.clone();
+        Some(JsRecord { inner })
+    }
+
+    /// The public JSON export (what `JSON.stringify(record)` gives).
+    pub fn export(&self) -> Json {
+        match self.inner.try_borrow() {
+            Ok(r) => r.to_json(),
+            Err(_) => Json::Null,
+        }
+    }
+}
+
+fn borrow_err<'js>(ctx: &Ctx<'js>) -> rquickjs::Error {
+    throw_core(ctx, Error::Internal("the record is in use by a running save".into()))
+}
+
+#[rquickjs::methods(rename_all = "camelCase")]
+impl JsRecord {
+    /// `new Record(collection, data?)`
+    #[qjs(constructor)]
+    pub fn new<'js>(ctx: Ctx<'js>, collection: Value<'js>, data: Opt<Value<'js>>) -> rquickjs::Result<Self> {
+        let app = state(&ctx)?.app.clone();
+        let c = collection::resolve(&ctx, &app, &collection).map_err(|e| throw_core(&ctx, e))?;
+        let mut record = Record::new(c);
+        if let Some(data) = data.0.filter(|d| d.is_object()) {
+            load(&ctx, &mut record, data)?;
+        }
+        Ok(JsRecord::new_shared(Rc::new(RefCell::new(record))))
+    }
+
+    #[qjs(get, rename = "id")]
+    pub fn id(&self) -> String {
+        self.inner.borrow().id().to_string()
+    }
+
+    #[qjs(set, rename = "id")]
+    pub fn set_id(&self, id: String) {
+        self.inner.borrow_mut().set_raw("id", Json::String(id));
+    }
+
+    /// A field value (`""` for passwords, `null` for unknown fields).
+    pub fn get<'js>(&self, ctx: Ctx<'js>, name: String) -> rquickjs::Result<Value<'js>> {
+        let r = self.inner.try_borrow().map_err(|_| borrow_err(&ctx))?;
+        let is_password = r.collection.field(&name).is_some_and(|f| matches!(f.kind, FieldKind::Password { .. }));
+        if is_password {
+            return convert::to_js(&ctx, &Json::String(String::new()));
+        }
+        match r.data.get(&name).or_else(|| r.custom.get(&name)) {
+            Some(v) => convert::to_js(&ctx, v),
+            None => Ok(Value::new_null(ctx.clone())),
+        }
+    }
+
+    /// Sets a field value (normalised to the field type; passwords hashed).
+    /// `field+`, `+field` and `field-` add/append, prepend and subtract/remove
+    /// on number and multi-value fields, like in the API body.
+    pub fn set<'js>(&self, ctx: Ctx<'js>, name: String, value: Value<'js>) -> rquickjs::Result<()> {
+        let v = convert::to_json(value)?;
+        let mut r = self.inner.try_borrow_mut().map_err(|_| borrow_err(&ctx))?;
+        set_field(&mut r, &name, &v).map_err(|e| throw_core(&ctx, e))
+    }
+
+    /// Sets several fields from an object.
+    pub fn load<'js>(&self, ctx: Ctx<'js>, data: Value<'js>) -> rquickjs::Result<()> {
+        let mut r = self.inner.try_borrow_mut().map_err(|_| borrow_err(&ctx))?;
+        load(&ctx, &mut r, data)
+    }
+
+    pub fn get_string(&self, name: String) -> String {
+        values::to_string(self.inner.borrow().get(&name))
+    }
+
+    pub fn get_int(&self, name: String) -> f64 {
+        values::to_f64(self.inner.borrow().get(&name)).trunc()
+    }
+
+    pub fn get_float(&self, name: String) -> f64 {
+        values::to_f64(self.inner.borrow().get(&name))
+    }
+
+    pub fn get_bool(&self, name: String) -> bool {
+        values::to_bool(self.inner.borrow().get(&name))
+    }
+
+    pub fn email(&self) -> String {
+        self.inner.borrow().email().to_string()
+    }
+
+    pub fn set_email(&self, email: String) {
+        self.inner.borrow_mut().set_raw("email", Json::String(email));
+    }
+
+    pub fn verified(&self) -> bool {
+        self.inner.borrow().get_bool("verified")
+    }
+
+    pub fn set_verified(&self, verified: bool) {
+        self.inner.borrow_mut().set_raw("verified", Json::Bool(verified));
+    }
+
+    pub fn email_visibility(&self) -> bool {
+        self.inner.borrow().get_bool("emailVisibility")
+    }
+
+    pub fn set_email_visibility(&self, visible: bool) {
+        self.inner.borrow_mut().set_raw("emailVisibility", Json::Bool(visible));
+    }
+
+    pub fn token_key(&self) -> String {
+        self.inner.borrow().token_key().to_string()
+    }
+
+    pub fn refresh_token_key(&self) {
+        self.inner.borrow_mut().refresh_token_key();
+    }
+
+    pub fn set_password<'js>(&self, ctx: Ctx<'js>, password: String) -> rquickjs::Result<()> {
+        self.inner.borrow_mut().set_password(&password).map_err(|e| throw_core(&ctx, e))
+    }
+
+    pub fn validate_password(&self, password: String) -> bool {
+        self.inner.borrow().validate_password(&password)
+    }
+
+    pub fn is_new(&self) -> bool {
+        self.inner.borrow().is_new()
+    }
+
+    pub fn is_superuser(&self) -> bool {
+        self.inner.borrow().is_superuser()
+    }
+
+    /// The record's collection (a `Collection` object).
+    pub fn collection<'js>(&self, ctx: Ctx<'js>) -> rquickjs::Result<Value<'js>> {
+        let c = self.inner.borrow().collection.clone();
+        collection::to_js(&ctx, &c)
+    }
+
+    pub fn table_name(&self) -> String {
+        self.inner.borrow().collection.name.clone()
+    }
+
+    /// The visible fields as a plain object.
+    pub fn public_export<'js>(&self, ctx: Ctx<'js>) -> rquickjs::Result<Value<'js>> {
+        convert::to_js(&ctx, &self.export())
+    }
+
+    #[qjs(rename = "toJSON")]
+    pub fn to_json<'js>(&self, ctx: Ctx<'js>) -> rquickjs::Result<Value<'js>> {
+        convert::to_js(&ctx, &self.export())
+    }
+
+    /// Exports the email even when `emailVisibility` is off.
+    pub fn ignore_email_visibility(&self, state: bool) {
+        self.inner.borrow_mut().ignore_email_visibility = state;
+    }
+
+    pub fn clone<'js>(&self, ctx: Ctx<'js>) -> rquickjs::Result<Value<'js>> {
+        JsRecord::instance(&ctx, self.inner.borrow().clone())
+    }
+
+    /// The record as last loaded from storage.
+    pub fn original<'js>(&self, ctx: Ctx<'js>) -> rquickjs::Result<Value<'js>> {
+        let r = self.inner.borrow();
+        let mut copy = r.clone();
+        if let Some(o) = &r.original {
+            copy.data = o.clone();
+        }
+        JsRecord::instance(&ctx, copy)
+    }
+
+    /// The record re-read from the database.
+    pub fn fresh<'js>(&self, ctx: Ctx<'js>) -> rquickjs::Result<Value<'js>> {
+        let (c, id) = {
+            let r = self.inner.borrow();
+            (r.collection.clone(), r.original_id())
+        };
+        let app = app::current_app(&ctx)?;
+        let fresh = app.find_record_by_id(&c, &id).map_err(|e| throw_core(&ctx, e))?;
+        JsRecord::instance(&ctx, fresh)
+    }
+
+    #[qjs(rename = "toString")]
+    pub fn to_string_js(&self) -> String {
+        self.export().to_string()
+    }
+}
+
+/// Sets one key, applying a `+`/`-` modifier when the name carries one.
+fn set_field(record: &mut Record, key: &str, v: &Json) -> Result<(), Error> {
+    let modified = [
+        key.strip_suffix('+').map(|n| (n, '+')),
+        key.strip_prefix('+').map(|n| (n, '^')),
+        key.strip_suffix('-').map(|n| (n, '-')),
+    ]
+    .into_iter()
+    .flatten()
+    .find(|(n, _)| {
+        record.collection.field(n).is_some_and(|f| matches!(f.kind, FieldKind::Number { .. }) || f.is_multiple())
+    });
+    let Some((name, modifier)) = modified else {
+        return record.set(key, v);
+    };
+    let field = record.collection.field(name).cloned().ok_or_else(Error::not_found)?;
+    let current = record.get(name).clone();
+    record.set_raw(name, values::apply_modifier(&field, &current, modifier, v));
+    Ok(())
+}
+
+/// Sets each key of `data` on the record (PocketBase's `Load`).
+fn load<'js>(ctx: &Ctx<'js>, record: &mut Record, data: Value<'js>) -> rquickjs::Result<()> {
+    let map = convert::to_json_map(data)?;
+    for (k, v) in map {
+        set_field(record, &k, &v).map_err(|e| throw_core(ctx, e))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,116 @@
+//! Which core chain each `on*` registration goes into, and swapping the
+//! JS handlers of all chains on (re)load.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::{BridgeEvent, JS_OWNER, rust_handler};
+use crate::core::App;
+use crate::core::hooks::Hook;
+use crate::jsvm::pool::Pool;
+
+type Regs<'a> = HashMap<&'a str, Vec<(usize, Vec<String>)>>;
+
+fn rebind<E: BridgeEvent>(hook: &Hook<E>, name: &'static str, regs: &Regs<'_>, pool: Option<&Arc<Pool>>) {
+    let handlers = regs
+        .get(name)
+        .zip(pool)
+        .map(|(list, pool)| {
+            list.iter().map(|(index, tags)| (0, tags.clone(), rust_handler::<E>(pool.clone(), *index, name))).collect()
+        })
+        .unwrap_or_default();
+    hook.replace_owner(JS_OWNER, handlers);
+}
+
+/// The hook names bound to core chains; other `on*` registrations load but
+/// never fire yet (a warning says so).
+const SUPPORTED_HOOKS: [&str; 31] = [
+    "onRecordValidate",
+    "onRecordCreate",
+    "onRecordCreateExecute",
+    "onRecordAfterCreateSuccess",
+    "onRecordAfterCreateError",
+    "onRecordUpdate",
+    "onRecordUpdateExecute",
+    "onRecordAfterUpdateSuccess",
+    "onRecordAfterUpdateError",
+    "onRecordDelete",
+    "onRecordDeleteExecute",
+    "onRecordAfterDeleteSuccess",
+    "onRecordAfterDeleteError",
+    "onRecordsListRequest",
+    "onRecordViewRequest",
+    "onRecordCreateRequest",
+    "onRecordUpdateRequest",
+    "onRecordDeleteRequest",
+    "onCollectionValidate",
+    "onCollectionCreate",
+    "onCollectionCreateExecute",
+    "onCollectionAfterCreateSuccess",
+    "onCollectionAfterCreateError",
+    "onCollectionUpdate",
+    "onCollectionUpdateExecute",
+    "onCollectionAfterUpdateSuccess",
+    "onCollectionAfterUpdateError",
+    "onCollectionDelete",
+    "onCollectionDeleteExecute",
+    "onCollectionAfterDeleteSuccess",
+    "onCollectionAfterDeleteError",
+];
+
+/// Replaces the JS handlers in every chain of `app` with the ones `pool`
+/// registered (each chain swapped atomically).
+pub fn bind_hooks(app: &App, pool: &Arc<Pool>) {
+    bind(app, Some(pool));
+}
+
+/// Removes every JS handler from `app` (the engine stopped). This also
+/// ends the pools, whose handlers keep them alive.
+pub fn unbind_hooks(app: &App) {
+    bind(app, None);
+}
+
+fn bind(app: &App, pool: Option<&Arc<Pool>>) {
+    let mut regs: Regs<'_> = HashMap::new();
+    let defs = pool.map(|p| p.registry.hooks.as_slice()).unwrap_or_default();
+    for (index, def) in defs.iter().enumerate() {
+        regs.entry(def.name.as_str()).or_default().push((index, def.tags.clone()));
+    }
+    for name in regs.keys() {
+        if !SUPPORTED_HOOKS.contains(name) {
+            tracing::warn!("{name} is not supported yet: its JS handlers will not run");
+        }
+    }
+    let h = app.hooks();
+    rebind(&h.on_record_validate, "onRecordValidate", &regs, pool);
+    rebind(&h.on_record_create.before, "onRecordCreate", &regs, pool);
+    rebind(&h.on_record_create.execute, "onRecordCreateExecute", &regs, pool);
+    rebind(&h.on_record_create.after_success, "onRecordAfterCreateSuccess", &regs, pool);
+    rebind(&h.on_record_create.after_error, "onRecordAfterCreateError", &regs, pool);
+    rebind(&h.on_record_update.before, "onRecordUpdate", &regs, pool);
+    rebind(&h.on_record_update.execute, "onRecordUpdateExecute", &regs, pool);
+    rebind(&h.on_record_update.after_success, "onRecordAfterUpdateSuccess", &regs, pool);
+    rebind(&h.on_record_update.after_error, "onRecordAfterUpdateError", &regs, pool);
+    rebind(&h.on_record_delete.before, "onRecordDelete", &regs, pool);
+    rebind(&h.on_record_delete.execute, "onRecordDeleteExecute", &regs, pool);
+    rebind(&h.on_record_delete.after_success, "onRecordAfterDeleteSuccess", &regs, pool);
+    rebind(&h.on_record_delete.after_error, "onRecordAfterDeleteError", &regs, pool);
+    rebind(&h.on_records_list_request, "onRecordsListRequest", &regs, pool);
+    rebind(&h.on_record_view_request, "onRecordViewRequest", &regs, pool);
+    rebind(&h.on_record_create_request, "onRecordCreateRequest", &regs, pool);
+    rebind(&h.on_record_update_request, "onRecordUpdateRequest", &regs, pool);
+    rebind(&h.on_record_delete_request, "onRecordDeleteRequest", &regs, pool);
+    rebind(&h.on_collection_validate, "onCollectionValidate", &regs, pool);
+    rebind(&h.on_collection_create.before, "onCollectionCreate", &regs, pool);
+    rebind(&h.on_collection_create.execute, "onCollectionCreateExecute", &regs, pool);
+    rebind(&h.on_collection_create.after_success, "onCollectionAfterCreateSuccess", &regs, pool);
+    rebind(&h.on_collection_create.after_error, "onCollectionAfterCreateError", &regs, pool);
+    rebind(&h.on_collection_update.before, "onCollectionUpdate", &regs, pool);
+    rebind(&h.on_collection_update.execute, "onCollectionUpdateExecute", &regs, pool);
+    rebind(&h.on_collection_update.after_success, "onCollectionAfterUpdateSuccess", &regs, pool);
+    rebind(&h.on_collection_update.after_error, "onCollectionAfterUpdateError", &regs, pool);
+    rebind(&h.on_collection_delete.before, "onCollectionDelete", &regs, pool);
+    rebind(&h.on_collection_delete.execute, "onCollectionDeleteExecute", &regs, pool);
+    rebind(&h.on_collection_delete.after_success, "onCollectionAfterDeleteSuccess", &regs, pool);
+    rebind(&h.on_collection_delete.after_error, "onCollectionAfterDeleteError", &regs, pool);
+}

@@ -1,0 +1,141 @@
+// Registration globals of the hook files: routerAdd, routerUse, Middleware
+// and the on* hook functions. Everything registered lands in the hidden
+// `__pb` registry; the Rust side reads it after loading and dispatches by
+// index (every runtime evaluates the same files in the same order, so an
+// index means the same handler everywhere).
+
+var __pb = {
+  routes: [],
+  middlewares: [],
+  hooks: [],
+  modules: {},
+};
+
+class Middleware {
+  constructor(func, priority, id) {
+    this.func = func;
+    this.priority = priority || 0;
+    this.id = id || "";
+  }
+}
+
+__pb.middleware = function (m) {
+  if (m instanceof Middleware) {
+    return { fn: __pb.handlerFn(m.func, "Middleware"), priority: m.priority, id: m.id };
+  }
+  return { fn: __pb.handlerFn(m, "middleware"), priority: 0, id: "" };
+};
+
+// PocketBase accepts a function or its source text.
+__pb.handlerFn = function (h, what) {
+  if (typeof h === "function") {
+    return h;
+  }
+  if (typeof h === "string") {
+    const f = (0, eval)("(" + h + ")");
+    if (typeof f === "function") {
+      return f;
+    }
+  }
+  throw new TypeError(what + " must be a function");
+};
+
+function routerAdd(method, path, handler, ...middlewares) {
+  method = String(method).toUpperCase();
+  const fn = __pb.handlerFn(handler, "routerAdd handler");
+  const mws = middlewares.filter((m) => m != null).map(__pb.middleware);
+  // PocketBase registers nothing for the "*" method.
+  if (method === "*") {
+    return;
+  }
+  __pb.routes.push({ method: method, path: String(path), handler: fn, middlewares: mws });
+}
+
+function routerUse(...middlewares) {
+  for (const m of middlewares) {
+    if (m != null) {
+      __pb.middlewares.push(__pb.middleware(m));
+    }
+  }
+}
+
+__pb.hookNames = [
+  "onBootstrap", "onBootstrapClear", "onTerminate", "onBackupCreate", "onBackupRestore",
+  "onSettingsReload", "onSettingsListRequest", "onSettingsUpdateRequest",
+  "onMailerSend", "onMailerRecordAuthAlertSend", "onMailerRecordEmailChangeSend",
+  "onMailerRecordOTPSend", "onMailerRecordPasswordResetSend", "onMailerRecordVerificationSend",
+  "onRealtimeConnectRequest", "onRealtimeSubscribeRequest", "onRealtimeMessageSend",
+  "onBatchRequest", "onFileDownloadRequest", "onFileTokenRequest",
+  "onModelValidate", "onModelCreate", "onModelCreateExecute", "onModelAfterCreateSuccess",
+  "onModelAfterCreateError", "onModelUpdate", "onModelUpdateExecute", "onModelAfterUpdateSuccess",
+  "onModelAfterUpdateError", "onModelDelete", "onModelDeleteExecute", "onModelAfterDeleteSuccess",
+  "onModelAfterDeleteError",
+  "onRecordEnrich", "onRecordValidate", "onRecordCreate", "onRecordCreateExecute",
+  "onRecordAfterCreateSuccess", "onRecordAfterCreateError", "onRecordUpdate",
+  "onRecordUpdateExecute", "onRecordAfterUpdateSuccess", "onRecordAfterUpdateError",
+  "onRecordDelete", "onRecordDeleteExecute", "onRecordAfterDeleteSuccess",
+  "onRecordAfterDeleteError",
+  "onRecordsListRequest", "onRecordViewRequest", "onRecordCreateRequest",
+  "onRecordUpdateRequest", "onRecordDeleteRequest",
+  "onRecordAuthRequest", "onRecordAuthRefreshRequest", "onRecordAuthWithPasswordRequest",
+  "onRecordAuthWithOAuth2Request", "onRecordAuthWithOTPRequest", "onRecordRequestOTPRequest",
+  "onRecordRequestPasswordResetRequest", "onRecordConfirmPasswordResetRequest",
+  "onRecordRequestVerificationRequest", "onRecordConfirmVerificationRequest",
+  "onRecordRequestEmailChangeRequest", "onRecordConfirmEmailChangeRequest",
+  "onCollectionValidate", "onCollectionCreate", "onCollectionCreateExecute",
+  "onCollectionAfterCreateSuccess", "onCollectionAfterCreateError", "onCollectionUpdate",
+  "onCollectionUpdateExecute", "onCollectionAfterUpdateSuccess", "onCollectionAfterUpdateError",
+  "onCollectionDelete", "onCollectionDeleteExecute", "onCollectionAfterDeleteSuccess",
+  "onCollectionAfterDeleteError",
+  "onCollectionsListRequest", "onCollectionViewRequest", "onCollectionCreateRequest",
+  "onCollectionUpdateRequest", "onCollectionDeleteRequest", "onCollectionsImportRequest",
+];
+
+for (const name of __pb.hookNames) {
+  globalThis[name] = function (handler, ...tags) {
+    const fn = __pb.handlerFn(handler, name + " handler");
+    __pb.hooks.push({ name: name, handler: fn, tags: tags.map(String) });
+  };
+}
+
+// Runs hook handler `index` with `$app` bound to the event's app (which may
+// be transaction-bound), like PocketBase does.
+__pb.runHook = function (index, e) {
+  const prev = $app;
+  $app = e.app;
+  try {
+    return __pb.hooks[index].handler(e);
+  } finally {
+    $app = prev;
+  }
+};
+
+class __PbHookEvent {
+  next() {
+    return this.__native.next(this);
+  }
+  get(key) {
+    return this.__store ? this.__store[key] : undefined;
+  }
+  set(key, value) {
+    if (!this.__store) {
+      this.__store = {};
+    }
+    this.__store[key] = value;
+  }
+  requestInfo() {
+    if (this.__info === undefined) {
+      throw new TypeError("requestInfo() is not available on this event");
+    }
+    return this.__info;
+  }
+  hasSuperuserAuth() {
+    return !!this.auth && this.auth.isSuperuser();
+  }
+}
+
+__pb.newHookEvent = function () {
+  return new __PbHookEvent();
+};
+
+globalThis.Middleware = Middleware;

@@ -1,0 +1,297 @@
+// The request event `e` of routes and middlewares (PocketBase's
+// core.RequestEvent) and the dispatcher the Rust side calls per request:
+// global middlewares + route middlewares (stable-sorted by priority), then
+// the route handler, or the built-in route (native next) when no JS route
+// matched.
+
+class __PbHeader {
+  constructor(init) {
+    this.__h = {};
+    if (init) {
+      for (const k of Object.keys(init)) {
+        this.__h[k.toLowerCase()] = [String(init[k])];
+      }
+    }
+  }
+  get(name) {
+    const v = this.__h[String(name).toLowerCase()];
+    return v && v.length ? v[0] : "";
+  }
+  values(name) {
+    return (this.__h[String(name).toLowerCase()] || []).slice();
+  }
+  has(name) {
+    return String(name).toLowerCase() in this.__h;
+  }
+  set(name, value) {
+    this.__h[String(name).toLowerCase()] = [String(value)];
+  }
+  add(name, value) {
+    const k = String(name).toLowerCase();
+    (this.__h[k] = this.__h[k] || []).push(String(value));
+  }
+  del(name) {
+    delete this.__h[String(name).toLowerCase()];
+  }
+  __pairs() {
+    const out = [];
+    for (const k of Object.keys(this.__h)) {
+      for (const v of this.__h[k]) {
+        out.push([k, v]);
+      }
+    }
+    return out;
+  }
+}
+
+class __PbQuery {
+  constructor(raw) {
+    this.__q = {};
+    for (const part of String(raw || "").split("&")) {
+      if (part === "") {
+        continue;
+      }
+      const i = part.indexOf("=");
+      const dec = (s) => {
+        try {
+          return decodeURIComponent(s.replace(/\+/g, " "));
+        } catch (_) {
+          return s;
+        }
+      };
+      const k = dec(i < 0 ? part : part.slice(0, i));
+      const v = i < 0 ? "" : dec(part.slice(i + 1));
+      (this.__q[k] = this.__q[k] || []).push(v);
+    }
+  }
+  get(key) {
+    const v = this.__q[key];
+    return v && v.length ? v[0] : "";
+  }
+  has(key) {
+    return key in this.__q;
+  }
+  values(key) {
+    return (this.__q[key] || []).slice();
+  }
+}
+
+class __PbURL {
+  constructor(native) {
+    this.path = native.path;
+    this.rawQuery = native.rawQuery;
+    this.host = native.host;
+    this.scheme = "";
+    this.__uri = native.uri;
+  }
+  query() {
+    return new __PbQuery(this.rawQuery);
+  }
+  string() {
+    return this.__uri;
+  }
+  toString() {
+    return this.__uri;
+  }
+}
+
+class __PbRequest {
+  constructor(native) {
+    this.method = native.method;
+    this.host = native.host;
+    this.remoteAddr = native.remoteAddr;
+    this.requestURI = native.uri;
+    this.url = new __PbURL(native);
+    this.header = new __PbHeader(native.headers);
+    this.contentLength = native.contentLength;
+    this.__params = native.params;
+  }
+  pathValue(name) {
+    const v = this.__params[name];
+    return v === undefined ? "" : v;
+  }
+  setPathValue(name, value) {
+    this.__params[name] = String(value);
+  }
+}
+
+class __PbResponse {
+  constructor() {
+    this.__header = new __PbHeader();
+  }
+  header() {
+    return this.__header;
+  }
+}
+
+class RequestEvent {
+  constructor(native, chain, handler) {
+    this.app = $app;
+    this.request = new __PbRequest(native);
+    this.response = new __PbResponse();
+    Object.defineProperty(this, "__native", { value: native });
+    Object.defineProperty(this, "__state", {
+      value: { chain: chain, handler: handler, index: -1, store: {}, auth: undefined, written: false, status: 200, body: [] },
+    });
+  }
+  get auth() {
+    const s = this.__state;
+    if (s.auth === undefined) {
+      s.auth = this.__native.auth();
+    }
+    return s.auth;
+  }
+  set auth(v) {
+    this.__state.auth = v == null ? null : v;
+  }
+  next() {
+    const s = this.__state;
+    s.index++;
+    if (s.index < s.chain.length) {
+      return s.chain[s.index].fn(this);
+    }
+    if (s.index === s.chain.length) {
+      if (s.handler) {
+        return s.handler(this);
+      }
+      return this.__native.next();
+    }
+  }
+  get(key) {
+    return this.__state.store[key];
+  }
+  set(key, value) {
+    this.__state.store[key] = value;
+  }
+  getAll() {
+    return Object.assign({}, this.__state.store);
+  }
+  hasSuperuserAuth() {
+    const a = this.auth;
+    return !!a && a.isSuperuser();
+  }
+  isTLS() {
+    return false;
+  }
+  realIP() {
+    return this.__native.remoteIp;
+  }
+  requestInfo() {
+    const headers = {};
+    const h = this.request.header.__h;
+    for (const k of Object.keys(h)) {
+      headers[k.replace(/-/g, "_")] = h[k].join(",");
+    }
+    const query = {};
+    const q = this.request.url.query().__q;
+    for (const k of Object.keys(q)) {
+      query[k] = q[k][q[k].length - 1];
+    }
+    return {
+      query: query,
+      headers: headers,
+      body: this.__native.body(),
+      auth: this.auth,
+      method: this.request.method,
+      context: "default",
+    };
+  }
+  __write(status, contentType, body) {
+    const s = this.__state;
+    if (!s.written) {
+      s.written = true;
+      s.status = Number(status) || 200;
+      if (contentType) {
+        this.response.header().set("Content-Type", contentType);
+      }
+    }
+    // writing twice sends both bodies, as PocketBase does
+    s.body.push(body);
+  }
+  json(status, data) {
+    const text = JSON.stringify(data);
+    this.__write(status, "application/json", text === undefined ? "null" : text);
+  }
+  string(status, text) {
+    this.__write(status, "text/plain; charset=utf-8", String(text));
+  }
+  html(status, text) {
+    this.__write(status, "text/html; charset=utf-8", String(text));
+  }
+  blob(status, contentType, bytes) {
+    this.__write(status, contentType, bytes);
+  }
+  noContent(status) {
+    this.__write(status, "", "");
+  }
+  redirect(status, url) {
+    this.response.header().set("Location", String(url));
+    this.__write(status, "", "");
+  }
+  error(status, message, data) {
+    return new ApiError(status, message, data);
+  }
+  badRequestError(message, data) {
+    return new BadRequestError(message, data);
+  }
+  notFoundError(message, data) {
+    return new NotFoundError(message, data);
+  }
+  forbiddenError(message, data) {
+    return new ForbiddenError(message, data);
+  }
+  unauthorizedError(message, data) {
+    return new UnauthorizedError(message, data);
+  }
+  tooManyRequestsError(message, data) {
+    return new TooManyRequestsError(message, data);
+  }
+  internalServerError(message, data) {
+    return new InternalServerError(message, data);
+  }
+}
+
+// Called by the Rust side for every request that reaches the JS layer.
+__pb.serveHttp = function (routeIndex, native) {
+  const route = routeIndex >= 0 ? __pb.routes[routeIndex] : null;
+  let chain = __pb.middlewares;
+  if (route && route.middlewares.length) {
+    chain = chain.concat(route.middlewares);
+  }
+  chain = chain.slice().sort((a, b) => a.priority - b.priority);
+  const e = new RequestEvent(native, chain, route ? route.handler : null);
+  // the headers set before a throw still go out with the error response
+  const out = { failed: false, error: undefined };
+  try {
+    const r = e.next();
+    // async handlers: the Rust side settles pending jobs before finish()
+    if (r && typeof r.then === "function") {
+      r.then(null, (err) => {
+        out.failed = true;
+        out.error = err;
+      });
+    }
+  } catch (err) {
+    out.failed = true;
+    out.error = err;
+  }
+  out.finish = () => {
+    const s = e.__state;
+    out.written = s.written;
+    out.status = s.status;
+    out.headers = e.response.header().__pairs();
+    out.body = s.body.map((b) => {
+      if (b instanceof ArrayBuffer) {
+        return Array.from(new Uint8Array(b));
+      }
+      if (ArrayBuffer.isView(b)) {
+        return Array.from(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+      }
+      return b;
+    });
+    return out;
+  };
+  return out;
+};
+
+globalThis.RequestEvent = RequestEvent;

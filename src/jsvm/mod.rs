@@ -1,0 +1,143 @@
+//! The JS hooks engine: `pb_hooks/*.pb.js` on QuickJS (rquickjs), mapped onto
+//! the core like PocketBase's `plugins/jsvm`.
+//!
+//! A [`JsEngine`] owns the current [`pool::Pool`] of runtime threads. Each
+//! worker thread owns one QuickJS runtime with every hook file evaluated in
+//! sorted order; jobs (route requests, hook calls) travel over one MPMC
+//! channel and idle workers pull them. Handlers are addressed by their
+//! registration index, which is the same in every runtime. Hooks are bridged
+//! into the core's hook chains ([`bridge`]), routes and `routerUse`
+//! middlewares into axum ([`http`]). A watcher rebuilds the pool on file
+//! changes and swaps it atomically ([`watch`]).
+
+pub mod bindings;
+mod bridge;
+pub mod error;
+pub mod http;
+mod pool;
+mod registry;
+mod require;
+mod runtime;
+mod scripts;
+mod watch;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use arc_swap::ArcSwapOption;
+use parking_lot::Mutex;
+
+use crate::core::App;
+pub use error::LoadError;
+use pool::Pool;
+
+/// Engine options (the `--hooks*` flags plus limits PocketBase has no flag for).
+#[derive(Debug, Clone)]
+pub struct JsConfig {
+    /// The hooks directory (`--hooksDir`).
+    pub hooks_dir: PathBuf,
+    /// Prewarmed runtimes (`--hooksPool`); extra ones are lent when all are busy.
+    pub pool_size: usize,
+    /// Reload the hooks when a file in the hooks dir changes (`--hooksWatch`).
+    pub watch: bool,
+    /// Wall time one handler may run JS before it is interrupted.
+    pub time_budget: Duration,
+    /// Heap limit of each runtime in bytes.
+    pub memory_limit: usize,
+}
+
+impl JsConfig {
+    /// PocketBase's defaults for `hooks_dir`: 15 runtimes, watching on; a 5 s
+    /// budget and 256 MiB per runtime.
+    pub fn new(hooks_dir: impl Into<PathBuf>) -> Self {
+        JsConfig {
+            hooks_dir: hooks_dir.into(),
+            pool_size: 15,
+            watch: true,
+            time_budget: Duration::from_secs(5),
+            memory_limit: 256 << 20,
+        }
+    }
+}
+
+struct EngineInner {
+    app: App,
+    config: JsConfig,
+    pool: ArcSwapOption<Pool>,
+    generation: Mutex<u64>,
+    watcher: Mutex<Option<watch::Watcher>>,
+}
+
+impl Drop for EngineInner {
+    // the bound handlers keep their pools alive; dropping the engine takes
+    // them out of the app so the runtime threads end
+    fn drop(&mut self) {
+        bridge::unbind_hooks(&self.app);
+    }
+}
+
+/// Handle to the running JS engine (cheap to clone).
+#[derive(Clone)]
+pub struct JsEngine {
+    inner: Arc<EngineInner>,
+}
+
+impl std::fmt::Debug for JsEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JsEngine").field("hooks_dir", &self.inner.config.hooks_dir).finish_non_exhaustive()
+    }
+}
+
+impl JsEngine {
+    /// Loads the hooks dir, binds the JS hooks into `app` and (with
+    /// `config.watch`) starts watching for changes. A script that fails to
+    /// load is an error naming its file and line.
+    pub fn start(app: &App, config: JsConfig) -> Result<JsEngine, LoadError> {
+        let engine = JsEngine {
+            inner: Arc::new(EngineInner {
+                app: app.without_tx(),
+                config,
+                pool: ArcSwapOption::empty(),
+                generation: Mutex::new(0),
+                watcher: Mutex::new(None),
+            }),
+        };
+        engine.reload()?;
+        if engine.inner.config.watch {
+            match watch::Watcher::start(&engine) {
+                Ok(w) => *engine.inner.watcher.lock() = Some(w),
+                Err(e) => tracing::warn!("hooks dir watcher not started: {e}"),
+            }
+        }
+        Ok(engine)
+    }
+
+    /// Re-reads the hook files, builds a new pool and swaps it in; on error
+    /// the previous scripts stay active. Requests already running finish on
+    /// the pool they started on.
+    pub fn reload(&self) -> Result<(), LoadError> {
+        let mut generation = self.inner.generation.lock();
+        let scripts = scripts::Scripts::read(&self.inner.config.hooks_dir)?;
+        let pool = Pool::start(&self.inner.app, &self.inner.config, Arc::new(scripts), *generation + 1)?;
+        *generation += 1;
+        bridge::bind_hooks(&self.inner.app, &pool);
+        self.inner.pool.store(Some(pool));
+        Ok(())
+    }
+
+    /// The pool serving new requests.
+    pub(crate) fn pool(&self) -> Option<Arc<Pool>> {
+        self.inner.pool.load_full()
+    }
+
+    /// The engine's config.
+    pub fn config(&self) -> &JsConfig {
+        &self.inner.config
+    }
+
+    /// How many times the hooks were (re)loaded successfully.
+    pub fn generation(&self) -> u64 {
+        *self.inner.generation.lock()
+    }
+}

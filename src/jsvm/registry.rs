@@ -1,0 +1,49 @@
+//! What the hook files registered, read from the loader runtime's `__pb`
+//! registry: routes, global middlewares and hooks, each addressed by its
+//! index (identical in every runtime of a pool).
+
+use rquickjs::{Array, Ctx, Object};
+
+/// A `routerAdd` registration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RouteDef {
+    pub method: String,
+    pub path: String,
+}
+
+/// An `on*` hook registration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HookDef {
+    pub name: String,
+    pub tags: Vec<String>,
+}
+
+/// Everything one load registered.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Registry {
+    pub routes: Vec<RouteDef>,
+    /// How many `routerUse` middlewares there are.
+    pub middlewares: usize,
+    pub hooks: Vec<HookDef>,
+}
+
+impl Registry {
+    /// Reads the registry of a loaded context.
+    pub fn read(ctx: &Ctx<'_>) -> rquickjs::Result<Registry> {
+        let pb: Object = ctx.globals().get("__pb")?;
+        let routes: Array = pb.get("routes")?;
+        let mut out = Registry::default();
+        for r in routes.iter::<Object>() {
+            let r = r?;
+            out.routes.push(RouteDef { method: r.get("method")?, path: r.get("path")? });
+        }
+        let mws: Array = pb.get("middlewares")?;
+        out.middlewares = mws.len();
+        let hooks: Array = pb.get("hooks")?;
+        for h in hooks.iter::<Object>() {
+            let h = h?;
+            out.hooks.push(HookDef { name: h.get("name")?, tags: h.get("tags")? });
+        }
+        Ok(out)
+    }
+}

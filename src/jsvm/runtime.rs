@@ -1,0 +1,152 @@
+//! One QuickJS runtime with the bindings installed and every hook file
+//! evaluated (sloppy mode, real file names). Lives on one thread for its
+//! whole life. Handler calls run under the time budget: the interrupt
+//! handler stops JS once it has passed, and the error says so.
+
+use std::time::Duration;
+
+use rquickjs::context::EvalOptions;
+use rquickjs::{Context, Ctx, Runtime};
+
+use super::JsConfig;
+use super::bindings::{self, Budget};
+use super::error::{self, LoadError};
+use super::registry::Registry;
+use super::scripts::Scripts;
+use crate::core::{App, Error};
+
+/// QuickJS stack limit of a runtime; worker threads get a larger native stack.
+const JS_STACK_LIMIT: usize = 1 << 20;
+
+/// Native stack of the threads running runtimes (QuickJS and nested core
+/// calls both recurse on it).
+pub const THREAD_STACK: usize = 16 << 20;
+
+/// A loaded runtime.
+pub struct Worker {
+    // field order: the context goes before the runtime it lives in
+    ctx: Context,
+    rt: Runtime,
+    budget: Budget,
+    time_budget: Duration,
+}
+
+impl Worker {
+    /// Builds a runtime and evaluates the hook files in order. Only the
+    /// loader's top-level code logs; replicas evaluate quietly.
+    pub fn new(app: &App, config: &JsConfig, scripts: &Scripts, loader: bool) -> Result<Worker, LoadError> {
+        let rt = Runtime::new().map_err(|e| LoadError::Runtime(e.to_string()))?;
+        rt.set_memory_limit(config.memory_limit);
+        rt.set_max_stack_size(JS_STACK_LIMIT);
+        let budget = Budget::default();
+        let watch = budget.clone();
+        rt.set_interrupt_handler(Some(Box::new(move || watch.exceeded())));
+        let ctx = Context::full(&rt).map_err(|e| LoadError::Runtime(e.to_string()))?;
+        let worker = Worker { ctx, rt, budget, time_budget: config.time_budget };
+        worker.ctx.with(|ctx| -> Result<(), LoadError> {
+            bindings::install(&ctx, app, scripts.dir.clone(), worker.budget.clone()).map_err(|e| match e {
+                rquickjs::Error::Exception => LoadError::Runtime(error::load_message(&ctx, "js_api")),
+                other => LoadError::Runtime(other.to_string()),
+            })?;
+            let quiet = |on: bool| {
+                if let Ok(s) = bindings::state(&ctx) {
+                    s.quiet.set(on);
+                }
+            };
+            quiet(!loader);
+            let loaded = load_scripts(&ctx, &worker, scripts);
+            quiet(false);
+            loaded
+        })?;
+        Ok(worker)
+    }
+
+    /// What the loaded files registered.
+    pub fn registry(&self) -> Result<Registry, LoadError> {
+        self.ctx
+            .with(|ctx| Registry::read(&ctx))
+            .map_err(|e| LoadError::Runtime(format!("reading the registrations: {e}")))
+    }
+
+    /// Runs one top-level handler call under the time budget. `f` gets the
+    /// context; errors it maps with [`Worker::error_of`] report timeouts.
+    pub fn run<R>(&self, f: impl for<'js> FnOnce(&Ctx<'js>, &Worker) -> R) -> R {
+        self.budget.start(self.time_budget);
+        let out = self.ctx.with(|ctx| {
+            let out = f(&ctx, self);
+            // settle promises of async handlers (still under the budget)
+            while ctx.execute_pending_job() {}
+            if let Ok(state) = bindings::state(&ctx) {
+                state.clear_errors();
+            }
+            out
+        });
+        self.budget.clear();
+        out
+    }
+
+    /// The core error for a failed JS call: a timeout, an out-of-memory, or
+    /// whatever JS threw. `label` names the handler in logs.
+    pub fn error_of<'js>(&self, ctx: &Ctx<'js>, err: rquickjs::Error, label: &str) -> Error {
+        match err {
+            rquickjs::Error::Exception => {
+                let v = ctx.catch();
+                self.error_of_thrown(ctx, &v, label)
+            }
+            rquickjs::Error::Allocation => self.out_of_memory(label),
+            other => {
+                tracing::error!("JS handler {label} failed: {other}");
+                Error::Internal(format!("JS handler {label} failed: {other}"))
+            }
+        }
+    }
+
+    /// [`Worker::error_of`] for a value already caught.
+    pub fn error_of_thrown<'js>(&self, ctx: &Ctx<'js>, v: &rquickjs::Value<'js>, label: &str) -> Error {
+        if self.budget.exceeded() {
+            tracing::error!(
+                "JS handler {label} was interrupted: it ran longer than the {:?} time budget",
+                self.time_budget
+            );
+            return Error::Internal(format!("JS handler {label} exceeded its {:?} time budget", self.time_budget));
+        }
+        let desc = error::describe(v);
+        if desc.contains("out of memory") {
+            return self.out_of_memory(label);
+        }
+        error::from_thrown(ctx, v)
+    }
+
+    fn out_of_memory(&self, label: &str) -> Error {
+        tracing::error!("JS handler {label} ran out of memory");
+        self.rt.run_gc();
+        Error::Internal(format!("JS handler {label} ran out of memory"))
+    }
+}
+
+/// Evaluates the hook files in order under the time budget.
+fn load_scripts(ctx: &Ctx<'_>, worker: &Worker, scripts: &Scripts) -> Result<(), LoadError> {
+    for script in &scripts.files {
+        let file = script.path.to_string_lossy().into_owned();
+        let mut opts = EvalOptions::default();
+        opts.strict = false;
+        opts.filename = Some(file.clone());
+        worker.budget.start(worker.time_budget);
+        let res = ctx.eval_with_options::<(), _>(script.source.as_str(), opts);
+        let timed_out = worker.budget.exceeded();
+        worker.budget.clear();
+        match res {
+            Ok(()) => {}
+            Err(rquickjs::Error::Exception) if timed_out => {
+                let _ = ctx.catch();
+                return Err(LoadError::Script(format!(
+                    "{file}: interrupted after {:?} (endless loop at load time?)",
+                    worker.time_budget
+                )));
+            }
+            Err(rquickjs::Error::Exception) => return Err(LoadError::Script(error::load_message(ctx, &file))),
+            Err(other) => return Err(LoadError::Script(format!("{file}: {other}"))),
+        }
+    }
+    Ok(())
+}

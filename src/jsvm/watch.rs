@@ -1,0 +1,76 @@
+//! Hot reload: a `notify` watcher on the hooks dir; after 50 ms without
+//! further changes (PocketBase's debounce) the engine reloads. A broken edit
+//! keeps the previous scripts and logs the error with its file and line.
+//! PocketBase restarts the whole process instead; swapping the pool keeps
+//! in-flight requests running on the old one.
+
+use std::path::{Path, PathBuf};
+use std::sync::Weak;
+use std::sync::mpsc::{RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+use notify::{EventKind, RecursiveMode, Watcher as _};
+
+use super::{EngineInner, JsEngine};
+
+/// Quiet time before a reload.
+const DEBOUNCE: Duration = Duration::from_millis(50);
+
+/// A running watcher; dropping it stops watching.
+pub struct Watcher {
+    _watcher: notify::RecommendedWatcher,
+}
+
+/// A change worth a reload: not an access, and not only in hidden files or
+/// `node_modules` (like PocketBase's watcher).
+fn relevant(ev: &notify::Event, dir: &Path) -> bool {
+    let kind = matches!(ev.kind, EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_) | EventKind::Any);
+    let visible = ev.paths.iter().any(|p| {
+        p.strip_prefix(dir).unwrap_or(p).components().all(|c| {
+            let s = c.as_os_str().to_string_lossy();
+            !s.starts_with('.') && s != "node_modules"
+        })
+    });
+    kind && visible
+}
+
+impl Watcher {
+    /// Starts watching the engine's hooks dir.
+    pub fn start(engine: &JsEngine) -> notify::Result<Watcher> {
+        let (tx, rx) = channel::<()>();
+        let dir: PathBuf = engine.inner.config.hooks_dir.clone();
+        let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+            if let Ok(ev) = res
+                && relevant(&ev, &dir)
+            {
+                let _ = tx.send(());
+            }
+        })?;
+        watcher.watch(&engine.inner.config.hooks_dir, RecursiveMode::Recursive)?;
+        let weak: Weak<EngineInner> = std::sync::Arc::downgrade(&engine.inner);
+        std::thread::Builder::new()
+            .name("js-watch".into())
+            .spawn(move || {
+                while rx.recv().is_ok() {
+                    loop {
+                        match rx.recv_timeout(DEBOUNCE) {
+                            Ok(()) => continue,
+                            Err(RecvTimeoutError::Timeout) => break,
+                            Err(RecvTimeoutError::Disconnected) => return,
+                        }
+                    }
+                    let Some(inner) = weak.upgrade() else {
+                        return;
+                    };
+                    let engine = JsEngine { inner };
+                    let started = Instant::now();
+                    match engine.reload() {
+                        Ok(()) => tracing::info!("pb_hooks changed: reloaded in {} ms", started.elapsed().as_millis()),
+                        Err(e) => tracing::error!("pb_hooks changed but {e}; keeping the previous scripts"),
+                    }
+                }
+            })
+            .map_err(|e| notify::Error::generic(&e.to_string()))?;
+        Ok(Watcher { _watcher: watcher })
+    }
+}
