@@ -109,8 +109,8 @@ impl BridgeEvent for CollectionEvent {
 /// `e.requestInfo()` data of a request event.
 fn request_info_js<'js>(ctx: &Ctx<'js>, info: &RequestInfo) -> rquickjs::Result<Object<'js>> {
     let obj = Object::new(ctx.clone())?;
-    obj.set("query", convert::to_js(ctx, &serde_json::Value::Object(info.query.clone()))?)?;
-    obj.set("headers", convert::to_js(ctx, &serde_json::Value::Object(info.headers.clone()))?)?;
+    obj.set("query", convert::to_js(ctx, &serde_json::Value::Object((*info.query).clone()))?)?;
+    obj.set("headers", convert::to_js(ctx, &serde_json::Value::Object((*info.headers).clone()))?)?;
     obj.set("body", convert::to_js(ctx, &serde_json::Value::Object(info.body.clone()))?)?;
     obj.set("auth", auth_js(ctx, info)?)?;
     obj.set("method", info.method.as_str())?;
