@@ -60,14 +60,21 @@ pub async fn view(State(st): State<AppState>, Path(name): Path<String>, ctx: Ctx
     .await
 }
 
+/// What PocketBase answers when a request hook did not call next: 200, empty body.
+fn empty_ok() -> Response {
+    StatusCode::OK.into_response()
+}
+
 /// `POST /api/collections`
-pub async fn create(State(st): State<AppState>, ctx: Ctx, body: BodyData) -> ApiResult<Json<Value>> {
+pub async fn create(State(st): State<AppState>, ctx: Ctx, body: BodyData) -> ApiResult<Response> {
     blocking(move || {
         let app = &st.app;
         require_superuser(app, &ctx)?;
+        let req = ctx.request_info(app, body.fields.clone());
         let c = from_api_json(&body_value(body), None).map_err(|e| with_message(e, "Failed to create collection."))?;
-        let saved = app.create_collection(c).map_err(|e| with_message(e, "Failed to create collection."))?;
-        Ok(Json(saved.to_json()))
+        let saved =
+            app.create_collection_request(c, &req).map_err(|e| with_message(e, "Failed to create collection."))?;
+        Ok(saved.map_or_else(empty_ok, |c| Json(c.to_json()).into_response()))
     })
     .await
 }
@@ -78,15 +85,17 @@ pub async fn update(
     Path(name): Path<String>,
     ctx: Ctx,
     body: BodyData,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     blocking(move || {
         let app = &st.app;
         require_superuser(app, &ctx)?;
         let existing = app.find_collection(&name)?;
+        let req = ctx.request_info(app, body.fields.clone());
         let c = from_api_json(&body_value(body), Some(&existing))
             .map_err(|e| with_message(e, "Failed to update collection."))?;
-        let saved = app.save_collection(c).map_err(|e| with_message(e, "Failed to update collection."))?;
-        Ok(Json(saved.to_json()))
+        let saved =
+            app.update_collection_request(c, &req).map_err(|e| with_message(e, "Failed to update collection."))?;
+        Ok(saved.map_or_else(empty_ok, |c| Json(c.to_json()).into_response()))
     })
     .await
 }
@@ -97,7 +106,10 @@ pub async fn delete(State(st): State<AppState>, Path(name): Path<String>, ctx: C
         let app = &st.app;
         require_superuser(app, &ctx)?;
         let c = app.find_collection(&name)?;
-        app.delete_collection(&c)?;
+        let req = ctx.request_info(app, Default::default());
+        if !app.delete_collection_request(&c, &req)? {
+            return Ok(empty_ok());
+        }
         Ok(StatusCode::NO_CONTENT.into_response())
     })
     .await

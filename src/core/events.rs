@@ -51,6 +51,41 @@ impl Tagged for CollectionEvent {
     }
 }
 
+/// A collections API request event (`onCollectionCreateRequest`,
+/// `onCollectionUpdateRequest`, `onCollectionDeleteRequest`). `collection`
+/// is the submitted collection (create, update) or the one to delete.
+pub struct CollectionRequestEvent {
+    pub app: App,
+    pub collection: Collection,
+    pub request: RequestInfo,
+    /// Set by the innermost action; false when a hook did not call next.
+    pub handled: bool,
+}
+
+impl CollectionRequestEvent {
+    /// A new event for `collection`.
+    pub fn new(app: &App, collection: Collection, request: &RequestInfo) -> Self {
+        CollectionRequestEvent { app: app.clone(), collection, request: request.clone(), handled: false }
+    }
+
+    /// A cheap stand-in left behind while the event is lent elsewhere.
+    pub fn placeholder(&self) -> Self {
+        CollectionRequestEvent {
+            app: self.app.clone(),
+            collection: Collection::placeholder(),
+            request: RequestInfo::default(),
+            handled: false,
+        }
+    }
+}
+
+impl Tagged for CollectionRequestEvent {
+    fn matches_tags(&self, tags: &[String]) -> bool {
+        let c = &self.collection;
+        tags.iter().any(|t| *t == c.id || *t == c.name)
+    }
+}
+
 /// A records API request event (`onRecordCreateRequest`, `onRecordsListRequest`, …).
 pub struct RecordRequestEvent {
     pub app: App,
@@ -138,4 +173,7 @@ pub struct Hooks {
     pub on_collection_create: ActionHooks<CollectionEvent>,
     pub on_collection_update: ActionHooks<CollectionEvent>,
     pub on_collection_delete: ActionHooks<CollectionEvent>,
+    pub on_collection_create_request: Hook<CollectionRequestEvent>,
+    pub on_collection_update_request: Hook<CollectionRequestEvent>,
+    pub on_collection_delete_request: Hook<CollectionRequestEvent>,
 }
