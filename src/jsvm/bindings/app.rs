@@ -337,7 +337,12 @@ impl JsApp {
         }
         if is_collection(ctx, &model) {
             let c = collection::from_js(&self.app, &model).map_err(|e| throw_core(ctx, e))?;
-            let saved = budget.paused(|| self.app.save_collection(c)).map_err(|e| throw_core(ctx, e))?;
+            let saved = if collection::is_new(&model) {
+                budget.paused(|| self.app.create_collection(c))
+            } else {
+                budget.paused(|| self.app.save_collection(c))
+            }
+            .map_err(|e| throw_core(ctx, e))?;
             if let Some(obj) = model.as_object() {
                 collection::assign(ctx, obj, &saved)?;
             }

@@ -5,6 +5,7 @@
 //! `install` function, or JS in `js_api/`, wired in [`install`].
 
 pub mod app;
+pub mod app_extras;
 pub mod collection;
 pub mod convert;
 pub mod globals;
@@ -26,10 +27,12 @@ use super::require;
 use crate::core::{App, Error};
 
 /// JS sources of the API, evaluated in this order before the hook files.
-const JS_API: [(&str, &str); 5] = [
+const JS_API: [(&str, &str); 7] = [
     ("js_api/prelude.js", include_str!("../js_api/prelude.js")),
     ("js_api/errors.js", include_str!("../js_api/errors.js")),
     ("js_api/collection.js", include_str!("../js_api/collection.js")),
+    ("js_api/fields.js", include_str!("../js_api/fields.js")),
+    ("js_api/app_extras.js", include_str!("../js_api/app_extras.js")),
     ("js_api/router.js", include_str!("../js_api/router.js")),
     ("js_api/apis.js", include_str!("../js_api/apis.js")),
 ];
@@ -144,6 +147,7 @@ pub fn install<'js>(ctx: &Ctx<'js>, app: &App, hooks_dir: PathBuf, budget: Budge
     Class::<record::JsRecord>::define(&g)?;
     let native = Object::new(ctx.clone())?;
     collection::install(ctx, &native)?;
+    app_extras::install(ctx, &native)?;
     g.set("__native", native)?;
     globals::install(ctx, &g)?;
     g.set("require", Func::from(require::require_from_hooks))?;
