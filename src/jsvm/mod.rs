@@ -14,6 +14,7 @@ pub mod bindings;
 mod bridge;
 pub mod error;
 pub mod http;
+pub mod migrations;
 mod pool;
 mod registry;
 mod require;
