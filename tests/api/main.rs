@@ -7,6 +7,8 @@ mod bad_input;
 mod collections;
 mod filters;
 mod hooks;
+mod migrate_cli;
+mod migrations;
 mod pocketbase_data;
 mod records;
 mod rules;
