@@ -24,7 +24,9 @@ pub fn has_conventional_name(name: &str) -> bool {
 /// modules), worth a warning.
 fn looks_like_a_missed_migration(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    !is_migration_file(name) && [".js", ".ts", ".mjs", ".cjs", ".mts"].iter().any(|e| lower.ends_with(e))
+    !is_migration_file(name)
+        && !lower.ends_with(".d.ts")
+        && [".js", ".ts", ".mjs", ".cjs", ".mts"].iter().any(|e| lower.ends_with(e))
 }
 
 /// The migration files of `dir` in name order (none when it does not
@@ -163,6 +165,8 @@ mod tests {
         assert!(!has_conventional_name("create_posts.js"));
         assert!(!has_conventional_name("1700000000.js"));
         assert!(looks_like_a_missed_migration("1700000000_a.JS"));
+        assert!(looks_like_a_missed_migration("1700000000_a.mjs"));
+        assert!(!looks_like_a_missed_migration("types.d.ts"));
     }
 
     #[test]
