@@ -13,7 +13,7 @@ use crate::core::Error;
 use crate::core::collections::service::from_api_json;
 use crate::core::collections::{Collection, CollectionType, meta};
 use crate::core::records::fields::pick;
-use crate::core::records::query::{ListQuery, list_table};
+use crate::core::records::query::list_table;
 
 fn with_message(e: Error, message: &str) -> ApiError {
     match e {
@@ -31,13 +31,7 @@ pub async fn list(State(st): State<AppState>, ctx: Ctx) -> ApiResult<Json<Value>
     blocking(move || {
         let app = &st.app;
         require_superuser(app, &ctx)?;
-        let q = ListQuery {
-            page: ctx.q("page").parse().unwrap_or(0),
-            per_page: ctx.q("perPage").parse().unwrap_or(0),
-            sort: ctx.q("sort").to_string(),
-            filter: ctx.q("filter").to_string(),
-            skip_total: matches!(ctx.q("skipTotal"), "1" | "true"),
-        };
+        let q = ctx.list_query();
         let (page, rows) = list_table(app.executor(), &meta::collections_table(), &q)?;
         let cache = app.collections();
         let items: Vec<Value> = rows
