@@ -192,3 +192,28 @@ fn serve_refuses_to_start_on_a_failing_migration() {
     assert!(err.contains("failed to apply migration 1700000001_broken.js: Error: nope"), "{err}");
     assert!(!stdout(&out).contains("Server started"));
 }
+
+#[test]
+fn unconventional_names_run_with_a_warning_and_near_misses_are_skipped() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_migrations(
+        dir.path(),
+        &[
+            (
+                "1700000000_from_typescript_name.ts",
+                "migrate((app) => { app.save(new Collection({name: \"ts_named\"})) })",
+            ),
+            ("create_later.js", "migrate((app) => { app.save(new Collection({name: \"later\"})) })"),
+            ("1700000001_upper.JS", "migrate((app) => { throw new Error(\"must not load\") })"),
+        ],
+    );
+    let up = ferrobase(dir.path(), &["migrate", "up"], None);
+    assert!(up.status.success(), "{}", stderr(&up));
+    let all = format!("{}{}", stdout(&up), stderr(&up));
+    assert!(
+        all.contains("Applied 1700000000_from_typescript_name.ts") && all.contains("Applied create_later.js"),
+        "{all}"
+    );
+    assert!(all.contains("\"create_later.js\" does not follow the <unixtime>_<name>.js naming"), "{all}");
+    assert!(all.contains("\"1700000001_upper.JS\" in the migrations dir is ignored"), "{all}");
+}
