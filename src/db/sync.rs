@@ -28,6 +28,19 @@ pub fn create_view(conn: &Connection, c: &Collection) -> DbResult<()> {
     conn.execute_batch(&format!("CREATE VIEW {} AS SELECT * FROM ({})", quote(&c.name), c.view_query))
 }
 
+/// The SELECT of an existing view as SQLite stores it now (it rewrites
+/// views when a table they read is renamed).
+pub fn view_query(conn: &Connection, name: &str) -> DbResult<Option<String>> {
+    let mut stmt = conn.prepare("SELECT sql FROM sqlite_master WHERE type = 'view' AND name = ?1")?;
+    let mut rows = stmt.query([name])?;
+    let Some(row) = rows.next()? else { return Ok(None) };
+    let sql: String = row.get(0)?;
+    // we create views as `CREATE VIEW `name` AS SELECT * FROM (<query>)`
+    let inner =
+        sql.split_once(" AS SELECT * FROM (").map(|(_, rest)| rest.trim_end().trim_end_matches(')').to_string());
+    Ok(inner.map(|q| q.trim().to_string()))
+}
+
 fn drop_indexes(conn: &Connection, table: &str) -> DbResult<()> {
     let names: Vec<String> = {
         let mut stmt =

@@ -268,3 +268,23 @@ async fn view_collections_filter_sort_expand_and_rules() {
         400
     );
 }
+
+#[tokio::test]
+async fn renaming_a_collection_keeps_views_over_it_working() {
+    let t = spawn_app().await;
+    let tok = t.admin_token().await;
+    t.create_collection(&tok, json!({"name": "src", "fields": [{"name": "n", "type": "number"}]})).await;
+    t.post("/api/collections/src/records", Some(&tok), json!({"n": 7})).await;
+    t.create_collection(
+        &tok,
+        json!({"name": "v", "type": "view", "listRule": "", "viewQuery": "SELECT id, n FROM src"}),
+    )
+    .await;
+    assert_eq!(t.patch("/api/collections/src", Some(&tok), json!({"name": "renamed"})).await.status, 200);
+    let view = t.get("/api/collections/v", Some(&tok)).await;
+    assert!(view.json["viewQuery"].as_str().is_some_and(|q| q.contains("renamed")), "{}", view.text);
+    assert_eq!(t.get("/api/collections/v/records", None).await.json["items"][0]["n"], 7);
+    let back = t.patch("/api/collections/renamed", Some(&tok), json!({"name": "src"})).await;
+    assert_eq!(back.status, 200, "{}", back.text);
+    assert_eq!(t.get("/api/collections/v/records", None).await.json["totalItems"], 1);
+}

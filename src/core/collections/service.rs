@@ -280,9 +280,21 @@ impl App {
         Ok(())
     }
 
+    /// After a table rename SQLite has rewritten the views that select from
+    /// it; keep each view collection's stored `viewQuery` in step with that.
     fn refresh_views(&self) -> Result<()> {
+        let mut changed = false;
         for v in self.collections().all().iter().filter(|c| c.is_view()) {
-            self.executor().write(|conn| db::sync::create_view(conn, v)).ok();
+            let Some(query) = self.executor().read(|conn| db::sync::view_query(conn, &v.name))? else { continue };
+            if query != v.view_query {
+                let mut updated = (**v).clone();
+                updated.view_query = query;
+                self.executor().write(|conn| write_collection_row(conn, &updated))?;
+                changed = true;
+            }
+        }
+        if changed {
+            self.reload_collections()?;
         }
         Ok(())
     }
