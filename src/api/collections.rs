@@ -27,7 +27,7 @@ fn body_value(body: BodyData) -> Value {
 }
 
 /// `GET /api/collections`
-pub async fn list(State(st): State<AppState>, ctx: Ctx) -> ApiResult<Json<Value>> {
+pub async fn list(State(st): State<AppState>, ctx: Ctx) -> ApiResult<Response> {
     blocking(move || {
         let app = &st.app;
         require_superuser(app, &ctx)?;
@@ -40,34 +40,45 @@ pub async fn list(State(st): State<AppState>, ctx: Ctx) -> ApiResult<Json<Value>
         };
         let (page, rows) = list_table(app.executor(), &meta::collections_table(), &q)?;
         let cache = app.collections();
-        let items: Vec<Value> = rows
+        let found: Vec<Collection> = rows
             .iter()
             .filter_map(|r| r.get("id").and_then(Value::as_str).and_then(|id| cache.get(id)))
-            .map(|c| pick(c.to_json(), ctx.q("fields")))
+            .map(|c| (*c).clone())
             .collect();
-        Ok(Json(json!({"page": page.page, "perPage": page.per_page, "totalItems": page.total_items, "totalPages": page.total_pages, "items": items})))
+        let req = ctx.request_info(app, Default::default());
+        let Some(found) = app.collections_list_request(&req, found)? else {
+            return Ok(StatusCode::OK.into_response());
+        };
+        let items: Vec<Value> = found.iter().map(|c| pick(c.to_json(), ctx.q("fields"))).collect();
+        Ok(Json(json!({"page": page.page, "perPage": page.per_page, "totalItems": page.total_items, "totalPages": page.total_pages, "items": items})).into_response())
     })
     .await
 }
 
 /// `GET /api/collections/{collection}`
-pub async fn view(State(st): State<AppState>, Path(name): Path<String>, ctx: Ctx) -> ApiResult<Json<Value>> {
+pub async fn view(State(st): State<AppState>, Path(name): Path<String>, ctx: Ctx) -> ApiResult<Response> {
     blocking(move || {
         require_superuser(&st.app, &ctx)?;
         let c = st.app.find_collection(&name)?;
-        Ok(Json(pick(c.to_json(), ctx.q("fields"))))
+        let req = ctx.request_info(&st.app, Default::default());
+        match st.app.collection_view_request(&req, (*c).clone())? {
+            Some(c) => Ok(Json(pick(c.to_json(), ctx.q("fields"))).into_response()),
+            None => Ok(StatusCode::OK.into_response()),
+        }
     })
     .await
 }
 
 /// `POST /api/collections`
-pub async fn create(State(st): State<AppState>, ctx: Ctx, body: BodyData) -> ApiResult<Json<Value>> {
+pub async fn create(State(st): State<AppState>, ctx: Ctx, body: BodyData) -> ApiResult<Response> {
     blocking(move || {
         let app = &st.app;
         require_superuser(app, &ctx)?;
+        let req = ctx.request_info(app, body.fields.clone());
         let c = from_api_json(&body_value(body), None).map_err(|e| with_message(e, "Failed to create collection."))?;
-        let saved = app.create_collection(c).map_err(|e| with_message(e, "Failed to create collection."))?;
-        Ok(Json(saved.to_json()))
+        let saved =
+            app.collection_save_request(&req, c, true).map_err(|e| with_message(e, "Failed to create collection."))?;
+        Ok(saved.map_or_else(|| StatusCode::OK.into_response(), |c| Json(c.to_json()).into_response()))
     })
     .await
 }
@@ -78,15 +89,17 @@ pub async fn update(
     Path(name): Path<String>,
     ctx: Ctx,
     body: BodyData,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     blocking(move || {
         let app = &st.app;
         require_superuser(app, &ctx)?;
         let existing = app.find_collection(&name)?;
+        let req = ctx.request_info(app, body.fields.clone());
         let c = from_api_json(&body_value(body), Some(&existing))
             .map_err(|e| with_message(e, "Failed to update collection."))?;
-        let saved = app.save_collection(c).map_err(|e| with_message(e, "Failed to update collection."))?;
-        Ok(Json(saved.to_json()))
+        let saved =
+            app.collection_save_request(&req, c, false).map_err(|e| with_message(e, "Failed to update collection."))?;
+        Ok(saved.map_or_else(|| StatusCode::OK.into_response(), |c| Json(c.to_json()).into_response()))
     })
     .await
 }
@@ -97,7 +110,10 @@ pub async fn delete(State(st): State<AppState>, Path(name): Path<String>, ctx: C
         let app = &st.app;
         require_superuser(app, &ctx)?;
         let c = app.find_collection(&name)?;
-        app.delete_collection(&c)?;
+        let req = ctx.request_info(app, Default::default());
+        if !app.collection_delete_request(&req, &c)? {
+            return Ok(StatusCode::OK.into_response());
+        }
         Ok(StatusCode::NO_CONTENT.into_response())
     })
     .await
