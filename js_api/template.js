@@ -65,7 +65,7 @@ __pb.tpl.funcs = {
   print: (...a) => a.map(__pb.tpl.show).join(""),
   println: (...a) => a.map(__pb.tpl.show).join(" ") + "\n",
   printf: (...a) => __pb.tpl.printf(...a),
-  html: (...a) => __pb.tpl.escape(a.map(__pb.tpl.show).join("")),
+  html: (...a) => new __PbRaw(__pb.tpl.escape(a.map(__pb.tpl.show).join(""))),
   urlquery: (...a) => encodeURIComponent(a.map(__pb.tpl.show).join("")),
   js: (...a) => JSON.stringify(a.map(__pb.tpl.show).join("")).slice(1, -1),
   raw: (s) => new __PbRaw(String(s == null ? "" : s)),

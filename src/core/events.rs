@@ -30,7 +30,7 @@ impl Tagged for AppEvent {
 /// The model of a model event: a record or a collection.
 pub enum Model {
     Record(Record),
-    Collection(Collection),
+    Collection(Box<Collection>),
 }
 
 /// A model event (`onModelCreate`, …): fired for records and collections
@@ -332,18 +332,18 @@ pub fn through_model_collection(
         return inner(e);
     }
     let taken = std::mem::replace(&mut e.collection, Collection::placeholder());
-    let mut me = ModelEvent { app: e.app.clone(), model: Model::Collection(taken) };
+    let mut me = ModelEvent { app: e.app.clone(), model: Model::Collection(Box::new(taken)) };
     let res = hook.trigger(&mut me, &mut |me| match &mut me.model {
         Model::Collection(c) => {
-            std::mem::swap(&mut e.collection, c);
+            std::mem::swap(&mut e.collection, &mut **c);
             let res = inner(e);
-            std::mem::swap(&mut e.collection, c);
+            std::mem::swap(&mut e.collection, &mut **c);
             res
         }
         Model::Record(_) => Err(super::Error::BadRequest("The model was replaced by a record.".into())),
     });
     if let Model::Collection(c) = me.model {
-        e.collection = c;
+        e.collection = *c;
     }
     res
 }

@@ -20,6 +20,7 @@ mod registry;
 mod require;
 mod runtime;
 mod scripts;
+mod typescript;
 pub mod typings;
 mod watch;
 
@@ -164,8 +165,9 @@ impl JsEngine {
     }
 }
 
-/// The globals a hooks runtime defines beyond QuickJS's own (names starting
-/// with `__` are internal and left out), sorted; the typings declare the same.
+/// The globals a hooks runtime defines beyond QuickJS's own (the internal
+/// `__pb…`/`__Pb…`/`__native` are left out), sorted; the typings declare
+/// the same.
 pub fn defined_globals(app: &App) -> Result<Vec<String>, LoadError> {
     let baseline = {
         let rt = rquickjs::Runtime::new().map_err(|e| LoadError::Runtime(e.to_string()))?;
@@ -175,9 +177,13 @@ pub fn defined_globals(app: &App) -> Result<Vec<String>, LoadError> {
     let config = JsConfig::new(std::env::temp_dir().join("ferrobase-no-hooks"));
     let worker = runtime::Worker::new(app, &config, &scripts::Scripts::default(), &jobs::PoolSlot::default(), false)?;
     let all = worker.run(|ctx, _| global_names(ctx)).map_err(|e| LoadError::Runtime(e.to_string()))?;
-    let mut names: Vec<String> = all.into_iter().filter(|n| !n.starts_with("__") && !baseline.contains(n)).collect();
+    let mut names: Vec<String> = all.into_iter().filter(|n| !is_internal(n) && !baseline.contains(n)).collect();
     names.sort();
     Ok(names)
+}
+
+fn is_internal(name: &str) -> bool {
+    name.starts_with("__pb") || name.starts_with("__Pb") || name == "__native"
 }
 
 fn global_names(ctx: &rquickjs::Ctx<'_>) -> rquickjs::Result<Vec<String>> {

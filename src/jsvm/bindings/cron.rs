@@ -15,7 +15,10 @@ pub fn install<'js>(native: &Object<'js>) -> rquickjs::Result<()> {
     native.set(
         "cronCheck",
         Func::from(|ctx: Ctx<'_>, expr: String| {
-            Schedule::parse(&expr).map(|_| ()).map_err(|e| throw_core(&ctx, Error::BadRequest(e)))
+            // PocketBase fails the calling handler with a 500
+            Schedule::parse(&expr)
+                .map(|_| ())
+                .map_err(|message| throw_core(&ctx, Error::Api { status: 500, message, data: serde_json::json!({}) }))
         }),
     )?;
     native.set(

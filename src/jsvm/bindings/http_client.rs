@@ -106,9 +106,8 @@ fn send<'js>(
         {
             cookies.insert(name, c);
         }
-        match header_map.entry(canonical(k.as_str())).or_insert_with(|| json!([])) {
-            Json::Array(list) => list.push(Json::String(value)),
-            _ => {}
+        if let Json::Array(list) = header_map.entry(canonical(k.as_str())).or_insert_with(|| json!([])) {
+            list.push(Json::String(value));
         }
     }
     let mut bytes = Vec::new();

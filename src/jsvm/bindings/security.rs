@@ -129,9 +129,15 @@ fn create_jwt<'js>(ctx: Ctx<'js>, payload: Value<'js>, key: String, seconds: Opt
 fn parse_jwt<'js>(ctx: Ctx<'js>, token: String, key: String) -> rquickjs::Result<Value<'js>> {
     let mut v = Validation::new(Algorithm::HS256);
     v.required_spec_claims.clear();
-    v.leeway = 0;
+    v.validate_exp = false;
     let data = jsonwebtoken::decode::<Json>(&token, &DecodingKey::from_secret(key.as_bytes()), &v)
         .map_err(|e| Exception::throw_message(&ctx, &format!("invalid token: {e}")))?;
+    // expired from its `exp` second on, so a 0 duration is expired at once
+    if let Some(exp) = data.claims.get("exp").and_then(Json::as_f64)
+        && exp <= chrono::Utc::now().timestamp() as f64
+    {
+        return Err(Exception::throw_message(&ctx, "invalid token: token is expired"));
+    }
     convert::to_js(&ctx, &data.claims)
 }
 

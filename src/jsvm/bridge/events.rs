@@ -249,7 +249,7 @@ impl BridgeEvent for ModelEvent {
     fn placeholder(&self) -> Self {
         let model = match &self.model {
             Model::Record(r) => Model::Record(Record::placeholder(r.collection.clone())),
-            Model::Collection(_) => Model::Collection(Collection::placeholder()),
+            Model::Collection(_) => Model::Collection(Box::new(Collection::placeholder())),
         };
         ModelEvent { app: self.app.clone(), model }
     }
@@ -279,7 +279,7 @@ impl BridgeEvent for ModelEvent {
             }
             (ModelHandles::Collection, Model::Collection(c)) => {
                 if let Some(changed) = collection_from_js_prop(e, "model", c)? {
-                    *c = changed;
+                    **c = changed;
                 }
             }
             _ => {}
