@@ -24,10 +24,12 @@ class FieldsList extends Array {
   fieldNames() {
     return this.map((f) => f.name);
   }
+  // Replaces the field with the same id (or, when the new one has no id,
+  // the same name, keeping its id) in place; appends the others.
   add(...fields) {
     for (const f of fields) {
       const plain = __pb.plainField(f);
-      const i = this.findIndex((x) => (plain.id && x.id === plain.id) || x.name === plain.name);
+      const i = this.__existing(plain);
       if (i >= 0) {
         this[i] = plain;
       } else {
@@ -35,15 +37,26 @@ class FieldsList extends Array {
       }
     }
   }
+  // Like add(), but inserts or moves the fields to `pos` (the end when past it).
   addAt(pos, ...fields) {
     for (const f of fields) {
       const plain = __pb.plainField(f);
-      const i = this.findIndex((x) => (plain.id && x.id === plain.id) || x.name === plain.name);
+      const i = this.__existing(plain);
       if (i >= 0) {
         this.splice(i, 1);
       }
       this.splice(Math.min(pos++, this.length), 0, plain);
     }
+  }
+  __existing(plain) {
+    if (plain.id) {
+      return this.findIndex((x) => x && x.id === plain.id);
+    }
+    const i = this.findIndex((x) => x && plain.name && x.name === plain.name);
+    if (i >= 0) {
+      plain.id = this[i].id;
+    }
+    return i;
   }
   removeByName(name) {
     const i = this.findIndex((f) => f && f.name === name);
@@ -69,6 +82,9 @@ __pb.plainField = function (f) {
 class Collection {
   constructor(data) {
     __pb.assignCollection(this, __native.collectionFromJson(data == null ? {} : data));
+    // not stored yet: saving creates it, and refuses a taken id or name
+    // (PocketBase's "new model"); a successful save clears the mark
+    Object.defineProperty(this, "__pbNew", { value: true, writable: true, configurable: true });
   }
   isAuth() {
     return this.type === "auth";
@@ -86,6 +102,7 @@ class Collection {
 
 // Replaces the content of `target` with `json` (keeping object identity).
 __pb.assignCollection = function (target, json) {
+  delete target.__pbNew;
   for (const k of Object.keys(target)) {
     delete target[k];
   }

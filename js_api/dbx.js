@@ -1,8 +1,8 @@
 // `$dbx` expressions as plain data ({__dbx: kind, …}) that the Rust side
-// compiles to parametrised SQL (src/db/dbx.rs), plus the query builders on
-// top of them: `$app.recordQuery(collection)` and
-// `$app.db().newQuery(sql).bind({...}).execute()/one(model)/all(models)`.
-// The `select()` builder of PocketBase's dbx is not provided.
+// compiles to parametrised SQL (src/db/dbx.rs), and the record query
+// builder on top of them: `$app.recordQuery(collection)`. (Raw queries,
+// `$app.db().newQuery(...)`, are in app_extras.js; the `select()` builder
+// of PocketBase's dbx is not provided.)
 
 var $dbx = {
   exp(sql, params) { return { __dbx: "exp", sql: String(sql), params: params || {} }; },
@@ -63,44 +63,4 @@ class __PbRecordQuery {
 
 __pb.newRecordQuery = function (app, collection) {
   return new __PbRecordQuery(app, collection);
-};
-
-class __PbDbQuery {
-  constructor(app, sql) {
-    Object.defineProperty(this, "__s", { value: { app: app, sql: String(sql), params: {} } });
-  }
-  bind(params) {
-    Object.assign(this.__s.params, params || {});
-    return this;
-  }
-  execute() {
-    const s = this.__s;
-    const n = __native.dbExecute(s.app, s.sql, s.params);
-    return { rowsAffected: () => n };
-  }
-  one(model) {
-    const s = this.__s;
-    const rows = __native.dbQuery(s.app, s.sql, s.params, true);
-    return __pb.fillModel(model || {}, rows[0]);
-  }
-  all(models) {
-    const s = this.__s;
-    const rows = __native.dbQuery(s.app, s.sql, s.params, false);
-    if (!Array.isArray(models)) return rows;
-    const template = models.__pbModel;
-    models.length = 0;
-    for (const row of rows) {
-      if (template instanceof Record) {
-        throw new TypeError("use $app.recordQuery() to load records");
-      }
-      models.push(__pb.fillModel(template ? __pb.newModelLike(template) : {}, row));
-    }
-    return models;
-  }
-}
-
-__pb.newDb = function (app) {
-  return {
-    newQuery(sql) { return new __PbDbQuery(app, sql); },
-  };
 };

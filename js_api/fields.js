@@ -1,38 +1,43 @@
-// Field classes (`new TextField({name: "title", required: true})`): plain
-// data in PocketBase's field JSON shape with the type filled in, ready for
-// `collection.fields.add(...)` or `new Collection({fields: [...]})`.
+// Field constructors: `new Field({...})` (type given in the data) and the
+// typed ones (`new TextField({...})`, `new RelationField({...})`, …), as
+// plain data in PocketBase's field JSON shape. `collection.fields.add()`
+// copies them into the list; the Rust side validates them on save.
 
 class Field {
   constructor(data) {
-    Object.assign(this, data || {});
+    if (data != null) {
+      Object.assign(this, data);
+    }
   }
 }
 
-__pb.fieldClass = function (type) {
-  return class extends Field {
-    constructor(data) {
-      super(Object.assign({ type: type }, data || {}));
-      this.type = type;
-    }
-  };
+__pb.fieldClasses = {
+  TextField: "text",
+  NumberField: "number",
+  BoolField: "bool",
+  EmailField: "email",
+  URLField: "url",
+  EditorField: "editor",
+  DateField: "date",
+  AutodateField: "autodate",
+  JSONField: "json",
+  RelationField: "relation",
+  SelectField: "select",
+  FileField: "file",
+  PasswordField: "password",
+  GeoPointField: "geoPoint",
 };
 
-const NumberField = __pb.fieldClass("number");
-const BoolField = __pb.fieldClass("bool");
-const TextField = __pb.fieldClass("text");
-const URLField = __pb.fieldClass("url");
-const EmailField = __pb.fieldClass("email");
-const EditorField = __pb.fieldClass("editor");
-const PasswordField = __pb.fieldClass("password");
-const DateField = __pb.fieldClass("date");
-const AutodateField = __pb.fieldClass("autodate");
-const JSONField = __pb.fieldClass("json");
-const RelationField = __pb.fieldClass("relation");
-const SelectField = __pb.fieldClass("select");
-const FileField = __pb.fieldClass("file");
-const GeoPointField = __pb.fieldClass("geoPoint");
+for (const [name, type] of Object.entries(__pb.fieldClasses)) {
+  // a computed class name so stack traces and `constructor.name` read well
+  globalThis[name] = {
+    [name]: class extends Field {
+      constructor(data) {
+        super(data);
+        this.type = type;
+      }
+    },
+  }[name];
+}
 
-Object.assign(globalThis, {
-  Field, NumberField, BoolField, TextField, URLField, EmailField, EditorField, PasswordField, DateField,
-  AutodateField, JSONField, RelationField, SelectField, FileField, GeoPointField,
-});
+globalThis.Field = Field;

@@ -1,5 +1,5 @@
 // Model helpers and small value classes of PocketBase's JS API:
-// DynamicModel and the null*() shape markers, arrayOf, unmarshal,
+// DynamicModel and the null*() shape markers, arrayOf,
 // DateTime, Timezone, Context, Cookie, MailerMessage, SubscriptionMessage,
 // RequestInfo, Command (custom console commands), FormData. Classes whose
 // subsystem Ferrobase does not have yet (forms) throw a clear error.
@@ -111,30 +111,6 @@ function arrayOf(model) {
   const arr = [];
   Object.defineProperty(arr, "__pbModel", { value: model });
   return arr;
-}
-
-// Merges `data` (JSON-able) on top of `dst`, like Go's json.Unmarshal.
-function unmarshal(data, dst) {
-  if (dst == null || typeof dst !== "object") {
-    throw new TypeError("unmarshal: the destination must be an object");
-  }
-  const src = typeof data === "string" ? JSON.parse(data) : JSON.parse(JSON.stringify(data === undefined ? null : data));
-  if (src == null || typeof src !== "object") return;
-  if (dst instanceof Record) {
-    dst.load(src);
-    return;
-  }
-  const merge = (target, from) => {
-    for (const k of Object.keys(from)) {
-      const v = from[k];
-      if (v && typeof v === "object" && !Array.isArray(v) && target[k] && typeof target[k] === "object" && !Array.isArray(target[k])) {
-        merge(target[k], v);
-      } else {
-        target[k] = v;
-      }
-    }
-  };
-  merge(dst, src);
 }
 
 const __pbPad = (n, w) => String(n).padStart(w || 2, "0");
@@ -252,15 +228,6 @@ class FormData {
   entries() { return this.__entries.slice(); }
 }
 
-// $app.settings(): plain settings data that $app.save() recognises.
-class __PbSettings {
-  constructor(data) { Object.assign(this, data || {}); }
-}
-globalThis.__PbSettings = __PbSettings;
-__pb.newSettings = function (data) {
-  return new __PbSettings(data);
-};
-
 __pb.notAvailable = function (what) {
   return new Error(what + " is not available in Ferrobase yet");
 };
@@ -276,7 +243,7 @@ function migrate(up, down) {
 }
 
 Object.assign(globalThis, {
-  nullString, nullInt, nullFloat, nullBool, nullArray, nullObject, DynamicModel, arrayOf, unmarshal,
+  nullString, nullInt, nullFloat, nullBool, nullArray, nullObject, DynamicModel, arrayOf,
   DateTime, Timezone, Context, Cookie, MailerMessage, SubscriptionMessage, RequestInfo, Command, FormData,
   AppleClientSecretCreateForm, RecordUpsertForm, TestEmailSendForm, TestS3FilesystemForm, migrate,
 });

@@ -13,7 +13,7 @@ use crate::core::Error;
 use crate::core::collections::service::from_api_json;
 use crate::core::collections::{Collection, CollectionType, meta};
 use crate::core::records::fields::pick;
-use crate::core::records::query::{ListQuery, list_table};
+use crate::core::records::query::list_table;
 
 fn with_message(e: Error, message: &str) -> ApiError {
     match e {
@@ -31,13 +31,7 @@ pub async fn list(State(st): State<AppState>, ctx: Ctx) -> ApiResult<Response> {
     blocking(move || {
         let app = &st.app;
         require_superuser(app, &ctx)?;
-        let q = ListQuery {
-            page: ctx.q("page").parse().unwrap_or(0),
-            per_page: ctx.q("perPage").parse().unwrap_or(0),
-            sort: ctx.q("sort").to_string(),
-            filter: ctx.q("filter").to_string(),
-            skip_total: matches!(ctx.q("skipTotal"), "1" | "true"),
-        };
+        let q = ctx.list_query();
         let (page, rows) = list_table(app.executor(), &meta::collections_table(), &q)?;
         let cache = app.collections();
         let found: Vec<Collection> = rows
@@ -47,7 +41,7 @@ pub async fn list(State(st): State<AppState>, ctx: Ctx) -> ApiResult<Response> {
             .collect();
         let req = ctx.request_info(app, Default::default());
         let Some(found) = app.collections_list_request(&req, found)? else {
-            return Ok(StatusCode::OK.into_response());
+            return Ok(empty_ok());
         };
         let items: Vec<Value> = found.iter().map(|c| pick(c.to_json(), ctx.q("fields"))).collect();
         Ok(Json(json!({"page": page.page, "perPage": page.per_page, "totalItems": page.total_items, "totalPages": page.total_pages, "items": items})).into_response())
@@ -69,6 +63,11 @@ pub async fn view(State(st): State<AppState>, Path(name): Path<String>, ctx: Ctx
     .await
 }
 
+/// What PocketBase answers when a request hook did not call next: 200, empty body.
+fn empty_ok() -> Response {
+    StatusCode::OK.into_response()
+}
+
 /// `POST /api/collections`
 pub async fn create(State(st): State<AppState>, ctx: Ctx, body: BodyData) -> ApiResult<Response> {
     blocking(move || {
@@ -77,8 +76,8 @@ pub async fn create(State(st): State<AppState>, ctx: Ctx, body: BodyData) -> Api
         let req = ctx.request_info(app, body.fields.clone());
         let c = from_api_json(&body_value(body), None).map_err(|e| with_message(e, "Failed to create collection."))?;
         let saved =
-            app.collection_save_request(&req, c, true).map_err(|e| with_message(e, "Failed to create collection."))?;
-        Ok(saved.map_or_else(|| StatusCode::OK.into_response(), |c| Json(c.to_json()).into_response()))
+            app.create_collection_request(c, &req).map_err(|e| with_message(e, "Failed to create collection."))?;
+        Ok(saved.map_or_else(empty_ok, |c| Json(c.to_json()).into_response()))
     })
     .await
 }
@@ -98,8 +97,8 @@ pub async fn update(
         let c = from_api_json(&body_value(body), Some(&existing))
             .map_err(|e| with_message(e, "Failed to update collection."))?;
         let saved =
-            app.collection_save_request(&req, c, false).map_err(|e| with_message(e, "Failed to update collection."))?;
-        Ok(saved.map_or_else(|| StatusCode::OK.into_response(), |c| Json(c.to_json()).into_response()))
+            app.update_collection_request(c, &req).map_err(|e| with_message(e, "Failed to update collection."))?;
+        Ok(saved.map_or_else(empty_ok, |c| Json(c.to_json()).into_response()))
     })
     .await
 }
@@ -111,8 +110,8 @@ pub async fn delete(State(st): State<AppState>, Path(name): Path<String>, ctx: C
         require_superuser(app, &ctx)?;
         let c = app.find_collection(&name)?;
         let req = ctx.request_info(app, Default::default());
-        if !app.collection_delete_request(&req, &c)? {
-            return Ok(StatusCode::OK.into_response());
+        if !app.delete_collection_request(&c, &req)? {
+            return Ok(empty_ok());
         }
         Ok(StatusCode::NO_CONTENT.into_response())
     })

@@ -63,6 +63,17 @@ impl Ctx {
         self.query.get(name).and_then(Value::as_str).unwrap_or_default()
     }
 
+    /// `?page&perPage&sort&filter&skipTotal` of a list request.
+    pub fn list_query(&self) -> crate::core::records::query::ListQuery {
+        crate::core::records::query::ListQuery {
+            page: self.q("page").trim().parse().unwrap_or(0),
+            per_page: self.q("perPage").trim().parse().unwrap_or(0),
+            sort: self.q("sort").to_string(),
+            filter: self.q("filter").to_string(),
+            skip_total: matches!(self.q("skipTotal"), "1" | "true" | "t"),
+        }
+    }
+
     /// Resolves the token (invalid tokens act as guests) into `@request` info.
     pub fn request_info(&self, app: &App, body: Map<String, Value>) -> RequestInfo {
         RequestInfo {

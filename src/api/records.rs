@@ -15,7 +15,6 @@ use crate::core::collections::Collection;
 use crate::core::records::Record;
 use crate::core::records::expand::ExpandTree;
 use crate::core::records::fields::pick;
-use crate::core::records::query::ListQuery;
 use crate::core::request::RequestInfo;
 
 /// The records API answers this for an unknown collection.
@@ -47,23 +46,13 @@ fn empty_ok() -> Response {
     StatusCode::OK.into_response()
 }
 
-fn int_param(ctx: &Ctx, name: &str) -> i64 {
-    ctx.q(name).trim().parse().unwrap_or(0)
-}
-
 /// `GET /api/collections/{collection}/records`
 pub async fn list(State(st): State<AppState>, Path(collection): Path<String>, ctx: Ctx) -> ApiResult<Response> {
     blocking(move || {
         let app = &st.app;
         let c = collection_of(app, &collection)?;
         let req = ctx.request_info(app, Default::default());
-        let q = ListQuery {
-            page: int_param(&ctx, "page"),
-            per_page: int_param(&ctx, "perPage"),
-            sort: ctx.q("sort").to_string(),
-            filter: ctx.q("filter").to_string(),
-            skip_total: matches!(ctx.q("skipTotal"), "1" | "true" | "t"),
-        };
+        let q = ctx.list_query();
         let Some(mut page) = app.list_records_request(&c, &q, &req)? else {
             return Ok(empty_ok());
         };

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::context::{AppState, BodyData, Ctx, blocking, require_superuser};
 use super::error::ApiResult;
 use crate::core::collections::meta;
-use crate::core::records::query::{ListQuery, list_table};
+use crate::core::records::query::list_table;
 
 /// `GET|HEAD /api/health`
 pub async fn health(State(st): State<AppState>, ctx: Ctx) -> ApiResult<Json<Value>> {
@@ -57,13 +57,10 @@ pub async fn logs_list(State(st): State<AppState>, ctx: Ctx) -> ApiResult<Json<V
     blocking(move || {
         let app = &st.app;
         require_superuser(app, &ctx)?;
-        let q = ListQuery {
-            page: ctx.q("page").parse().unwrap_or(0),
-            per_page: ctx.q("perPage").parse().unwrap_or(0),
-            sort: if ctx.q("sort").is_empty() { "-created".into() } else { ctx.q("sort").to_string() },
-            filter: ctx.q("filter").to_string(),
-            skip_total: matches!(ctx.q("skipTotal"), "1" | "true"),
-        };
+        let mut q = ctx.list_query();
+        if q.sort.is_empty() {
+            q.sort = "-created".into();
+        }
         let aux = crate::db::Executor::Pool(app.aux_db().clone());
         let (page, items) = list_table(&aux, &meta::logs_table(), &q)?;
         let items: Vec<Value> = items.into_iter().map(crate::core::logs::log_json).collect();

@@ -1,7 +1,8 @@
 //! The command line, with PocketBase 0.40.6's commands and flags:
-//! `serve`, `superuser …`, `--dir`, `--hooksDir`, … (Go-style camelCase
+//! `serve`, `superuser …`, `migrate …`, `--dir`, `--hooksDir`, … (Go-style camelCase
 //! long flags; booleans accept `--flag=false`).
 
+pub mod migrate;
 pub mod serve;
 pub mod superuser;
 
@@ -33,7 +34,7 @@ pub struct GlobalFlags {
     /// fallback the request to index.html on missing static path, e.g. when pretty urls are used with SPA
     #[arg(long = "indexFallback", global = true, action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true", default_value = "true")]
     pub index_fallback: bool,
-    /// the directory with the user defined migrations (default "<dir>/../pb_migrations"; JS migrations are not run yet)
+    /// the directory with the user defined migrations (default "<dir>/../pb_migrations")
     #[arg(long = "migrationsDir", global = true)]
     pub migrations_dir: Option<PathBuf>,
     /// the directory to serve static files
@@ -42,7 +43,7 @@ pub struct GlobalFlags {
     /// the default SELECT queries timeout in seconds
     #[arg(long = "queryTimeout", global = true, default_value_t = 30)]
     pub query_timeout: u64,
-    /// enable/disable auto migrations (JS migrations are not written yet)
+    /// enable/disable auto migrations
     #[arg(long = "automigrate", global = true, action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true", default_value = "true")]
     pub automigrate: bool,
 }
@@ -65,6 +66,9 @@ pub enum Command {
     /// Manage superusers
     #[command(subcommand)]
     Superuser(superuser::SuperuserCommand),
+    /// Executes app DB migration scripts
+    #[command(long_about = migrate::ABOUT)]
+    Migrate(migrate::MigrateArgs),
     /// A command added by the hooks (`$app.rootCmd.addCommand`)
     #[command(external_subcommand)]
     Hooks(Vec<String>),
@@ -84,6 +88,7 @@ pub fn run() -> i32 {
     let result = match cli.command {
         Command::Serve(args) => serve::run(&cli.global, args),
         Command::Superuser(cmd) => superuser::run(&cli.global, cmd),
+        Command::Migrate(args) => migrate::run(&cli.global, args),
         Command::Hooks(args) => run_hooks_command(&cli.global, args),
     };
     match result {
@@ -140,14 +145,33 @@ impl GlobalFlags {
         if let Err(e) = crate::jsvm::typings::write(&self.dir) {
             tracing::warn!("cannot write {}/types.d.ts: {e}", self.dir.display());
         }
+        self.start_hooks_with(app, self.hooks_watch)
+    }
+
+    /// [`GlobalFlags::start_hooks`] without watching (one-shot commands).
+    pub fn start_hooks_unwatched(&self, app: &crate::core::App) -> anyhow::Result<Option<crate::jsvm::JsEngine>> {
+        self.start_hooks_with(app, false)
+    }
+
+    fn start_hooks_with(&self, app: &crate::core::App, watch: bool) -> anyhow::Result<Option<crate::jsvm::JsEngine>> {
         let dir = self.hooks_dir();
         if !dir.is_dir() {
             return Ok(None);
         }
         let mut config = crate::jsvm::JsConfig::new(dir);
         config.pool_size = self.hooks_pool;
-        config.watch = self.hooks_watch;
+        config.watch = watch;
         Ok(Some(crate::jsvm::JsEngine::start(app, config)?))
+    }
+
+    /// The migrations dir (`--migrationsDir`, default `<dir>/../pb_migrations`).
+    pub fn migrations_dir(&self) -> PathBuf {
+        self.migrations_dir.clone().unwrap_or_else(|| self.dir.join("..").join("pb_migrations"))
+    }
+
+    /// Where the JS migrations live (and what they `require()` from).
+    pub fn migrations_config(&self) -> crate::migrations::MigrationsConfig {
+        crate::migrations::MigrationsConfig { dir: self.migrations_dir(), hooks_dir: self.hooks_dir() }
     }
 
     /// Opens the app, warning about flags whose feature is not built yet.

@@ -1,5 +1,6 @@
-//! `serve [domains…]`: opens the app, prints the installer link on first
-//! run and serves HTTP until SIGINT/SIGTERM.
+//! `serve [domains…]`: opens the app, applies pending JS migrations (and
+//! turns on automigrate), prints the installer link on first run and
+//! serves HTTP until SIGINT/SIGTERM.
 
 use std::net::SocketAddr;
 
@@ -36,6 +37,11 @@ pub fn run(flags: &GlobalFlags, args: ServeArgs) -> anyhow::Result<()> {
     }
     let app = flags.open_app().context("failed to open the data dir")?;
     let js = flags.start_hooks(&app)?;
+    let migrations = flags.migrations_config();
+    crate::migrations::up(&app, &migrations)?;
+    if flags.automigrate {
+        crate::migrations::automigrate::register(&app, migrations.dir);
+    }
     let addr = args
         .http
         .clone()

@@ -127,19 +127,15 @@ impl Tagged for SettingsRequestEvent {
     }
 }
 
-/// The collections API request events (`onCollectionsListRequest`,
-/// `onCollectionViewRequest`, `onCollectionCreateRequest`, …).
-pub struct CollectionRequestEvent {
+/// `onCollectionsListRequest`: the collections of a list page.
+pub struct CollectionsListRequestEvent {
     pub app: App,
     pub request: RequestInfo,
-    /// The collection of a view/create/update/delete request.
-    pub collection: Option<Collection>,
-    /// The page of a list request.
     pub collections: Vec<Collection>,
     pub handled: bool,
 }
 
-impl Tagged for CollectionRequestEvent {
+impl Tagged for CollectionsListRequestEvent {
     fn matches_tags(&self, _tags: &[String]) -> bool {
         true
     }
@@ -179,6 +175,41 @@ impl CollectionEvent {
 }
 
 impl Tagged for CollectionEvent {
+    fn matches_tags(&self, tags: &[String]) -> bool {
+        let c = &self.collection;
+        tags.iter().any(|t| *t == c.id || *t == c.name)
+    }
+}
+
+/// A collections API request event (`onCollectionCreateRequest`,
+/// `onCollectionUpdateRequest`, `onCollectionDeleteRequest`). `collection`
+/// is the submitted collection (create, update) or the one to delete.
+pub struct CollectionRequestEvent {
+    pub app: App,
+    pub collection: Collection,
+    pub request: RequestInfo,
+    /// Set by the innermost action; false when a hook did not call next.
+    pub handled: bool,
+}
+
+impl CollectionRequestEvent {
+    /// A new event for `collection`.
+    pub fn new(app: &App, collection: Collection, request: &RequestInfo) -> Self {
+        CollectionRequestEvent { app: app.clone(), collection, request: request.clone(), handled: false }
+    }
+
+    /// A cheap stand-in left behind while the event is lent elsewhere.
+    pub fn placeholder(&self) -> Self {
+        CollectionRequestEvent {
+            app: self.app.clone(),
+            collection: Collection::placeholder(),
+            request: RequestInfo::default(),
+            handled: false,
+        }
+    }
+}
+
+impl Tagged for CollectionRequestEvent {
     fn matches_tags(&self, tags: &[String]) -> bool {
         let c = &self.collection;
         tags.iter().any(|t| *t == c.id || *t == c.name)
@@ -274,11 +305,8 @@ pub struct Hooks {
     pub on_record_auth_refresh_request: Hook<RecordAuthRequestEvent>,
     pub on_settings_list_request: Hook<SettingsRequestEvent>,
     pub on_settings_update_request: Hook<SettingsRequestEvent>,
-    pub on_collections_list_request: Hook<CollectionRequestEvent>,
+    pub on_collections_list_request: Hook<CollectionsListRequestEvent>,
     pub on_collection_view_request: Hook<CollectionRequestEvent>,
-    pub on_collection_create_request: Hook<CollectionRequestEvent>,
-    pub on_collection_update_request: Hook<CollectionRequestEvent>,
-    pub on_collection_delete_request: Hook<CollectionRequestEvent>,
     pub on_records_list_request: Hook<RecordRequestEvent>,
     pub on_record_view_request: Hook<RecordRequestEvent>,
     pub on_record_create_request: Hook<RecordRequestEvent>,
@@ -292,6 +320,9 @@ pub struct Hooks {
     pub on_collection_create: ActionHooks<CollectionEvent>,
     pub on_collection_update: ActionHooks<CollectionEvent>,
     pub on_collection_delete: ActionHooks<CollectionEvent>,
+    pub on_collection_create_request: Hook<CollectionRequestEvent>,
+    pub on_collection_update_request: Hook<CollectionRequestEvent>,
+    pub on_collection_delete_request: Hook<CollectionRequestEvent>,
 }
 
 /// Runs `inner` inside a model chain: the record moves into the model event

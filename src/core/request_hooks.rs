@@ -1,4 +1,5 @@
-//! The request hooks of the auth, settings and collections APIs: each API
+//! The request hooks of the auth and settings APIs and the collections
+//! list and view (create/update/delete: `collections/requests.rs`): each API
 //! action runs as the innermost step of its chain, so a handler that does
 //! not call `next()` stops it (the API then answers 200 with an empty body,
 //! like PocketBase). `None` means "a hook stopped the action".
@@ -10,7 +11,9 @@ use serde_json::Value;
 use super::app::App;
 use super::collections::Collection;
 use super::error::Result;
-use super::events::{CollectionRequestEvent, RecordAuthRequestEvent, SettingsRequestEvent};
+use super::events::{
+    CollectionRequestEvent, CollectionsListRequestEvent, RecordAuthRequestEvent, SettingsRequestEvent,
+};
 use super::records::Record;
 use super::request::RequestInfo;
 use super::settings::Settings;
@@ -128,8 +131,8 @@ impl App {
         req: &RequestInfo,
         page: Vec<Collection>,
     ) -> Result<Option<Vec<Collection>>> {
-        let mut ev = self.collection_event(req, None);
-        ev.collections = page;
+        let mut ev =
+            CollectionsListRequestEvent { app: self.clone(), request: req.clone(), collections: page, handled: false };
         self.hooks().on_collections_list_request.trigger(&mut ev, &mut |e| {
             e.handled = true;
             Ok(())
@@ -139,57 +142,11 @@ impl App {
 
     /// `GET /api/collections/{c}` through `onCollectionViewRequest`.
     pub fn collection_view_request(&self, req: &RequestInfo, c: Collection) -> Result<Option<Collection>> {
-        let mut ev = self.collection_event(req, Some(c));
+        let mut ev = CollectionRequestEvent::new(self, c, req);
         self.hooks().on_collection_view_request.trigger(&mut ev, &mut |e| {
             e.handled = true;
             Ok(())
         })?;
-        Ok(if ev.handled { ev.collection } else { None })
-    }
-
-    /// `POST` (`is_new`) or `PATCH /api/collections[/{c}]` through
-    /// `onCollectionCreateRequest`/`onCollectionUpdateRequest`.
-    pub fn collection_save_request(
-        &self,
-        req: &RequestInfo,
-        c: Collection,
-        is_new: bool,
-    ) -> Result<Option<Collection>> {
-        let mut ev = self.collection_event(req, Some(c));
-        let hooks = self.hooks();
-        let chain = if is_new { &hooks.on_collection_create_request } else { &hooks.on_collection_update_request };
-        chain.trigger(&mut ev, &mut |e| {
-            let Some(c) = e.collection.take() else {
-                return Err(super::Error::bad_input());
-            };
-            let saved = if is_new { e.app.create_collection(c)? } else { e.app.save_collection(c)? };
-            e.collection = Some(saved);
-            e.handled = true;
-            Ok(())
-        })?;
-        Ok(if ev.handled { ev.collection } else { None })
-    }
-
-    /// `DELETE /api/collections/{c}` through `onCollectionDeleteRequest`;
-    /// false when a hook stopped it.
-    pub fn collection_delete_request(&self, req: &RequestInfo, c: &Arc<Collection>) -> Result<bool> {
-        let mut ev = self.collection_event(req, Some((**c).clone()));
-        self.hooks().on_collection_delete_request.trigger(&mut ev, &mut |e| {
-            let target = e.collection.as_ref().and_then(|c| e.app.collections().get(&c.id));
-            e.app.delete_collection(&target.ok_or_else(super::Error::not_found)?)?;
-            e.handled = true;
-            Ok(())
-        })?;
-        Ok(ev.handled)
-    }
-
-    fn collection_event(&self, req: &RequestInfo, c: Option<Collection>) -> CollectionRequestEvent {
-        CollectionRequestEvent {
-            app: self.clone(),
-            request: req.clone(),
-            collection: c,
-            collections: Vec::new(),
-            handled: false,
-        }
+        Ok(ev.handled.then_some(ev.collection))
     }
 }

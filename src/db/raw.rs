@@ -1,19 +1,57 @@
-//! Raw SQL from scripts (`$app.db().newQuery(sql).bind({...})`): `{:name}`
-//! placeholders bound as arguments, and a deadline enforced through SQLite's
-//! interrupt, because a JS interrupt cannot stop a query in progress.
+//! Raw SQL written by app code (`$app.db().newQuery(sql).bind({...})` in JS
+//! hooks and migrations), with PocketBase's dbx placeholder syntax:
+//! `{:name}` binds a parameter, `{{table}}` and `[[column]]` quote names.
+//! Parameters are always bound, never interpolated. Scripts run them under
+//! a deadline ([`with_deadline`]): a JS interrupt cannot stop a query in
+//! progress.
 
 use std::time::Instant;
 
-use rusqlite::Connection;
 use rusqlite::types::Value as SqlValue;
+use rusqlite::{Connection, Statement};
 use serde_json::{Map, Value};
 
-use super::DbResult;
-use super::dbx::bind_placeholders;
+use super::{DbResult, quote, values};
+
+/// Rewrites dbx syntax into SQLite's: `{:name}` → `:name`, `{{t}}` and
+/// `[[c]]` → `` `t` ``. Text inside SQL string literals is left alone.
+pub fn rewrite(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut rest = sql;
+    let mut in_string = false;
+    while let Some(c) = rest.chars().next() {
+        if c == '\'' {
+            in_string = !in_string;
+        } else if !in_string {
+            let quoted = [("{{", "}}"), ("[[", "]]")].into_iter().find_map(|(open, close)| {
+                let inner = rest.strip_prefix(open)?;
+                let end = inner.find(close)?;
+                Some((quote(inner[..end].trim()), open.len() + end + close.len()))
+            });
+            if let Some((ident, used)) = quoted {
+                out.push_str(&ident);
+                rest = &rest[used..];
+                continue;
+            }
+            if let Some(inner) = rest.strip_prefix("{:")
+                && let Some(end) = inner.find('}')
+                && inner[..end].chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+            {
+                out.push(':');
+                out.push_str(&inner[..end]);
+                rest = &inner[end + 1..];
+                continue;
+            }
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
 
 /// Runs `f` with `deadline` in force on `conn`: a watchdog thread
-/// interrupts the statement once it passes (`SQLITE_INTERRUPT`).
-fn with_deadline<T>(conn: &Connection, deadline: Instant, f: impl FnOnce() -> DbResult<T>) -> DbResult<T> {
+/// interrupts the running statement once it passes (`SQLITE_INTERRUPT`).
+pub fn with_deadline<T>(conn: &Connection, deadline: Instant, f: impl FnOnce() -> DbResult<T>) -> DbResult<T> {
     let handle = conn.get_interrupt_handle();
     let (done, finished) = std::sync::mpsc::channel::<()>();
     let watchdog = std::thread::spawn(move || {
@@ -28,24 +66,87 @@ fn with_deadline<T>(conn: &Connection, deadline: Instant, f: impl FnOnce() -> Db
     out
 }
 
-/// The rows of a query as JSON objects (column name → value).
+/// The SQLite value bound for a JSON parameter (objects and arrays as JSON text).
+fn to_sql(v: &Value) -> SqlValue {
+    match v {
+        Value::Null => SqlValue::Null,
+        Value::Bool(b) => SqlValue::Integer(i64::from(*b)),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => SqlValue::Integer(i),
+            None => SqlValue::Real(n.as_f64().unwrap_or(0.0)),
+        },
+        Value::String(s) => SqlValue::Text(s.clone()),
+        other => SqlValue::Text(other.to_string()),
+    }
+}
+
+/// Binds the parameters the statement uses; others are ignored (dbx binds
+/// by name too).
+fn bind(stmt: &mut Statement<'_>, params: &Map<String, Value>) -> DbResult<()> {
+    for (name, v) in params {
+        if let Some(idx) = stmt.parameter_index(&format!(":{name}"))? {
+            stmt.raw_bind_parameter(idx, to_sql(v))?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs a statement; returns (rows affected, last insert rowid).
+pub fn execute(conn: &Connection, sql: &str, params: &Map<String, Value>) -> DbResult<(usize, i64)> {
+    let mut stmt = conn.prepare(&rewrite(sql))?;
+    bind(&mut stmt, params)?;
+    let n = stmt.raw_execute()?;
+    Ok((n, conn.last_insert_rowid()))
+}
+
+/// Runs a query and returns up to `limit` rows (all when `None`) as
+/// objects keyed by column name.
 pub fn query(
     conn: &Connection,
     sql: &str,
     params: &Map<String, Value>,
-    deadline: Instant,
+    limit: Option<usize>,
 ) -> DbResult<Vec<Map<String, Value>>> {
-    let mut args: Vec<SqlValue> = Vec::new();
-    let sql = bind_placeholders(sql, params, &mut args);
-    with_deadline(conn, deadline, || super::records::query_plain(conn, &sql, &args))
+    let mut stmt = conn.prepare(&rewrite(sql))?;
+    bind(&mut stmt, params)?;
+    let names: Vec<String> = stmt.column_names().map(str::to_string).collect();
+    let mut rows = stmt.raw_query();
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        if limit.is_some_and(|l| out.len() >= l) {
+            break;
+        }
+        let mut m = Map::new();
+        for (i, name) in names.iter().enumerate() {
+            m.insert(name.clone(), values::plain_from_sql(row.get_ref(i)?));
+        }
+        out.push(m);
+    }
+    Ok(out)
 }
 
-/// Executes a statement; returns the number of changed rows.
-pub fn execute(conn: &Connection, sql: &str, params: &Map<String, Value>, deadline: Instant) -> DbResult<usize> {
-    let mut args: Vec<SqlValue> = Vec::new();
-    let sql = bind_placeholders(sql, params, &mut args);
-    with_deadline(conn, deadline, || {
-        let mut stmt = conn.prepare(&sql)?;
-        stmt.execute(rusqlite::params_from_iter(args.iter()))
-    })
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn dbx_placeholders_become_sqlite_ones() {
+        assert_eq!(
+            rewrite("UPDATE {{posts}} SET [[title]] = {:t} WHERE id = {:id} AND x = '{:no}'"),
+            "UPDATE `posts` SET `title` = :t WHERE id = :id AND x = '{:no}'"
+        );
+    }
+
+    #[test]
+    fn binds_by_name_and_reads_rows() {
+        let conn = Connection::open_in_memory().expect("db");
+        conn.execute_batch("CREATE TABLE t (a TEXT, b INTEGER)").expect("table");
+        let params = json!({"a": "x", "b": 2, "unused": true});
+        let params = params.as_object().expect("object");
+        let (n, _) = execute(&conn, "INSERT INTO {{t}} (a, b) VALUES ({:a}, {:b})", params).expect("insert");
+        assert_eq!(n, 1);
+        let rows = query(&conn, "SELECT a, b FROM t WHERE b = {:b}", params, None).expect("query");
+        assert_eq!(rows, vec![json!({"a": "x", "b": 2}).as_object().cloned().expect("row")]);
+    }
 }

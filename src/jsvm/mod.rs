@@ -15,6 +15,7 @@ mod bridge;
 pub mod error;
 pub mod http;
 mod jobs;
+pub mod migrations;
 mod pool;
 mod registry;
 mod require;

@@ -181,3 +181,90 @@ async fn indexes_are_validated_and_unique_ones_enforced() {
     assert_eq!(dup.status, 400);
     assert_eq!(code(&dup, "code"), "validation_not_unique");
 }
+
+#[tokio::test]
+async fn truncate_import_and_scaffolds() {
+    let t = spawn_app().await;
+    let tok = t.admin_token().await;
+    t.create_collection(&tok, json!({"name": "logs2", "fields": [{"name": "m", "type": "text"}]})).await;
+    for i in 0..3 {
+        t.post("/api/collections/logs2/records", Some(&tok), json!({"m": format!("m{i}")})).await;
+    }
+    assert_eq!(t.delete("/api/collections/logs2/truncate", Some(&tok)).await.status, 204);
+    assert_eq!(t.get("/api/collections/logs2/records", Some(&tok)).await.json["totalItems"], 0);
+
+    let imported = t
+        .req(
+            "PUT",
+            "/api/collections/import",
+            Some(&tok),
+            json!({"collections": [
+                {"name": "imp_a", "type": "base", "fields": [{"name": "x", "type": "text"}]},
+                {"name": "logs2", "type": "base", "fields": [{"name": "m", "type": "text"}, {"name": "extra", "type": "bool"}]}
+            ], "deleteMissing": false}),
+        )
+        .await;
+    assert_eq!(imported.status, 204, "{}", imported.text);
+    assert_eq!(t.get("/api/collections/imp_a", Some(&tok)).await.status, 200);
+    let logs2 = t.get("/api/collections/logs2", Some(&tok)).await.json;
+    assert_eq!(field(&logs2, "extra")["type"], "bool");
+    let bad = t.req("PUT", "/api/collections/import", Some(&tok), json!({"collections": [{"name": "bad name"}]})).await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.json["data"]["collections"].is_object(), "{}", bad.text);
+    assert_eq!(t.get("/api/collections/bad%20name", Some(&tok)).await.status, 404, "a failed import changes nothing");
+
+    let sc = t.get("/api/collections/meta/scaffolds", Some(&tok)).await;
+    assert_eq!(sc.status, 200);
+    for kind in ["base", "auth", "view"] {
+        assert_eq!(sc.json[kind]["type"], kind);
+    }
+    assert!(sc.json["auth"]["fields"].as_array().is_some_and(|f| f.iter().any(|x| x["name"] == "tokenKey")));
+    assert_eq!(t.get("/api/collections/meta/scaffolds", None).await.status, 401);
+}
+
+#[tokio::test]
+async fn view_collections_filter_sort_expand_and_rules() {
+    let t = spawn_app().await;
+    let tok = t.admin_token().await;
+    let authors = t
+        .create_collection(
+            &tok,
+            json!({"name": "authors", "listRule": "", "viewRule": "", "fields": [{"name": "name", "type": "text"}]}),
+        )
+        .await;
+    t.create_collection(
+        &tok,
+        json!({"name": "books", "fields": [{"name": "title", "type": "text"}, {"name": "pages", "type": "number"},
+            {"name": "author", "type": "relation", "collectionId": authors["id"], "maxSelect": 1}]}),
+    )
+    .await;
+    let ann = t.post("/api/collections/authors/records", Some(&tok), json!({"name": "Ann"})).await.json["id"].clone();
+    for (title, pages) in [("A", 100), ("B", 300), ("C", 50)] {
+        t.post("/api/collections/books/records", Some(&tok), json!({"title": title, "pages": pages, "author": ann}))
+            .await;
+    }
+    let v = t
+        .create_collection(
+            &tok,
+            json!({"name": "long_books", "type": "view", "listRule": "pages > 60", "viewRule": "",
+                "viewQuery": "SELECT id, title, pages, author FROM books"}),
+        )
+        .await;
+    assert_eq!(field(&v, "author")["type"], "relation");
+    let list = t.get("/api/collections/long_books/records?sort=-pages&expand=author&filter=title!='Z'", None).await;
+    assert_eq!(list.status, 200, "{}", list.text);
+    let titles: Vec<&str> =
+        list.json["items"].as_array().expect("items").iter().filter_map(|i| i["title"].as_str()).collect();
+    assert_eq!(titles, ["B", "A"], "rule filters, sort orders");
+    assert_eq!(list.json["items"][0]["expand"]["author"]["name"], "Ann");
+    assert_eq!(
+        t.patch(
+            &format!("/api/collections/long_books/records/{}", list.json["items"][0]["id"].as_str().expect("id")),
+            Some(&tok),
+            json!({"title": "x"})
+        )
+        .await
+        .status,
+        400
+    );
+}

@@ -10,6 +10,8 @@ mod hooks;
 mod hooks_bindings;
 mod hooks_events;
 mod hooks_examples;
+mod migrate_cli;
+mod migrations;
 mod pocketbase_data;
 mod records;
 mod rules;

@@ -41,11 +41,22 @@ pub struct Options {
     pub origins: Vec<String>,
     /// Start the JS engine with this config.
     pub hooks: Option<JsConfig>,
+    /// Apply the JS migrations of `<tmp>/pb_migrations` before serving.
+    pub migrations: bool,
+    /// Write automigrate files into `<tmp>/pb_migrations`.
+    pub automigrate: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { superuser: true, public_dir: false, origins: vec!["*".into()], hooks: None }
+        Options {
+            superuser: true,
+            public_dir: false,
+            origins: vec!["*".into()],
+            hooks: None,
+            migrations: false,
+            automigrate: false,
+        }
     }
 }
 
@@ -58,6 +69,11 @@ pub async fn spawn_app() -> TestApp {
 /// Starts a server on the given data dir (which may hold existing data).
 pub async fn spawn_app_in(dir: tempfile::TempDir) -> TestApp {
     spawn_with(dir, Options::default()).await
+}
+
+/// The migrations dir of a test app's temp dir.
+pub fn migrations_dir(dir: &std::path::Path) -> std::path::PathBuf {
+    dir.join("pb_migrations")
 }
 
 /// The hooks dir of a test app's temp dir.
@@ -110,6 +126,17 @@ pub async fn spawn_with(dir: tempfile::TempDir, options: Options) -> TestApp {
         }
         None => None,
     };
+    let migrations = ferrobase::migrations::MigrationsConfig::new(migrations_dir(dir.path()));
+    if options.migrations {
+        let (app, migrations) = (app.clone(), migrations.clone());
+        tokio::task::spawn_blocking(move || ferrobase::migrations::up(&app, &migrations))
+            .await
+            .expect("join")
+            .expect("migrations apply");
+    }
+    if options.automigrate {
+        ferrobase::migrations::automigrate::register(&app, migrations.dir.clone());
+    }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let state = AppState { app: app.clone(), body_limit: DEFAULT_BODY_LIMIT };

@@ -1,16 +1,54 @@
 //! Password hashing: argon2id for new hashes; bcrypt hashes written by
 //! PocketBase (`$2a$…`) still verify, so an imported pb_data keeps working.
 
+use std::sync::LazyLock;
+
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
+use parking_lot::{Condvar, Mutex};
+
+/// At most one hash per core at a time: each argon2 run takes 19 MiB and a
+/// core for ~17 ms, so more in parallel only costs memory (and lets a login
+/// flood starve everything else).
+struct HashSlots {
+    free: Mutex<usize>,
+    freed: Condvar,
+}
+
+static SLOTS: LazyLock<HashSlots> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    HashSlots { free: Mutex::new(cores), freed: Condvar::new() }
+});
+
+struct Slot;
+
+impl Slot {
+    fn take() -> Slot {
+        let mut free = SLOTS.free.lock();
+        while *free == 0 {
+            SLOTS.freed.wait(&mut free);
+        }
+        *free -= 1;
+        Slot
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        *SLOTS.free.lock() += 1;
+        SLOTS.freed.notify_one();
+    }
+}
 
 /// Hashes a password with argon2id (random salt, PHC string).
 pub fn hash(password: &str) -> Result<String, String> {
+    let _slot = Slot::take();
     Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(|e| e.to_string())
 }
 
 /// Checks a password against an argon2 or bcrypt hash.
 pub fn verify(password: &str, hash: &str) -> bool {
+    let _slot = Slot::take();
     if hash.starts_with("$2") {
         return bcrypt::verify(password, hash).unwrap_or(false);
     }

@@ -136,7 +136,8 @@ impl Collection {
         self.fields.iter().find(|f| f.id == id)
     }
 
-    /// Adds the `id` field (and the auth system fields for auth collections) if missing.
+    /// Adds the `id` field first (and the auth system fields, last, for auth
+    /// collections) if missing.
     pub fn ensure_system_fields(&mut self) {
         if self.field("id").is_none() {
             let (pattern, auto, min, max) =
@@ -158,10 +159,10 @@ impl Collection {
         if !self.is_auth() {
             return;
         }
-        let mut at = 1;
+        // missing auth fields go after the others, like PocketBase (an auth
+        // collection created with fields [nick] is [id, nick, password, …])
         for name in &AUTH_SYSTEM_FIELDS[1..] {
             if self.field(name).is_some() {
-                at = self.fields.iter().position(|f| f.name == *name).map_or(at, |p| p + 1);
                 continue;
             }
             let mut f = match *name {
@@ -195,9 +196,7 @@ impl Collection {
                 _ => Field::new(name, FieldKind::Bool),
             };
             f.system = true;
-            let pos = at.min(self.fields.len());
-            self.fields.insert(pos, f);
-            at = pos + 1;
+            self.fields.push(f);
         }
     }
 

@@ -7,6 +7,7 @@ pub mod collection;
 pub mod field;
 pub mod index;
 pub mod meta;
+pub mod requests;
 pub mod service;
 pub mod system;
 pub mod validate;

@@ -192,7 +192,18 @@ impl App {
 
     /// Creates or updates a collection: validates, migrates its table and
     /// stores it, in one transaction, with the collection hooks.
-    pub fn save_collection(&self, mut c: Collection) -> Result<Collection> {
+    pub fn save_collection(&self, c: Collection) -> Result<Collection> {
+        self.save_collection_with(c, true)
+    }
+
+    /// [`App::save_collection`] without the validate step (and its hooks):
+    /// an import stores every collection first, so that relations between
+    /// them resolve, then validates them all.
+    pub fn save_collection_no_validate(&self, c: Collection) -> Result<Collection> {
+        self.save_collection_with(c, false)
+    }
+
+    fn save_collection_with(&self, mut c: Collection, validate: bool) -> Result<Collection> {
         let old = self.collections().get(&c.id);
         let is_new = old.is_none();
         if c.is_view() {
@@ -209,11 +220,13 @@ impl App {
                 through_model_collection(&model.before, e, &mut |e| {
                     let app = e.app.clone();
                     let hooks = app.hooks();
-                    hooks.on_collection_validate.trigger(e, &mut |e| {
-                        through_model_collection(&hooks.on_model_validate, e, &mut |e| {
-                            validate::validate(&e.collection, old.as_deref(), &e.app.collections())
-                        })
-                    })?;
+                    if validate {
+                        hooks.on_collection_validate.trigger(e, &mut |e| {
+                            through_model_collection(&hooks.on_model_validate, e, &mut |e| {
+                                validate::validate(&e.collection, old.as_deref(), &e.app.collections())
+                            })
+                        })?;
+                    }
                     let (action, model) = if is_new {
                         (&hooks.on_collection_create, &hooks.on_model_create)
                     } else {
@@ -456,9 +469,12 @@ impl App {
 
     /// Imports collections (create or replace by id or name); with
     /// `delete_missing`, non-system collections not in the list are deleted.
+    /// Every collection is stored before any is validated (like
+    /// PocketBase), so collections relating to each other in a cycle, or to
+    /// one later in the list, import in one go.
     pub fn import_collections(&self, list: &[Value], delete_missing: bool) -> Result<()> {
         self.run_in_transaction(|tx| {
-            let mut imported_ids = Vec::new();
+            let mut imported: Vec<(String, Option<Arc<Collection>>)> = Vec::new();
             for (i, raw) in list.iter().enumerate() {
                 let existing = raw
                     .get("id")
@@ -469,12 +485,20 @@ impl App {
                 if existing.is_some() && raw.get("fields").is_none() {
                     c.fields = existing.as_ref().map(|e| e.fields.clone()).unwrap_or_default();
                 }
-                let saved = tx.save_collection(c).map_err(|e| import_error(i, e))?;
-                imported_ids.push(saved.id);
+                let saved = tx.save_collection_no_validate(c).map_err(|e| import_error(i, e))?;
+                imported.push((saved.id, existing));
+            }
+            for (i, (id, old)) in imported.iter().enumerate() {
+                let current = tx.find_collection(id).map_err(|e| import_error(i, e))?;
+                let mut ev = CollectionEvent { app: tx.clone(), collection: (*current).clone() };
+                tx.hooks()
+                    .on_collection_validate
+                    .trigger(&mut ev, &mut |e| validate::validate(&e.collection, old.as_deref(), &e.app.collections()))
+                    .map_err(|e| import_error(i, e))?;
             }
             if delete_missing {
                 for c in tx.collections().all().to_vec() {
-                    if !c.system && !imported_ids.contains(&c.id) {
+                    if !c.system && !imported.iter().any(|(id, _)| *id == c.id) {
                         tx.delete_collection(&c)?;
                     }
                 }

@@ -267,7 +267,8 @@ impl<'f> Query<'f> {
     fn sorted(&self, sort: &str) -> Result<Vec<String>, FilterError> {
         let (b, order) = self.run(|b, ctx| compile_sort(b, ctx, sort));
         let order = order?;
-        Ok(self.fixture.select(&b, "1 = 1", &format!("{order}, `posts`.`id`")))
+        let order = if order.is_empty() { String::new() } else { format!("{order}, `posts`.`id`") };
+        Ok(self.fixture.select(&b, "1 = 1", &order))
     }
 }
 
@@ -1121,4 +1122,82 @@ fn random_expressions_compile_to_valid_sql() {
         let _ = client.ids(&expr);
     }
     assert!(compiled > 1000, "only {compiled} of 1500 random rule expressions compiled");
+}
+
+mod fuzz {
+    //! Property-based fuzzing of the whole pipeline (lexer → parser →
+    //! resolver → SQL run by SQLite): arbitrary text, and arbitrary
+    //! combinations of valid pieces, never panic; errors are values.
+
+    use proptest::prelude::*;
+
+    use super::{Fixture, random_queries};
+
+    const PIECES: &[&str] = &[
+        "title",
+        "views",
+        "tags",
+        "author.team.name",
+        "comments_via_post.message",
+        "meta.k",
+        "@request.auth.id",
+        "@request.body.title:isset",
+        "@collection.users:u.name",
+        "tags:each",
+        "tags:length",
+        "title:lower",
+        "=",
+        "!=",
+        "?=",
+        "~",
+        "!~",
+        "?~",
+        ">",
+        "<=",
+        "&&",
+        "||",
+        "(",
+        ")",
+        "'x'",
+        "\"y\"",
+        "{:p}",
+        "null",
+        "true",
+        "1",
+        "-2.5",
+        "@now",
+        "geoDistance(",
+        ",",
+        "strftime(",
+        "//",
+        "\n",
+        "'",
+        "\\",
+        "%",
+        "\0",
+        " ",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 1500, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn arbitrary_text_never_panics(input in "\\PC{0,120}") {
+            let fixture = Fixture::new();
+            for q in random_queries(&fixture) {
+                let _ = q.ids(&input);
+                let _ = q.sorted(&input);
+            }
+        }
+
+        #[test]
+        fn arbitrary_piece_sequences_never_panic(picks in proptest::collection::vec(0..PIECES.len(), 1..24)) {
+            let input: String = picks.iter().map(|&i| PIECES[i]).collect::<Vec<_>>().join(" ");
+            let fixture = Fixture::new();
+            for q in random_queries(&fixture) {
+                let _ = q.ids(&input);
+                let _ = q.sorted(&input);
+            }
+        }
+    }
 }

@@ -103,12 +103,8 @@ impl App {
             let sql = compile_filter(&mut b, &ctx, &q.filter, None).map_err(client_filter_error)?;
             conds.push(format!("({sql})"));
         }
-        let order = if q.sort.trim().is_empty() {
-            String::new()
-        } else {
-            let ctx = self.filter_ctx(c, &schema, req, true);
-            compile_sort(&mut b, &ctx, &q.sort).map_err(client_filter_error)?
-        };
+        let ctx = self.filter_ctx(c, &schema, req, true);
+        let order = compile_sort(&mut b, &ctx, &q.sort).map_err(client_filter_error)?;
         // list rules of collections the sort joined must hold too
         conds.extend(b.conditions.drain(..).map(|cond| format!("({cond})")));
         let per_page = match q.per_page {
@@ -209,11 +205,8 @@ impl App {
             let w = compile_filter(&mut b, &ctx, filter, params).map_err(|e| Error::BadRequest(e.0))?;
             format!("WHERE {w}")
         };
-        let order = if sort.trim().is_empty() {
-            String::new()
-        } else {
-            format!("ORDER BY {}", compile_sort(&mut b, &ctx, sort).map_err(|e| Error::BadRequest(e.0))?)
-        };
+        let order = compile_sort(&mut b, &ctx, sort).map_err(|e| Error::BadRequest(e.0))?;
+        let order = if order.is_empty() { order } else { format!("ORDER BY {order}") };
         let group = if b.distinct { format!("GROUP BY {}.`id`", quote(&c.name)) } else { String::new() };
         let mut tail = format!("{} {where_sql} {group} {order}", b.joins_sql());
         if limit > 0 {
@@ -255,11 +248,8 @@ pub fn list_table(
     } else {
         format!("WHERE {}", compile_filter(&mut b, &ctx, &q.filter, None).map_err(client_filter_error)?)
     };
-    let order = if q.sort.trim().is_empty() {
-        String::new()
-    } else {
-        format!("ORDER BY {}", compile_sort(&mut b, &ctx, &q.sort).map_err(client_filter_error)?)
-    };
+    let order = compile_sort(&mut b, &ctx, &q.sort).map_err(client_filter_error)?;
+    let order = if order.is_empty() { order } else { format!("ORDER BY {order}") };
     let per_page = match q.per_page {
         n if n <= 0 => DEFAULT_PER_PAGE,
         n => n.min(MAX_PER_PAGE),

@@ -226,22 +226,6 @@ impl JsApp {
         pb_call(&ctx, "newRecordQuery", (app, collection))
     }
 
-    /// `db()`: raw queries (`newQuery(sql).bind({...}).execute()/one()/all()`)
-    /// on this app's connection (transaction-bound inside a transaction).
-    pub fn db<'js>(&self, ctx: Ctx<'js>) -> rquickjs::Result<Value<'js>> {
-        let app = JsApp::instance(&ctx, &self.app)?;
-        pb_call(&ctx, "newDb", (app,))
-    }
-
-    /// The settings as a plain object (secrets included); change it and
-    /// pass it to `$app.save()` to store it.
-    pub fn settings<'js>(&self, ctx: Ctx<'js>) -> rquickjs::Result<Value<'js>> {
-        let json = serde_json::to_value(&*self.app.settings())
-            .map_err(|e| throw_core(&ctx, Error::Internal(e.to_string())))?;
-        let data = convert::to_js(&ctx, &json)?;
-        pb_call(&ctx, "newSettings", (data,))
-    }
-
     /// The mailer does not exist yet: this throws.
     pub fn new_mail_client<'js>(&self, ctx: Ctx<'js>) -> rquickjs::Result<Value<'js>> {
         Err(rquickjs::Exception::throw_message(
@@ -416,20 +400,19 @@ impl JsApp {
             *shared.borrow_mut() = record;
             return res.map_err(|e| throw_core(ctx, e));
         }
-        if let Some(obj) = model.as_object().filter(|o| crate::jsvm::error::is_instance_of(ctx, o, "__PbSettings")) {
-            let json = convert::to_json(obj.clone().into_value())?;
-            let s: crate::core::settings::Settings = serde_json::from_value(json)
-                .map_err(|e| throw_core(ctx, Error::BadRequest(format!("Invalid settings: {e}."))))?;
-            return budget.paused(|| self.app.save_settings(s)).map_err(|e| throw_core(ctx, e));
-        }
         if is_collection(ctx, &model) {
             let c = collection::from_js(&self.app, &model).map_err(|e| throw_core(ctx, e))?;
-            let saved = budget.paused(|| self.app.save_collection(c)).map_err(|e| throw_core(ctx, e))?;
+            let saved = if collection::is_new(&model) {
+                budget.paused(|| self.app.create_collection(c))
+            } else {
+                budget.paused(|| self.app.save_collection(c))
+            }
+            .map_err(|e| throw_core(ctx, e))?;
             if let Some(obj) = model.as_object() {
                 collection::assign(ctx, obj, &saved)?;
             }
             return Ok(());
         }
-        Err(throw_core(ctx, Error::BadRequest("save() expects a Record, a Collection or the settings.".into())))
+        Err(throw_core(ctx, Error::BadRequest("save() expects a Record or a Collection.".into())))
     }
 }

@@ -48,10 +48,19 @@ pub fn is_collection<'js>(ctx: &Ctx<'js>, v: &Value<'js>) -> bool {
     v.as_object().is_some_and(|o| is_instance_of(ctx, o, "Collection"))
 }
 
-/// The core model of a JS `Collection` object; an existing collection with
-/// the same id is the base (so it is an update).
+/// Whether a `Collection` object comes from `new Collection()` and was not
+/// saved yet (saving it creates, never updates).
+pub fn is_new(v: &Value<'_>) -> bool {
+    v.as_object().and_then(|o| o.get::<_, Option<bool>>("__pbNew").ok().flatten()).unwrap_or(false)
+}
+
+/// The core model of a JS `Collection` object; unless it is new, an
+/// existing collection with the same id is the base (so it is an update).
 pub fn from_js<'js>(app: &App, v: &Value<'js>) -> Result<Collection, Error> {
     let json = convert::to_json(v.clone()).map_err(|e| Error::BadRequest(e.to_string()))?;
+    if is_new(v) {
+        return from_api_json(&json, None);
+    }
     let existing = json
         .get("id")
         .and_then(Json::as_str)

@@ -1,14 +1,9 @@
-//! The natives behind `$dbx`, `$app.recordQuery()` and `$app.db()`
-//! (js_api/dbx.js): reading the expression data into [`Expr`], and raw
-//! queries under a deadline (what is left of the handler's time budget,
-//! at most the app's query timeout), since the JS interrupt cannot stop a
-//! query in progress.
-
-use std::time::{Duration, Instant};
+//! The natives behind `$dbx` and `$app.recordQuery()` (js_api/dbx.js):
+//! reading the expression data into [`Expr`] and running record queries.
 
 use rquickjs::prelude::Func;
 use rquickjs::{Class, Ctx, Object, Value};
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 
 use super::app::JsApp;
 use super::record::JsRecord;
@@ -19,8 +14,6 @@ use crate::jsvm::error::throw_core;
 
 /// Adds the query natives to `native`.
 pub fn install<'js>(native: &Object<'js>) -> rquickjs::Result<()> {
-    native.set("dbQuery", Func::from(db_query))?;
-    native.set("dbExecute", Func::from(db_execute))?;
     native.set("recordQuery", Func::from(record_query))?;
     Ok(())
 }
@@ -83,43 +76,6 @@ fn app_of<'js>(ctx: &Ctx<'js>, v: &Value<'js>) -> rquickjs::Result<App> {
         Some(a) => Ok(a.borrow().app.clone()),
         None => Ok(state(ctx)?.app.clone()),
     }
-}
-
-fn deadline(ctx: &Ctx<'_>, app: &App) -> rquickjs::Result<Instant> {
-    let cap = Duration::from_secs(app.config().query_timeout.max(1));
-    let left = state(ctx)?.budget.remaining().unwrap_or(cap);
-    Ok(Instant::now() + left.min(cap))
-}
-
-fn db_query<'js>(
-    ctx: Ctx<'js>,
-    app: Value<'js>,
-    sql: String,
-    params: Value<'js>,
-    one: bool,
-) -> rquickjs::Result<Value<'js>> {
-    let app = app_of(&ctx, &app)?;
-    let params: Map<String, Json> = convert::to_json_map(params)?;
-    let until = deadline(&ctx, &app)?;
-    let rows = app
-        .executor()
-        .read(|conn| crate::db::raw::query(conn, &sql, &params, until))
-        .map_err(|e| throw_core(&ctx, Error::from(e)))?;
-    if one && rows.is_empty() {
-        return Err(throw_core(&ctx, Error::not_found()));
-    }
-    convert::to_js(&ctx, &Json::Array(rows.into_iter().map(Json::Object).collect()))
-}
-
-fn db_execute<'js>(ctx: Ctx<'js>, app: Value<'js>, sql: String, params: Value<'js>) -> rquickjs::Result<f64> {
-    let app = app_of(&ctx, &app)?;
-    let params: Map<String, Json> = convert::to_json_map(params)?;
-    let until = deadline(&ctx, &app)?;
-    let budget = state(&ctx)?.budget.clone();
-    let n = budget
-        .paused(|| app.executor().write(|conn| crate::db::raw::execute(conn, &sql, &params, until)))
-        .map_err(|e| throw_core(&ctx, Error::from(e)))?;
-    Ok(n as f64)
 }
 
 /// `recordQuery(...).all()/one()`: `spec` is `{where, order, limit, offset}`.

@@ -5,6 +5,7 @@
 //! `install` function, or JS in `js_api/`, wired in [`install`].
 
 pub mod app;
+pub mod app_extras;
 pub mod collection;
 pub mod convert;
 pub mod cron;
@@ -33,12 +34,13 @@ use crate::core::{App, Error};
 
 /// JS sources of the API (the top-level `js_api/` folder), evaluated in
 /// this order before the hook files.
-const JS_API: [(&str, &str); 11] = [
+const JS_API: [(&str, &str); 12] = [
     ("js_api/prelude.js", include_str!("../../../js_api/prelude.js")),
     ("js_api/errors.js", include_str!("../../../js_api/errors.js")),
     ("js_api/collection.js", include_str!("../../../js_api/collection.js")),
     ("js_api/fields.js", include_str!("../../../js_api/fields.js")),
     ("js_api/models.js", include_str!("../../../js_api/models.js")),
+    ("js_api/app_extras.js", include_str!("../../../js_api/app_extras.js")),
     ("js_api/router.js", include_str!("../../../js_api/router.js")),
     ("js_api/apis.js", include_str!("../../../js_api/apis.js")),
     ("js_api/dbx.js", include_str!("../../../js_api/dbx.js")),
@@ -170,6 +172,7 @@ pub fn install<'js>(
     cron::install(&native)?;
     os::install(&native)?;
     http_client::install(&native)?;
+    app_extras::install(ctx, &native)?;
     g.set("__native", native)?;
     globals::install(ctx, &g)?;
     security::install(ctx, &g)?;

@@ -12,8 +12,8 @@ use crate::core::Error;
 use crate::core::collections::Collection;
 use crate::core::collections::service::from_api_json;
 use crate::core::events::{
-    AppEvent, CollectionEvent, CollectionRequestEvent, Model, ModelEvent, RecordAuthRequestEvent, RecordEnrichEvent,
-    RecordEvent, RecordRequestEvent, SettingsRequestEvent,
+    AppEvent, CollectionEvent, CollectionRequestEvent, CollectionsListRequestEvent, Model, ModelEvent,
+    RecordAuthRequestEvent, RecordEnrichEvent, RecordEvent, RecordRequestEvent, SettingsRequestEvent,
 };
 use crate::core::records::Record;
 use crate::core::request::RequestInfo;
@@ -463,10 +463,35 @@ impl BridgeEvent for CollectionRequestEvent {
     type Handles = ();
 
     fn placeholder(&self) -> Self {
-        CollectionRequestEvent {
+        CollectionRequestEvent::placeholder(self)
+    }
+
+    fn expose<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>) -> rquickjs::Result<()> {
+        e.set("app", JsApp::instance(ctx, &self.app)?)?;
+        e.set("auth", auth_js(ctx, &self.request)?)?;
+        e.set("__info", request_info_js(ctx, &self.request)?)?;
+        self.refresh(ctx, e, &())
+    }
+
+    fn collect<'js>(&mut self, _ctx: &Ctx<'js>, e: &Object<'js>, _h: &(), _keep_js: bool) -> Result<(), Error> {
+        if let Some(changed) = collection_from_js_prop(e, "collection", &self.collection)? {
+            self.collection = changed;
+        }
+        Ok(())
+    }
+
+    fn refresh<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>, _h: &()) -> rquickjs::Result<()> {
+        show_collection(ctx, e, "collection", &self.collection)
+    }
+}
+
+impl BridgeEvent for CollectionsListRequestEvent {
+    type Handles = ();
+
+    fn placeholder(&self) -> Self {
+        CollectionsListRequestEvent {
             app: self.app.clone(),
             request: RequestInfo::default(),
-            collection: None,
             collections: Vec::new(),
             handled: false,
         }
@@ -480,23 +505,14 @@ impl BridgeEvent for CollectionRequestEvent {
         for (i, c) in self.collections.iter().enumerate() {
             list.set(i, collection::to_js(ctx, c)?)?;
         }
-        e.set("collections", list)?;
-        self.refresh(ctx, e, &())
+        e.set("collections", list)
     }
 
-    fn collect<'js>(&mut self, _ctx: &Ctx<'js>, e: &Object<'js>, _h: &(), _keep_js: bool) -> Result<(), Error> {
-        if let Some(c) = self.collection.as_mut()
-            && let Some(changed) = collection_from_js_prop(e, "collection", c)?
-        {
-            *c = changed;
-        }
+    fn collect<'js>(&mut self, _ctx: &Ctx<'js>, _e: &Object<'js>, _h: &(), _keep_js: bool) -> Result<(), Error> {
         Ok(())
     }
 
-    fn refresh<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>, _h: &()) -> rquickjs::Result<()> {
-        match &self.collection {
-            Some(c) => show_collection(ctx, e, "collection", c),
-            None => Ok(()),
-        }
+    fn refresh<'js>(&mut self, _ctx: &Ctx<'js>, _e: &Object<'js>, _h: &()) -> rquickjs::Result<()> {
+        Ok(())
     }
 }
