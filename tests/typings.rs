@@ -1,6 +1,7 @@
 //! The typings (`typings/types.d.ts`): they declare every PocketBase global,
-//! exactly the globals the runtime defines, type-check the examples with
-//! `tsc`, and `serve` writes them to `pb_data/types.d.ts`. Also runs a
+//! exactly the globals the runtime defines, type-check the hooks and
+//! migrations examples with `tsc`, and `serve` writes them to
+//! `pb_data/types.d.ts`. Also runs a
 //! hooks console command through the binary.
 
 use std::collections::BTreeSet;
@@ -70,41 +71,50 @@ fn tsc() -> PathBuf {
     bin
 }
 
-/// Runs tsc over `files` laid out like a user's project: `pb_hooks/` next
-/// to the `pb_data/types.d.ts` that serve writes.
-fn type_check(files: &[(String, String)]) -> (bool, String) {
+/// Runs tsc over `files` laid out like a user's project: `pb_hooks/` (or
+/// `pb_migrations/`) next to the `pb_data/types.d.ts` that serve writes.
+fn type_check(folder: &str, files: &[(String, String)]) -> (bool, String) {
     let dir = tempfile::tempdir().expect("tmp");
     ferrobase::jsvm::typings::write(&dir.path().join("pb_data")).expect("types.d.ts");
-    let hooks = dir.path().join("pb_hooks");
+    let hooks = dir.path().join(folder);
     std::fs::create_dir_all(&hooks).expect("pb_hooks");
     for (name, src) in files {
         std::fs::write(hooks.join(name), src).expect("hook file");
     }
     let config = r#"{"compilerOptions": {"noEmit": true, "allowJs": true, "checkJs": true, "target": "es2022",
-        "lib": ["es2022"], "types": []}, "include": ["pb_hooks/*.pb.js", "pb_hooks/*.pb.ts"]}"#;
+        "lib": ["es2022"], "types": []}, "include": ["pb_hooks/*.pb.js", "pb_hooks/*.pb.ts", "pb_migrations/*.js"]}"#;
     std::fs::write(dir.path().join("tsconfig.json"), config).expect("tsconfig");
     let out = Command::new("node").arg(tsc()).args(["-p", "."]).current_dir(dir.path()).output().expect("node");
     (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-#[test]
-fn examples_type_check_against_the_typings() {
-    let files: Vec<(String, String)> = std::fs::read_dir(root().join("pb_hooks_examples"))
+fn read_examples(folder: &str) -> Vec<(String, String)> {
+    std::fs::read_dir(root().join(folder))
         .expect("examples")
         .filter_map(Result::ok)
         .map(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
             (name, std::fs::read_to_string(e.path()).expect("read"))
         })
-        .collect();
-    assert!(files.len() >= 6);
-    let (ok, out) = type_check(&files);
-    assert!(ok, "tsc found errors:\n{out}");
+        .collect()
+}
+
+#[test]
+fn examples_type_check_against_the_typings() {
+    let hooks = read_examples("pb_hooks_examples");
+    assert!(hooks.len() >= 6);
+    let (ok, out) = type_check("pb_hooks", &hooks);
+    assert!(ok, "tsc found errors in pb_hooks_examples:\n{out}");
+    let (ok, out) = type_check("pb_migrations", &read_examples("pb_migrations_examples"));
+    assert!(ok, "tsc found errors in pb_migrations_examples:\n{out}");
     // and the check is real: a misspelled method fails it
-    let (ok, out) = type_check(&[(
-        "bad.pb.js".into(),
-        "/// <reference path=\"../pb_data/types.d.ts\" />\n$app.findRecordByIdd(\"x\", \"y\");\n".into(),
-    )]);
+    let (ok, out) = type_check(
+        "pb_hooks",
+        &[(
+            "bad.pb.js".into(),
+            "/// <reference path=\"../pb_data/types.d.ts\" />\n$app.findRecordByIdd(\"x\", \"y\");\n".into(),
+        )],
+    );
     assert!(!ok && out.contains("findRecordByIdd"), "{out}");
 }
 

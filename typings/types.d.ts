@@ -226,7 +226,7 @@ declare namespace dbx {
   /** A raw SQL query (`$app.db().newQuery(sql)`); `{:name}` placeholders are bound by `bind`. */
   interface Query {
     bind(params: JsonMap): Query;
-    execute(): { rowsAffected(): number };
+    execute(): { rowsAffected(): number; lastInsertId(): number };
     one(model?: any): any;
     all(models?: any[]): any[];
   }
@@ -292,7 +292,10 @@ interface PocketBase {
   runInTransaction(fn: (txApp: PocketBase) => void): void;
   isTransactional(): boolean;
   db(): dbx.Builder;
+  /** The settings (secrets blanked); change them and pass them to `save()`. */
   settings(): JsonMap;
+  /** Creates or replaces the given collections (by id or name) in one transaction. */
+  importCollections(collections: Array<JsonMap | core.Collection>, deleteMissing?: boolean): void;
   store(): Store;
   logger(): Logger;
   /** Not available yet: Ferrobase has no mailer; this throws. */
