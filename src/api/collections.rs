@@ -27,29 +27,38 @@ fn body_value(body: BodyData) -> Value {
 }
 
 /// `GET /api/collections`
-pub async fn list(State(st): State<AppState>, ctx: Ctx) -> ApiResult<Json<Value>> {
+pub async fn list(State(st): State<AppState>, ctx: Ctx) -> ApiResult<Response> {
     blocking(move || {
         let app = &st.app;
         require_superuser(app, &ctx)?;
         let q = ctx.list_query();
         let (page, rows) = list_table(app.executor(), &meta::collections_table(), &q)?;
         let cache = app.collections();
-        let items: Vec<Value> = rows
+        let found: Vec<Collection> = rows
             .iter()
             .filter_map(|r| r.get("id").and_then(Value::as_str).and_then(|id| cache.get(id)))
-            .map(|c| pick(c.to_json(), ctx.q("fields")))
+            .map(|c| (*c).clone())
             .collect();
-        Ok(Json(json!({"page": page.page, "perPage": page.per_page, "totalItems": page.total_items, "totalPages": page.total_pages, "items": items})))
+        let req = ctx.request_info(app, Default::default());
+        let Some(found) = app.collections_list_request(&req, found)? else {
+            return Ok(empty_ok());
+        };
+        let items: Vec<Value> = found.iter().map(|c| pick(c.to_json(), ctx.q("fields"))).collect();
+        Ok(Json(json!({"page": page.page, "perPage": page.per_page, "totalItems": page.total_items, "totalPages": page.total_pages, "items": items})).into_response())
     })
     .await
 }
 
 /// `GET /api/collections/{collection}`
-pub async fn view(State(st): State<AppState>, Path(name): Path<String>, ctx: Ctx) -> ApiResult<Json<Value>> {
+pub async fn view(State(st): State<AppState>, Path(name): Path<String>, ctx: Ctx) -> ApiResult<Response> {
     blocking(move || {
         require_superuser(&st.app, &ctx)?;
         let c = st.app.find_collection(&name)?;
-        Ok(Json(pick(c.to_json(), ctx.q("fields"))))
+        let req = ctx.request_info(&st.app, Default::default());
+        match st.app.collection_view_request(&req, (*c).clone())? {
+            Some(c) => Ok(Json(pick(c.to_json(), ctx.q("fields"))).into_response()),
+            None => Ok(StatusCode::OK.into_response()),
+        }
     })
     .await
 }

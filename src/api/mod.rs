@@ -4,6 +4,7 @@
 pub mod batch;
 pub mod collections;
 pub mod context;
+pub mod crons;
 pub mod error;
 pub mod middleware;
 pub mod record_auth;
@@ -68,6 +69,8 @@ fn route_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/collections/{collection}/auth-refresh", post(record_auth::auth_refresh)),
         ("/api/collections/{collection}/auth-methods", get(record_auth::auth_methods)),
         ("/api/batch", post(batch::batch)),
+        ("/api/crons", get(crons::list)),
+        ("/api/crons/{id}", post(crons::run)),
         ("/api/settings", get(system::settings_get).patch(system::settings_update)),
         ("/api/logs", get(system::logs_list).delete(system::logs_delete)),
         ("/api/logs/stats", get(system::logs_stats)),

@@ -4,6 +4,8 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::context::{AppState, BodyData, Ctx, blocking};
@@ -22,13 +24,27 @@ fn auth_collection(app: &App, name: &str) -> ApiResult<std::sync::Arc<crate::cor
     Ok(c)
 }
 
-/// `{token, record}` for a freshly authenticated record.
-fn auth_response(app: &App, record: Record, token: String, ctx: &Ctx) -> ApiResult<Json<Value>> {
+/// `{token, record[, meta]}` for a freshly authenticated record, through
+/// `onRecordAuthRequest` (a hook that skips next() leaves an empty 200).
+fn auth_response(
+    app: &App,
+    c: &std::sync::Arc<crate::core::collections::Collection>,
+    record: Record,
+    token: String,
+    method: &str,
+    ctx: &Ctx,
+) -> ApiResult<Response> {
     let mut req = ctx.request_info(app, Default::default());
-    let me = std::sync::Arc::new(record.clone());
-    req.auth = Some(me);
-    let record_json = export_record(app, record, ctx, &req)?;
-    Ok(Json(json!({"token": token, "record": record_json})))
+    let Some(res) = app.auth_response_request(c, &req, record, token, method)? else {
+        return Ok(StatusCode::OK.into_response());
+    };
+    req.auth = Some(std::sync::Arc::new(res.record.clone()));
+    let record_json = export_record(app, res.record, ctx, &req)?;
+    let mut out = json!({"token": res.token, "record": record_json});
+    if !res.meta.is_null() {
+        out["meta"] = res.meta;
+    }
+    Ok(Json(out).into_response())
 }
 
 /// `POST /api/collections/{collection}/auth-with-password`
@@ -37,7 +53,7 @@ pub async fn auth_with_password(
     Path(name): Path<String>,
     ctx: Ctx,
     body: BodyData,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     blocking(move || {
         let app = &st.app;
         let c = auth_collection(app, &name)?;
@@ -58,15 +74,19 @@ pub async fn auth_with_password(
             }
             .into());
         }
-        let record = app.auth_with_password(&c, &identity, &password, identity_field.as_deref())?;
+        let req = ctx.request_info(app, body.fields.clone());
+        let Some(record) = app.auth_with_password_request(&c, &req, &identity, &password, identity_field.as_deref())?
+        else {
+            return Ok(StatusCode::OK.into_response());
+        };
         let token = app.new_auth_token(&record)?;
-        auth_response(app, record, token, &ctx)
+        auth_response(app, &c, record, token, "password", &ctx)
     })
     .await
 }
 
 /// `POST /api/collections/{collection}/auth-refresh`
-pub async fn auth_refresh(State(st): State<AppState>, Path(name): Path<String>, ctx: Ctx) -> ApiResult<Json<Value>> {
+pub async fn auth_refresh(State(st): State<AppState>, Path(name): Path<String>, ctx: Ctx) -> ApiResult<Response> {
     blocking(move || {
         let app = &st.app;
         let c = collection_of(app, &name)?;
@@ -75,9 +95,12 @@ pub async fn auth_refresh(State(st): State<AppState>, Path(name): Path<String>, 
             return Err(ApiError::forbidden());
         }
         let token = ctx.token.clone().unwrap_or_default();
-        let record = (*auth).clone();
+        let req = ctx.request_info(app, Default::default());
+        let Some(record) = app.auth_refresh_request(&c, &req, (*auth).clone())? else {
+            return Ok(StatusCode::OK.into_response());
+        };
         let new_token = if App::token_is_refreshable(&token) { app.new_auth_token(&record)? } else { token };
-        auth_response(app, record, new_token, &ctx)
+        auth_response(app, &c, record, new_token, "", &ctx)
     })
     .await
 }

@@ -25,22 +25,29 @@ pub async fn health(State(st): State<AppState>, ctx: Ctx) -> ApiResult<Json<Valu
 }
 
 /// `GET /api/settings`
-pub async fn settings_get(State(st): State<AppState>, ctx: Ctx) -> ApiResult<Json<Value>> {
+pub async fn settings_get(State(st): State<AppState>, ctx: Ctx) -> ApiResult<Response> {
     blocking(move || {
         require_superuser(&st.app, &ctx)?;
-        Ok(Json(st.app.settings().to_public_json()))
+        let req = ctx.request_info(&st.app, Default::default());
+        match st.app.settings_list_request(&req)? {
+            Some(s) => Ok(Json(s.to_public_json()).into_response()),
+            None => Ok(StatusCode::OK.into_response()),
+        }
     })
     .await
 }
 
 /// `PATCH /api/settings`
-pub async fn settings_update(State(st): State<AppState>, ctx: Ctx, body: BodyData) -> ApiResult<Json<Value>> {
+pub async fn settings_update(State(st): State<AppState>, ctx: Ctx, body: BodyData) -> ApiResult<Response> {
     blocking(move || {
         let app = &st.app;
         require_superuser(app, &ctx)?;
-        let next = app.settings().patched(&Value::Object(body.fields))?;
-        app.save_settings(next)?;
-        Ok(Json(app.settings().to_public_json()))
+        let next = app.settings().patched(&Value::Object(body.fields.clone()))?;
+        let req = ctx.request_info(app, body.fields);
+        match app.settings_update_request(&req, next)? {
+            Some(s) => Ok(Json(s.to_public_json()).into_response()),
+            None => Ok(StatusCode::OK.into_response()),
+        }
     })
     .await
 }

@@ -69,6 +69,9 @@ pub enum Command {
     /// Executes app DB migration scripts
     #[command(long_about = migrate::ABOUT)]
     Migrate(migrate::MigrateArgs),
+    /// A command added by the hooks (`$app.rootCmd.addCommand`)
+    #[command(external_subcommand)]
+    Hooks(Vec<String>),
 }
 
 /// Parses the command line and runs it; returns the process exit code.
@@ -86,6 +89,7 @@ pub fn run() -> i32 {
         Command::Serve(args) => serve::run(&cli.global, args),
         Command::Superuser(cmd) => superuser::run(&cli.global, cmd),
         Command::Migrate(args) => migrate::run(&cli.global, args),
+        Command::Hooks(args) => run_hooks_command(&cli.global, args),
     };
     match result {
         Ok(()) => 0,
@@ -94,6 +98,23 @@ pub fn run() -> i32 {
             1
         }
     }
+}
+
+/// `ferrobase <name> [args…]` for a command a hook file added.
+fn run_hooks_command(flags: &GlobalFlags, args: Vec<String>) -> anyhow::Result<()> {
+    let Some((name, rest)) = args.split_first() else {
+        anyhow::bail!("missing command");
+    };
+    let app = flags.open_app()?;
+    let dir = flags.hooks_dir();
+    let mut config = crate::jsvm::JsConfig::new(&dir);
+    config.pool_size = 1;
+    config.watch = false;
+    let engine = crate::jsvm::JsEngine::start(&app, config)?;
+    if !engine.run_command(name, rest.to_vec())? {
+        anyhow::bail!("unknown command \"{name}\" for \"ferrobase\"");
+    }
+    Ok(())
 }
 
 fn init_tracing(dev: bool) {
@@ -121,6 +142,9 @@ impl GlobalFlags {
     /// Starts the JS engine when the hooks dir exists; a hook file that
     /// fails to load is an error.
     pub fn start_hooks(&self, app: &crate::core::App) -> anyhow::Result<Option<crate::jsvm::JsEngine>> {
+        if let Err(e) = crate::jsvm::typings::write(&self.dir) {
+            tracing::warn!("cannot write {}/types.d.ts: {e}", self.dir.display());
+        }
         self.start_hooks_with(app, self.hooks_watch)
     }
 

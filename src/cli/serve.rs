@@ -58,10 +58,13 @@ pub fn run(flags: &GlobalFlags, args: ServeArgs) -> anyhow::Result<()> {
             println!("(you can also create your first superuser by running: ferrobase superuser upsert EMAIL PASS)\n");
         }
         println!("Server started at {base}\n├─ REST API:  {base}/api/\n└─ Dashboard: {base}/_/");
-        let state = AppState { app, body_limit: DEFAULT_BODY_LIMIT };
+        let state = AppState { app: app.clone(), body_limit: DEFAULT_BODY_LIMIT };
         let opts = HttpOptions { origins: args.origins, public_dir: Some(flags.public_dir.clone()), index_fallback: flags.index_fallback, js };
         let service = router(state, &opts).into_make_service_with_connect_info::<SocketAddr>();
+        let hooks_app = app.clone();
+        tokio::task::spawn_blocking(move || hooks_app.trigger_serve()).await??;
         axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await?;
+        tokio::task::spawn_blocking(move || app.terminate(false)).await??;
         anyhow::Ok(())
     })
 }

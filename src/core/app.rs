@@ -11,8 +11,9 @@ use rusqlite::params;
 use serde_json::{Map, Value};
 
 use super::collections::{Collection, Collections, system};
+use super::cron::Cron;
 use super::error::{Error, Result};
-use super::events::Hooks;
+use super::events::{AppEvent, Hooks};
 use super::logs::LogWriter;
 use super::settings::Settings;
 use crate::db::{self, Db, Executor, schema};
@@ -44,6 +45,7 @@ struct AppInner {
     collections: ArcSwap<Collections>,
     settings: ArcSwap<Settings>,
     hooks: Hooks,
+    cron: Arc<Cron>,
     logs: LogWriter,
     store: Mutex<Map<String, Value>>,
 }
@@ -73,6 +75,7 @@ impl App {
                 collections: ArcSwap::from_pointee(Collections::default()),
                 settings: ArcSwap::from_pointee(Settings::default()),
                 hooks: Hooks::default(),
+                cron: Arc::new(Cron::default()),
                 logs,
                 store: Mutex::new(Map::new()),
             }),
@@ -145,6 +148,31 @@ impl App {
     /// Hook chains.
     pub fn hooks(&self) -> &Hooks {
         &self.inner.hooks
+    }
+
+    /// The cron jobs (`$app.cron()`, `cronAdd`).
+    pub fn cron(&self) -> &Arc<Cron> {
+        &self.inner.cron
+    }
+
+    /// Runs the `onBootstrap` chain. The core bootstraps when it opens, so
+    /// the innermost step has nothing left to do; the JS engine fires this
+    /// once its hooks are loaded (PocketBase loads them before bootstrap).
+    pub fn trigger_bootstrap(&self) -> Result<()> {
+        let mut ev = AppEvent { app: self.clone(), is_restart: false };
+        self.inner.hooks.on_bootstrap.trigger(&mut ev, &mut |_| Ok(()))
+    }
+
+    /// Runs the internal `onServe` chain (before the server listens).
+    pub fn trigger_serve(&self) -> Result<()> {
+        let mut ev = AppEvent { app: self.clone(), is_restart: false };
+        self.inner.hooks.on_serve.trigger(&mut ev, &mut |_| Ok(()))
+    }
+
+    /// Runs the `onTerminate` chain (the server is stopping).
+    pub fn terminate(&self, is_restart: bool) -> Result<()> {
+        let mut ev = AppEvent { app: self.clone(), is_restart };
+        self.inner.hooks.on_terminate.trigger(&mut ev, &mut |_| Ok(()))
     }
 
     /// The shared key/value store (`$app.store()`).
@@ -233,7 +261,8 @@ impl App {
         let json = serde_json::to_string(&s).map_err(|e| Error::Internal(e.to_string()))?;
         self.exec.write(|c| schema::set_param(c, "settings", &json))?;
         self.inner.settings.store(Arc::new(s));
-        Ok(())
+        let mut ev = AppEvent { app: self.clone(), is_restart: false };
+        self.inner.hooks.on_settings_reload.trigger(&mut ev, &mut |_| Ok(()))
     }
 
     /// A handle on the same app outside any transaction.

@@ -1,6 +1,7 @@
-//! Hook events and the app's hook chains (PocketBase's `onRecord*`,
-//! `onCollection*` families). Request-level events live with the API but
-//! their chains are registered here too.
+//! Hook events and the app's hook chains (PocketBase's app lifecycle,
+//! `onModel*`, `onRecord*`, `onCollection*` and request families).
+//! Request-level events live with the API but their chains are registered
+//! here too.
 
 use std::sync::Arc;
 
@@ -10,6 +11,135 @@ use super::hooks::{Hook, Tagged};
 use super::records::Record;
 use super::records::query::ListPage;
 use super::request::RequestInfo;
+use super::settings::Settings;
+
+/// An app lifecycle event (`onBootstrap`, `onServe`, `onTerminate`,
+/// `onSettingsReload`).
+pub struct AppEvent {
+    pub app: App,
+    /// `onTerminate`: whether the app is restarting.
+    pub is_restart: bool,
+}
+
+impl Tagged for AppEvent {
+    fn matches_tags(&self, _tags: &[String]) -> bool {
+        true
+    }
+}
+
+/// The model of a model event: a record or a collection.
+pub enum Model {
+    Record(Record),
+    Collection(Box<Collection>),
+}
+
+/// A model event (`onModelCreate`, …): fired for records and collections
+/// alike, inside the matching record/collection chain like PocketBase's
+/// proxies. Tags are collection names/ids, `_collections` for collections.
+pub struct ModelEvent {
+    pub app: App,
+    pub model: Model,
+}
+
+impl Tagged for ModelEvent {
+    fn matches_tags(&self, tags: &[String]) -> bool {
+        match &self.model {
+            Model::Record(r) => tags.iter().any(|t| *t == r.collection.id || *t == r.collection.name),
+            Model::Collection(_) => tags.iter().any(|t| t == "_collections"),
+        }
+    }
+}
+
+/// `onRecordEnrich`: a record about to be sent in an API response.
+pub struct RecordEnrichEvent {
+    pub app: App,
+    pub record: Record,
+    pub request: RequestInfo,
+}
+
+impl Tagged for RecordEnrichEvent {
+    fn matches_tags(&self, tags: &[String]) -> bool {
+        let c = &self.record.collection;
+        tags.iter().any(|t| *t == c.id || *t == c.name)
+    }
+}
+
+/// The auth request events (`onRecordAuthRequest`,
+/// `onRecordAuthWithPasswordRequest`, `onRecordAuthRefreshRequest`).
+pub struct RecordAuthRequestEvent {
+    pub app: App,
+    pub collection: Arc<Collection>,
+    pub request: RequestInfo,
+    /// The authenticated record (set by the password action when it succeeds).
+    pub record: Option<Record>,
+    /// `onRecordAuthRequest`: the token, auth method and response meta.
+    pub token: String,
+    pub auth_method: String,
+    pub meta: serde_json::Value,
+    /// `onRecordAuthWithPasswordRequest`: the submitted credentials.
+    pub identity: String,
+    pub identity_field: String,
+    pub password: String,
+    /// Set by the innermost action; false when a hook did not call next.
+    pub handled: bool,
+}
+
+impl RecordAuthRequestEvent {
+    /// A new event for `collection` with empty credentials.
+    pub fn new(app: &App, collection: &Arc<Collection>, request: &RequestInfo) -> Self {
+        RecordAuthRequestEvent {
+            app: app.clone(),
+            collection: collection.clone(),
+            request: request.clone(),
+            record: None,
+            token: String::new(),
+            auth_method: String::new(),
+            meta: serde_json::Value::Null,
+            identity: String::new(),
+            identity_field: String::new(),
+            password: String::new(),
+            handled: false,
+        }
+    }
+}
+
+impl Tagged for RecordAuthRequestEvent {
+    fn matches_tags(&self, tags: &[String]) -> bool {
+        let c = &self.collection;
+        tags.iter().any(|t| *t == c.id || *t == c.name)
+    }
+}
+
+/// `onSettingsListRequest` / `onSettingsUpdateRequest`.
+pub struct SettingsRequestEvent {
+    pub app: App,
+    pub request: RequestInfo,
+    /// The current settings (`e.settings`, `e.oldSettings`).
+    pub settings: Settings,
+    /// An update's new settings (`e.newSettings`).
+    pub new_settings: Option<Settings>,
+    pub handled: bool,
+}
+
+impl Tagged for SettingsRequestEvent {
+    fn matches_tags(&self, _tags: &[String]) -> bool {
+        true
+    }
+}
+
+/// `onCollectionsListRequest`: the collections of a list page.
+pub struct CollectionsListRequestEvent {
+    pub app: App,
+    pub request: RequestInfo,
+    pub collections: Vec<Collection>,
+    pub handled: bool,
+}
+
+impl Tagged for CollectionsListRequestEvent {
+    fn matches_tags(&self, _tags: &[String]) -> bool {
+        true
+    }
+}
 
 /// A record model event (`onRecordCreate`, `onRecordValidate`, …).
 pub struct RecordEvent {
@@ -160,6 +290,23 @@ impl<E> Default for ActionHooks<E> {
 /// All hook chains of an app.
 #[derive(Default)]
 pub struct Hooks {
+    pub on_bootstrap: Hook<AppEvent>,
+    /// Internal: fired by `serve` before it listens (not a JS global, like PocketBase).
+    pub on_serve: Hook<AppEvent>,
+    pub on_terminate: Hook<AppEvent>,
+    pub on_settings_reload: Hook<AppEvent>,
+    pub on_model_validate: Hook<ModelEvent>,
+    pub on_model_create: ActionHooks<ModelEvent>,
+    pub on_model_update: ActionHooks<ModelEvent>,
+    pub on_model_delete: ActionHooks<ModelEvent>,
+    pub on_record_enrich: Hook<RecordEnrichEvent>,
+    pub on_record_auth_request: Hook<RecordAuthRequestEvent>,
+    pub on_record_auth_with_password_request: Hook<RecordAuthRequestEvent>,
+    pub on_record_auth_refresh_request: Hook<RecordAuthRequestEvent>,
+    pub on_settings_list_request: Hook<SettingsRequestEvent>,
+    pub on_settings_update_request: Hook<SettingsRequestEvent>,
+    pub on_collections_list_request: Hook<CollectionsListRequestEvent>,
+    pub on_collection_view_request: Hook<CollectionRequestEvent>,
     pub on_records_list_request: Hook<RecordRequestEvent>,
     pub on_record_view_request: Hook<RecordRequestEvent>,
     pub on_record_create_request: Hook<RecordRequestEvent>,
@@ -176,4 +323,58 @@ pub struct Hooks {
     pub on_collection_create_request: Hook<CollectionRequestEvent>,
     pub on_collection_update_request: Hook<CollectionRequestEvent>,
     pub on_collection_delete_request: Hook<CollectionRequestEvent>,
+}
+
+/// Runs `inner` inside a model chain: the record moves into the model event
+/// for the model handlers and back for `inner` (PocketBase's record/model
+/// proxy). Without model handlers this is just `inner(e)`.
+pub fn through_model(
+    hook: &Hook<ModelEvent>,
+    e: &mut RecordEvent,
+    inner: &mut dyn FnMut(&mut RecordEvent) -> super::Result<()>,
+) -> super::Result<()> {
+    if hook.is_empty() {
+        return inner(e);
+    }
+    let placeholder = Record::placeholder(e.record.collection.clone());
+    let mut me = ModelEvent { app: e.app.clone(), model: Model::Record(std::mem::replace(&mut e.record, placeholder)) };
+    let res = hook.trigger(&mut me, &mut |me| match &mut me.model {
+        Model::Record(r) => {
+            std::mem::swap(&mut e.record, r);
+            let res = inner(e);
+            std::mem::swap(&mut e.record, r);
+            res
+        }
+        Model::Collection(_) => Err(super::Error::BadRequest("The model was replaced by a collection.".into())),
+    });
+    if let Model::Record(r) = me.model {
+        e.record = r;
+    }
+    res
+}
+
+/// [`through_model`] for collection events.
+pub fn through_model_collection(
+    hook: &Hook<ModelEvent>,
+    e: &mut CollectionEvent,
+    inner: &mut dyn FnMut(&mut CollectionEvent) -> super::Result<()>,
+) -> super::Result<()> {
+    if hook.is_empty() {
+        return inner(e);
+    }
+    let taken = std::mem::replace(&mut e.collection, Collection::placeholder());
+    let mut me = ModelEvent { app: e.app.clone(), model: Model::Collection(Box::new(taken)) };
+    let res = hook.trigger(&mut me, &mut |me| match &mut me.model {
+        Model::Collection(c) => {
+            std::mem::swap(&mut e.collection, &mut **c);
+            let res = inner(e);
+            std::mem::swap(&mut e.collection, &mut **c);
+            res
+        }
+        Model::Record(_) => Err(super::Error::BadRequest("The model was replaced by a record.".into())),
+    });
+    if let Model::Collection(c) = me.model {
+        e.collection = *c;
+    }
+    res
 }

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod auth;
 pub mod collections;
+pub mod cron;
 pub mod datetime;
 pub mod error;
 pub mod events;
@@ -12,6 +13,7 @@ pub mod hooks;
 pub mod logs;
 pub mod records;
 pub mod request;
+pub mod request_hooks;
 pub mod security;
 pub mod settings;
 

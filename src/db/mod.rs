@@ -2,6 +2,7 @@
 //! connections, and transactions that the core hands around as an
 //! [`Executor`]. This is the only module that knows the storage is SQLite.
 
+pub mod dbx;
 pub mod raw;
 pub mod records;
 pub mod schema;

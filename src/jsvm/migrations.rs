@@ -65,8 +65,8 @@ impl MigrationsRuntime {
         rt.set_max_stack_size(JS_STACK_LIMIT);
         let ctx = Context::full(&rt).map_err(|e| setup(e.to_string()))?;
         let registered = ctx.with(|ctx| -> Result<HashSet<String>, ScriptError> {
-            bindings::install(&ctx, &app.without_tx(), hooks_dir, Budget::default())
-                .and_then(|()| eval(&ctx, "ferrobase:js_api/migrate.js", include_str!("js_api/migrate.js")))
+            bindings::install(&ctx, &app.without_tx(), hooks_dir, Budget::default(), Default::default())
+                .and_then(|()| eval(&ctx, "ferrobase:js_api/migrate.js", include_str!("../../js_api/migrate.js")))
                 .map_err(|e| setup(caught(&ctx, e)))?;
             for script in scripts {
                 let fail = |e| ScriptError { file: script.name.clone(), message: caught(&ctx, e) };

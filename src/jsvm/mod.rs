@@ -14,12 +14,15 @@ pub mod bindings;
 mod bridge;
 pub mod error;
 pub mod http;
+mod jobs;
 pub mod migrations;
 mod pool;
 mod registry;
 mod require;
 mod runtime;
 mod scripts;
+mod typescript;
+pub mod typings;
 mod watch;
 
 use std::path::PathBuf;
@@ -105,6 +108,8 @@ impl JsEngine {
             }),
         };
         engine.reload()?;
+        // PocketBase loads the hooks before it bootstraps the app
+        app.trigger_bootstrap().map_err(|e| LoadError::Script(format!("onBootstrap failed: {e}")))?;
         if engine.inner.config.watch {
             match watch::Watcher::start(&engine) {
                 Ok(w) => *engine.inner.watcher.lock() = Some(w),
@@ -127,6 +132,24 @@ impl JsEngine {
         Ok(())
     }
 
+    /// Runs the console command `name` (`$app.rootCmd.addCommand`) with
+    /// `args`; `Ok(false)` when no hook file added it.
+    pub fn run_command(&self, name: &str, args: Vec<String>) -> Result<bool, crate::core::Error> {
+        let Some(pool) = self.pool() else {
+            return Ok(false);
+        };
+        let Some(index) = pool.registry.commands.iter().position(|c| c == name) else {
+            return Ok(false);
+        };
+        jobs::run_command(&pool, index, name, args)?;
+        Ok(true)
+    }
+
+    /// The names of the console commands the hooks added.
+    pub fn commands(&self) -> Vec<String> {
+        self.pool().map(|p| p.registry.commands.clone()).unwrap_or_default()
+    }
+
     /// The pool serving new requests.
     pub(crate) fn pool(&self) -> Option<Arc<Pool>> {
         self.inner.pool.load_full()
@@ -141,4 +164,29 @@ impl JsEngine {
     pub fn generation(&self) -> u64 {
         *self.inner.generation.lock()
     }
+}
+
+/// The globals a hooks runtime defines beyond QuickJS's own (the internal
+/// `__pb…`/`__Pb…`/`__native` are left out), sorted; the typings declare
+/// the same.
+pub fn defined_globals(app: &App) -> Result<Vec<String>, LoadError> {
+    let baseline = {
+        let rt = rquickjs::Runtime::new().map_err(|e| LoadError::Runtime(e.to_string()))?;
+        let ctx = rquickjs::Context::full(&rt).map_err(|e| LoadError::Runtime(e.to_string()))?;
+        ctx.with(|ctx| global_names(&ctx)).map_err(|e| LoadError::Runtime(e.to_string()))?
+    };
+    let config = JsConfig::new(std::env::temp_dir().join("ferrobase-no-hooks"));
+    let worker = runtime::Worker::new(app, &config, &scripts::Scripts::default(), &jobs::PoolSlot::default(), false)?;
+    let all = worker.run(|ctx, _| global_names(ctx)).map_err(|e| LoadError::Runtime(e.to_string()))?;
+    let mut names: Vec<String> = all.into_iter().filter(|n| !is_internal(n) && !baseline.contains(n)).collect();
+    names.sort();
+    Ok(names)
+}
+
+fn is_internal(name: &str) -> bool {
+    name.starts_with("__pb") || name.starts_with("__Pb") || name == "__native"
+}
+
+fn global_names(ctx: &rquickjs::Ctx<'_>) -> rquickjs::Result<Vec<String>> {
+    ctx.eval("Object.getOwnPropertyNames(globalThis)")
 }

@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use super::JsConfig;
 use super::error::LoadError;
 use super::http::RouteTable;
+use super::jobs::PoolSlot;
 use super::registry::Registry;
 use super::runtime::{THREAD_STACK, Worker};
 use super::scripts::Scripts;
@@ -33,6 +34,7 @@ pub struct Pool {
     app: App,
     config: JsConfig,
     scripts: Arc<Scripts>,
+    slot: PoolSlot,
     /// What the files registered.
     pub registry: Registry,
     /// JS routes by method and path.
@@ -45,11 +47,12 @@ impl Pool {
     pub fn start(app: &App, config: &JsConfig, scripts: Arc<Scripts>, generation: u64) -> Result<Arc<Pool>, LoadError> {
         let (tx, rx) = async_channel::unbounded::<Job>();
         let idle = Arc::new(AtomicUsize::new(0));
+        let slot = PoolSlot::default();
         let spawn = |i: usize, ready: Option<std::sync::mpsc::Sender<Result<Registry, LoadError>>>| {
-            let (app, config, scripts, rx, idle) =
-                (app.clone(), config.clone(), scripts.clone(), rx.clone(), idle.clone());
+            let (app, config, scripts, rx, idle, slot) =
+                (app.clone(), config.clone(), scripts.clone(), rx.clone(), idle.clone(), slot.clone());
             std::thread::Builder::new().name(format!("js-{generation}-{i}")).stack_size(THREAD_STACK).spawn(move || {
-                let worker = match Worker::new(&app, &config, &scripts, ready.is_some()) {
+                let worker = match Worker::new(&app, &config, &scripts, &slot, ready.is_some()) {
                     Ok(w) => w,
                     Err(e) => {
                         match ready {
@@ -64,7 +67,7 @@ impl Pool {
                 if let Some(ready) = ready {
                     let _ = ready.send(worker.registry());
                 }
-                serve(worker, &rx, &idle, &app, &config, &scripts);
+                serve(worker, &rx, &idle, &app, &config, &scripts, &slot);
             })
         };
         // the loader goes first: a broken script then costs one runtime,
@@ -78,16 +81,19 @@ impl Pool {
             }
         }
         let routes = RouteTable::build(&registry.routes);
-        Ok(Arc::new(Pool {
+        let pool = Arc::new(Pool {
             jobs: tx,
             idle,
             app: app.clone(),
             config: config.clone(),
             scripts,
+            slot: slot.clone(),
             registry,
             routes,
             generation,
-        }))
+        });
+        let _ = slot.set(Arc::downgrade(&pool));
+        Ok(pool)
     }
 
     /// Runs `job` on an idle worker, or on a lent runtime when none is idle.
@@ -105,12 +111,13 @@ impl Pool {
     /// Runs one job on a temporary runtime. If it cannot be built the job
     /// is dropped, which disconnects its caller (who reports the error).
     fn lend(&self, job: Job) {
-        let (app, config, scripts) = (self.app.clone(), self.config.clone(), self.scripts.clone());
+        let (app, config, scripts, slot) =
+            (self.app.clone(), self.config.clone(), self.scripts.clone(), self.slot.clone());
         tracing::debug!("all JS workers busy: lending a temporary runtime");
         let spawned = std::thread::Builder::new()
             .name(format!("js-{}-lent", self.generation))
             .stack_size(THREAD_STACK)
-            .spawn(move || match Worker::new(&app, &config, &scripts, false) {
+            .spawn(move || match Worker::new(&app, &config, &scripts, &slot, false) {
                 Ok(worker) => {
                     run_job(&worker, job);
                 }
@@ -140,11 +147,14 @@ fn serve(
     app: &App,
     config: &JsConfig,
     scripts: &Scripts,
+    slot: &PoolSlot,
 ) {
     idle.fetch_add(1, Ordering::AcqRel);
     while let Ok(job) = rx.recv_blocking() {
-        if !run_job(&worker, job) {
-            match Worker::new(app, config, scripts, false) {
+        // a panic, or a runtime that ran out of memory (whose globals may
+        // still hold it), gets a fresh runtime
+        if !run_job(&worker, job) || worker.needs_reset() {
+            match Worker::new(app, config, scripts, slot, false) {
                 Ok(w) => worker = w,
                 Err(e) => {
                     tracing::error!("cannot rebuild a JS runtime: {e}");

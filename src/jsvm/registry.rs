@@ -1,6 +1,7 @@
 //! What the hook files registered, read from the loader runtime's `__pb`
-//! registry: routes, global middlewares and hooks, each addressed by its
-//! index (identical in every runtime of a pool).
+//! registry: routes, global middlewares, hooks, cron jobs and console
+//! commands, each addressed by its index (identical in every runtime of a
+//! pool).
 
 use rquickjs::{Array, Ctx, Object};
 
@@ -25,6 +26,17 @@ pub struct Registry {
     /// How many `routerUse` middlewares there are.
     pub middlewares: usize,
     pub hooks: Vec<HookDef>,
+    /// `cronAdd` jobs by index (`None` where a later call replaced or removed one).
+    pub crons: Vec<Option<CronDef>>,
+    /// Names of the `$app.rootCmd.addCommand` commands, by index.
+    pub commands: Vec<String>,
+}
+
+/// A load-time `cronAdd` registration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CronDef {
+    pub id: String,
+    pub expr: String,
 }
 
 impl Registry {
@@ -43,6 +55,19 @@ impl Registry {
         for h in hooks.iter::<Object>() {
             let h = h?;
             out.hooks.push(HookDef { name: h.get("name")?, tags: h.get("tags")? });
+        }
+        let crons: Array = pb.get("crons")?;
+        for c in crons.iter::<Option<Object>>() {
+            out.crons.push(match c? {
+                Some(c) => Some(CronDef { id: c.get("id")?, expr: c.get("expr")? }),
+                None => None,
+            });
+        }
+        let commands: Array = pb.get("commands")?;
+        for c in commands.iter::<Object>() {
+            let c = c?;
+            let name: rquickjs::Function = c.get("name")?;
+            out.commands.push(name.call((rquickjs::function::This(c.clone()),))?);
         }
         Ok(out)
     }

@@ -3,6 +3,7 @@
 //! whole life. Handler calls run under the time budget: the interrupt
 //! handler stops JS once it has passed, and the error says so.
 
+use std::cell::Cell;
 use std::time::Duration;
 
 use rquickjs::context::EvalOptions;
@@ -11,6 +12,7 @@ use rquickjs::{Context, Ctx, Runtime};
 use super::JsConfig;
 use super::bindings::{self, Budget};
 use super::error::{self, LoadError};
+use super::jobs::PoolSlot;
 use super::registry::Registry;
 use super::scripts::Scripts;
 use crate::core::{App, Error};
@@ -29,12 +31,20 @@ pub struct Worker {
     rt: Runtime,
     budget: Budget,
     time_budget: Duration,
+    /// Set when the runtime hit its memory limit: the pool replaces it.
+    exhausted: Cell<bool>,
 }
 
 impl Worker {
     /// Builds a runtime and evaluates the hook files in order. Only the
     /// loader's top-level code logs; replicas evaluate quietly.
-    pub fn new(app: &App, config: &JsConfig, scripts: &Scripts, loader: bool) -> Result<Worker, LoadError> {
+    pub fn new(
+        app: &App,
+        config: &JsConfig,
+        scripts: &Scripts,
+        slot: &PoolSlot,
+        loader: bool,
+    ) -> Result<Worker, LoadError> {
         let rt = Runtime::new().map_err(|e| LoadError::Runtime(e.to_string()))?;
         rt.set_memory_limit(config.memory_limit);
         rt.set_max_stack_size(JS_STACK_LIMIT);
@@ -42,12 +52,14 @@ impl Worker {
         let watch = budget.clone();
         rt.set_interrupt_handler(Some(Box::new(move || watch.exceeded())));
         let ctx = Context::full(&rt).map_err(|e| LoadError::Runtime(e.to_string()))?;
-        let worker = Worker { ctx, rt, budget, time_budget: config.time_budget };
+        let worker = Worker { ctx, rt, budget, time_budget: config.time_budget, exhausted: Cell::new(false) };
         worker.ctx.with(|ctx| -> Result<(), LoadError> {
-            bindings::install(&ctx, app, scripts.dir.clone(), worker.budget.clone()).map_err(|e| match e {
-                rquickjs::Error::Exception => LoadError::Runtime(error::load_message(&ctx, "js_api")),
-                other => LoadError::Runtime(other.to_string()),
-            })?;
+            bindings::install(&ctx, app, scripts.dir.clone(), worker.budget.clone(), slot.clone()).map_err(
+                |e| match e {
+                    rquickjs::Error::Exception => LoadError::Runtime(error::load_message(&ctx, "js_api")),
+                    other => LoadError::Runtime(other.to_string()),
+                },
+            )?;
             let quiet = |on: bool| {
                 if let Ok(s) = bindings::state(&ctx) {
                     s.quiet.set(on);
@@ -56,7 +68,9 @@ impl Worker {
             quiet(!loader);
             let loaded = load_scripts(&ctx, &worker, scripts);
             quiet(false);
-            loaded
+            loaded?;
+            // from now on cronAdd registers live jobs
+            ctx.eval::<(), _>("__pb.loading = false;").map_err(|e| LoadError::Runtime(e.to_string()))
         })?;
         Ok(worker)
     }
@@ -71,7 +85,12 @@ impl Worker {
     /// Runs one top-level handler call under the time budget. `f` gets the
     /// context; errors it maps with [`Worker::error_of`] report timeouts.
     pub fn run<R>(&self, f: impl for<'js> FnOnce(&Ctx<'js>, &Worker) -> R) -> R {
-        self.budget.start(self.time_budget);
+        self.run_with(None, f)
+    }
+
+    /// [`Worker::run`] with another time budget than the configured one.
+    pub fn run_with<R>(&self, budget: Option<Duration>, f: impl for<'js> FnOnce(&Ctx<'js>, &Worker) -> R) -> R {
+        self.budget.start(budget.unwrap_or(self.time_budget));
         let out = self.ctx.with(|ctx| {
             let out = f(&ctx, self);
             // settle promises of async handlers (still under the budget)
@@ -117,8 +136,14 @@ impl Worker {
         error::from_thrown(ctx, v)
     }
 
+    /// Whether the runtime hit its memory limit and should be replaced.
+    pub fn needs_reset(&self) -> bool {
+        self.exhausted.get()
+    }
+
     fn out_of_memory(&self, label: &str) -> Error {
-        tracing::error!("JS handler {label} ran out of memory");
+        tracing::error!("JS handler {label} ran out of memory; its runtime is replaced");
+        self.exhausted.set(true);
         self.rt.run_gc();
         Error::Internal(format!("JS handler {label} ran out of memory"))
     }

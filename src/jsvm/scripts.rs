@@ -1,5 +1,6 @@
 //! The hook files of a hooks dir: every `*.pb.js` / `*.pb.ts` directly in
-//! it, read once per (re)load and evaluated by every runtime in name order.
+//! it, read once per (re)load (TypeScript stripped of its types) and
+//! evaluated by every runtime in name order.
 
 use std::path::{Path, PathBuf};
 
@@ -49,8 +50,11 @@ impl Scripts {
         paths.sort();
         let mut files = Vec::with_capacity(paths.len());
         for path in paths {
-            let source = std::fs::read_to_string(&path)
+            let mut source = std::fs::read_to_string(&path)
                 .map_err(|source| LoadError::Io { path: path.display().to_string(), source })?;
+            if path.to_string_lossy().ends_with(".pb.ts") {
+                source = super::typescript::strip_types(&path.to_string_lossy(), source).map_err(LoadError::Script)?;
+            }
             files.push(Script { path, source });
         }
         Ok(Scripts { dir: abs, files })

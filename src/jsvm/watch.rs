@@ -65,7 +65,13 @@ impl Watcher {
                     let engine = JsEngine { inner };
                     let started = Instant::now();
                     match engine.reload() {
-                        Ok(()) => tracing::info!("pb_hooks changed: reloaded in {} ms", started.elapsed().as_millis()),
+                        Ok(()) => {
+                            tracing::info!("pb_hooks changed: reloaded in {} ms", started.elapsed().as_millis());
+                            // PocketBase restarts on a change, so bootstrap hooks run again
+                            if let Err(e) = engine.inner.app.trigger_bootstrap() {
+                                tracing::error!("onBootstrap failed after the reload: {e}");
+                            }
+                        }
                         Err(e) => tracing::error!("pb_hooks changed but {e}; keeping the previous scripts"),
                     }
                 }

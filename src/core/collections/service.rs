@@ -11,7 +11,7 @@ use super::field::{Field, FieldKind, FieldParseError};
 use super::validate;
 use crate::core::app::{App, write_collection_row};
 use crate::core::error::{Error, Result, field_error};
-use crate::core::events::CollectionEvent;
+use crate::core::events::{CollectionEvent, through_model_collection};
 use crate::db;
 
 fn invalid_format() -> Error {
@@ -211,21 +211,33 @@ impl App {
         }
         let hooks = self.hooks();
         let action = if is_new { &hooks.on_collection_create } else { &hooks.on_collection_update };
+        let model = if is_new { &hooks.on_model_create } else { &hooks.on_model_update };
         // a hook that skips next() stops the save: no after-success hooks then
         let mut executed = false;
         let saved = self.run_in_transaction(|tx| {
             let mut ev = CollectionEvent { app: tx.clone(), collection: c.clone() };
             action.before.trigger(&mut ev, &mut |e| {
-                let app = e.app.clone();
-                if validate {
-                    app.hooks()
-                        .on_collection_validate
-                        .trigger(e, &mut |e| validate::validate(&e.collection, old.as_deref(), &e.app.collections()))?;
-                }
-                let action = if is_new { &app.hooks().on_collection_create } else { &app.hooks().on_collection_update };
-                action.execute.trigger(e, &mut |e| {
-                    executed = true;
-                    e.app.persist_collection(&mut e.collection, old.as_deref())
+                through_model_collection(&model.before, e, &mut |e| {
+                    let app = e.app.clone();
+                    let hooks = app.hooks();
+                    if validate {
+                        hooks.on_collection_validate.trigger(e, &mut |e| {
+                            through_model_collection(&hooks.on_model_validate, e, &mut |e| {
+                                validate::validate(&e.collection, old.as_deref(), &e.app.collections())
+                            })
+                        })?;
+                    }
+                    let (action, model) = if is_new {
+                        (&hooks.on_collection_create, &hooks.on_model_create)
+                    } else {
+                        (&hooks.on_collection_update, &hooks.on_model_update)
+                    };
+                    action.execute.trigger(e, &mut |e| {
+                        through_model_collection(&model.execute, e, &mut |e| {
+                            executed = true;
+                            e.app.persist_collection(&mut e.collection, old.as_deref())
+                        })
+                    })
                 })
             })?;
             Ok(ev.collection)
@@ -237,13 +249,14 @@ impl App {
                 let ev_collection = saved.clone();
                 self.after_commit(move || {
                     let hooks = app.hooks();
-                    let chain = if is_new {
-                        &hooks.on_collection_create.after_success
+                    let (chain, model) = if is_new {
+                        (&hooks.on_collection_create.after_success, &hooks.on_model_create.after_success)
                     } else {
-                        &hooks.on_collection_update.after_success
+                        (&hooks.on_collection_update.after_success, &hooks.on_model_update.after_success)
                     };
                     let mut ev = CollectionEvent { app: app.clone(), collection: ev_collection };
-                    if let Err(e) = chain.trigger(&mut ev, &mut |_| Ok(())) {
+                    if let Err(e) = chain.trigger(&mut ev, &mut |e| through_model_collection(model, e, &mut |_| Ok(())))
+                    {
                         tracing::error!("after-success collection hook failed: {e}");
                     }
                 });
@@ -251,7 +264,9 @@ impl App {
             }
             Err(err) => {
                 let mut ev = CollectionEvent { app: self.clone(), collection: c };
-                let _ = action.after_error.trigger(&mut ev, &mut |_| Ok(()));
+                let _ = action
+                    .after_error
+                    .trigger(&mut ev, &mut |e| through_model_collection(&model.after_error, e, &mut |_| Ok(())));
                 Err(err)
             }
         }
@@ -399,22 +414,31 @@ impl App {
         let res = self.run_in_transaction(|tx| {
             let mut ev = CollectionEvent { app: tx.clone(), collection: (**c).clone() };
             hooks.on_collection_delete.before.trigger(&mut ev, &mut |e| {
-                let app = e.app.clone();
-                app.hooks().on_collection_delete.execute.trigger(e, &mut |e| {
-                    executed = true;
-                    let col = e.collection.clone();
-                    e.app.executor().write(|conn| -> Result<()> {
-                        db::sync::drop(conn, &col)?;
-                        conn.execute("DELETE FROM `_collections` WHERE id = ?1", [&col.id])?;
-                        Ok(())
-                    })?;
-                    e.app.reload_collections()
+                through_model_collection(&hooks.on_model_delete.before, e, &mut |e| {
+                    let app = e.app.clone();
+                    let hooks = app.hooks();
+                    hooks.on_collection_delete.execute.trigger(e, &mut |e| {
+                        through_model_collection(&hooks.on_model_delete.execute, e, &mut |e| {
+                            executed = true;
+                            let col = e.collection.clone();
+                            e.app.executor().write(|conn| -> Result<()> {
+                                db::sync::drop(conn, &col)?;
+                                conn.execute("DELETE FROM `_collections` WHERE id = ?1", [&col.id])?;
+                                Ok(())
+                            })?;
+                            e.app.reload_collections()
+                        })
+                    })
                 })
             })
         });
         if let Err(err) = res {
             let mut ev = CollectionEvent { app: self.clone(), collection: (**c).clone() };
-            let _ = hooks.on_collection_delete.after_error.trigger(&mut ev, &mut |_| Ok(()));
+            let model = &hooks.on_model_delete.after_error;
+            let _ = hooks
+                .on_collection_delete
+                .after_error
+                .trigger(&mut ev, &mut |e| through_model_collection(model, e, &mut |_| Ok(())));
             return Err(err);
         }
         if !executed {
@@ -424,7 +448,13 @@ impl App {
         let col = (**c).clone();
         self.after_commit(move || {
             let mut ev = CollectionEvent { app: app.clone(), collection: col };
-            if let Err(e) = app.hooks().on_collection_delete.after_success.trigger(&mut ev, &mut |_| Ok(())) {
+            let hooks = app.hooks();
+            let model = &hooks.on_model_delete.after_success;
+            if let Err(e) = hooks
+                .on_collection_delete
+                .after_success
+                .trigger(&mut ev, &mut |e| through_model_collection(model, e, &mut |_| Ok(())))
+            {
                 tracing::error!("after-delete collection hook failed: {e}");
             }
         });

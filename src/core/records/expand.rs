@@ -217,7 +217,15 @@ impl App {
     pub fn record_export(&self, r: &Record, req: &RequestInfo) -> Value {
         let mut r2 = r.clone();
         self.apply_visibility(&mut r2, req);
-        r2.to_json()
+        let enrich = &self.hooks().on_record_enrich;
+        if enrich.is_empty() {
+            return r2.to_json();
+        }
+        let mut ev = crate::core::events::RecordEnrichEvent { app: self.clone(), record: r2, request: req.clone() };
+        if let Err(e) = enrich.trigger(&mut ev, &mut |_| Ok(())) {
+            tracing::warn!("onRecordEnrich failed: {e}");
+        }
+        ev.record.to_json()
     }
 
     /// Sets the export flags of a record for the requester.

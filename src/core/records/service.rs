@@ -12,7 +12,7 @@ use crate::core::app::App;
 use crate::core::collections::index::Index;
 use crate::core::collections::{Collection, FieldKind};
 use crate::core::error::{Error, FieldErrors, Result, field_error};
-use crate::core::events::{ActionHooks, RecordEvent};
+use crate::core::events::{ActionHooks, ModelEvent, RecordEvent, through_model};
 use crate::core::{datetime, security};
 use crate::db::records as rows;
 
@@ -55,30 +55,44 @@ impl App {
         let mut ev = RecordEvent { app: self.clone(), record: std::mem::replace(record, placeholder) };
         // a hook that skips next() stops the save: no after-success hooks then
         let mut executed = false;
+        let model = if is_new { &hooks.on_model_create } else { &hooks.on_model_update };
         let res = action.before.trigger(&mut ev, &mut |e| {
-            prepare(&mut e.record);
-            if validate {
+            through_model(&model.before, e, &mut |e| {
+                prepare(&mut e.record);
+                if validate {
+                    let app = e.app.clone();
+                    let hooks = app.hooks();
+                    hooks.on_record_validate.trigger(e, &mut |e| {
+                        through_model(&hooks.on_model_validate, e, &mut |e| e.app.validate_record(&e.record))
+                    })?;
+                }
                 let app = e.app.clone();
-                app.hooks().on_record_validate.trigger(e, &mut |e| e.app.validate_record(&e.record))?;
-            }
-            let app = e.app.clone();
-            let action = if is_new { &app.hooks().on_record_create } else { &app.hooks().on_record_update };
-            action.execute.trigger(e, &mut |e| {
-                executed = true;
-                e.app.persist_record(&mut e.record)
+                let hooks = app.hooks();
+                let (action, model) = if is_new {
+                    (&hooks.on_record_create, &hooks.on_model_create)
+                } else {
+                    (&hooks.on_record_update, &hooks.on_model_update)
+                };
+                action.execute.trigger(e, &mut |e| {
+                    through_model(&model.execute, e, &mut |e| {
+                        executed = true;
+                        e.app.persist_record(&mut e.record)
+                    })
+                })
             })
         });
         *record = std::mem::replace(&mut ev.record, Record::placeholder(record.collection.clone()));
         if res.is_ok() && !executed {
             return Ok(());
         }
-        self.finish_action(action, is_new, record, res)
+        self.finish_action(action, model, is_new, record, res)
     }
 
     /// Runs after-success (post commit) or after-error hooks for a model action.
     fn finish_action(
         &self,
         action: &ActionHooks<RecordEvent>,
+        model: &ActionHooks<ModelEvent>,
         is_new: bool,
         record: &Record,
         res: Result<()>,
@@ -89,13 +103,13 @@ impl App {
                 let rec = record.clone();
                 self.after_commit(move || {
                     let hooks = app.hooks();
-                    let chain = if is_new {
-                        &hooks.on_record_create.after_success
+                    let (chain, model) = if is_new {
+                        (&hooks.on_record_create.after_success, &hooks.on_model_create.after_success)
                     } else {
-                        &hooks.on_record_update.after_success
+                        (&hooks.on_record_update.after_success, &hooks.on_model_update.after_success)
                     };
                     let mut ev = RecordEvent { app: app.clone(), record: rec };
-                    if let Err(e) = chain.trigger(&mut ev, &mut |_| Ok(())) {
+                    if let Err(e) = chain.trigger(&mut ev, &mut |e| through_model(model, e, &mut |_| Ok(()))) {
                         tracing::error!("after-success hook failed: {e}");
                     }
                 });
@@ -103,7 +117,8 @@ impl App {
             }
             Err(err) => {
                 let mut ev = RecordEvent { app: self.clone(), record: record.clone() };
-                let _ = action.after_error.trigger(&mut ev, &mut |_| Ok(()));
+                let _ =
+                    action.after_error.trigger(&mut ev, &mut |e| through_model(&model.after_error, e, &mut |_| Ok(())));
                 Err(err)
             }
         }
@@ -197,10 +212,15 @@ impl App {
         let res = self.run_in_transaction(|tx| {
             ev.app = tx.clone();
             hooks.on_record_delete.before.trigger(&mut ev, &mut |e| {
-                let app = e.app.clone();
-                app.hooks().on_record_delete.execute.trigger(e, &mut |e| {
-                    executed = true;
-                    e.app.delete_record_row(&e.record)
+                through_model(&hooks.on_model_delete.before, e, &mut |e| {
+                    let app = e.app.clone();
+                    let hooks = app.hooks();
+                    hooks.on_record_delete.execute.trigger(e, &mut |e| {
+                        through_model(&hooks.on_model_delete.execute, e, &mut |e| {
+                            executed = true;
+                            e.app.delete_record_row(&e.record)
+                        })
+                    })
                 })
             })
         });
@@ -211,7 +231,13 @@ impl App {
                 let rec = record.clone();
                 self.after_commit(move || {
                     let mut ev = RecordEvent { app: app.clone(), record: rec };
-                    if let Err(e) = app.hooks().on_record_delete.after_success.trigger(&mut ev, &mut |_| Ok(())) {
+                    let hooks = app.hooks();
+                    let model = &hooks.on_model_delete.after_success;
+                    if let Err(e) = hooks
+                        .on_record_delete
+                        .after_success
+                        .trigger(&mut ev, &mut |e| through_model(model, e, &mut |_| Ok(())))
+                    {
                         tracing::error!("after-delete hook failed: {e}");
                     }
                 });
@@ -219,7 +245,11 @@ impl App {
             }
             Err(err) => {
                 let mut ev = RecordEvent { app: self.clone(), record: record.clone() };
-                let _ = hooks.on_record_delete.after_error.trigger(&mut ev, &mut |_| Ok(()));
+                let model = &hooks.on_model_delete.after_error;
+                let _ = hooks
+                    .on_record_delete
+                    .after_error
+                    .trigger(&mut ev, &mut |e| through_model(model, e, &mut |_| Ok(())));
                 Err(err)
             }
         }

@@ -64,11 +64,20 @@ fn merge_params(params: Vec<Value<'_>>) -> rquickjs::Result<Map<String, Json>> {
     Ok(out)
 }
 
-fn no_expressions<'js>(ctx: &Ctx<'js>, exprs: &[Value<'js>]) -> rquickjs::Result<()> {
-    if exprs.iter().any(|e| !e.is_undefined() && !e.is_null()) {
-        return Err(throw_core(ctx, Error::BadRequest("$dbx expressions are not supported yet.".into())));
-    }
-    Ok(())
+/// The AND of `$dbx` expression arguments.
+fn exprs<'js>(ctx: &Ctx<'js>, values: Vec<Value<'js>>) -> rquickjs::Result<Option<crate::db::dbx::Expr>> {
+    super::db::exprs_from_js(values).map_err(|e| throw_core(ctx, e))
+}
+
+/// Calls `__pb.<name>(args)` (JS-side constructors of `$app` helpers).
+fn pb_call<'js, A: rquickjs::function::IntoArgs<'js>>(
+    ctx: &Ctx<'js>,
+    name: &str,
+    args: A,
+) -> rquickjs::Result<Value<'js>> {
+    let pb: rquickjs::Object = ctx.globals().get("__pb")?;
+    let f: Function = pb.get(name)?;
+    f.call(args)
 }
 
 #[rquickjs::methods(rename_all = "camelCase")]
@@ -184,30 +193,86 @@ impl JsApp {
         JsRecord::instance(&ctx, r)
     }
 
-    /// `findAllRecords(collection)`; `$dbx` expressions are not supported yet.
+    /// `findAllRecords(collection, ...exprs)` with `$dbx` expressions.
     pub fn find_all_records<'js>(
         &self,
         ctx: Ctx<'js>,
         collection: Value<'js>,
-        exprs: Rest<Value<'js>>,
+        filters: Rest<Value<'js>>,
     ) -> rquickjs::Result<Value<'js>> {
-        no_expressions(&ctx, &exprs.0)?;
+        let filter = exprs(&ctx, filters.0)?;
         let c = collection::resolve(&ctx, &self.app, &collection).map_err(|e| throw_core(&ctx, e))?;
-        let list = self.app.find_all_records(&c).map_err(|e| throw_core(&ctx, e))?;
+        let list = self.app.find_records_by_expr(&c, filter.as_ref(), &[], 0, 0).map_err(|e| throw_core(&ctx, e))?;
         records_array(&ctx, list)
     }
 
-    /// `countRecords(collection)`; `$dbx` expressions are not supported yet.
+    /// `countRecords(collection, ...exprs)` with `$dbx` expressions.
     pub fn count_records<'js>(
         &self,
         ctx: Ctx<'js>,
         collection: Value<'js>,
-        exprs: Rest<Value<'js>>,
+        filters: Rest<Value<'js>>,
     ) -> rquickjs::Result<f64> {
-        no_expressions(&ctx, &exprs.0)?;
+        let filter = exprs(&ctx, filters.0)?;
         let c = collection::resolve(&ctx, &self.app, &collection).map_err(|e| throw_core(&ctx, e))?;
-        let n = self.app.count_records(&c).map_err(|e| throw_core(&ctx, e))?;
+        let n = self.app.count_records_by_expr(&c, filter.as_ref()).map_err(|e| throw_core(&ctx, e))?;
         Ok(n as f64)
+    }
+
+    /// `recordQuery(collection)`: a builder with `andWhere($dbx…)`,
+    /// `orderBy`, `limit`, `offset`, `all(records)` and `one(record)`.
+    pub fn record_query<'js>(&self, ctx: Ctx<'js>, collection: Value<'js>) -> rquickjs::Result<Value<'js>> {
+        let app = JsApp::instance(&ctx, &self.app)?;
+        pb_call(&ctx, "newRecordQuery", (app, collection))
+    }
+
+    /// The mailer does not exist yet: this throws.
+    pub fn new_mail_client<'js>(&self, ctx: Ctx<'js>) -> rquickjs::Result<Value<'js>> {
+        Err(rquickjs::Exception::throw_message(
+            &ctx,
+            "$app.newMailClient() is not available in Ferrobase yet (no mailer)",
+        ))
+    }
+
+    /// `$app.rootCmd.addCommand(new Command({...}))` adds `ferrobase <name>`.
+    #[qjs(get, rename = "rootCmd")]
+    pub fn root_cmd<'js>(&self, ctx: Ctx<'js>) -> rquickjs::Result<Value<'js>> {
+        let pb: rquickjs::Object = ctx.globals().get("__pb")?;
+        pb.get("rootCmd")
+    }
+
+    /// The auth record of a token (`types` default to `auth`).
+    pub fn find_auth_record_by_token<'js>(
+        &self,
+        ctx: Ctx<'js>,
+        token: String,
+        types: Rest<String>,
+    ) -> rquickjs::Result<Value<'js>> {
+        use crate::core::auth::tokens::TokenType;
+        let kinds: Vec<TokenType> = if types.0.is_empty() {
+            vec![TokenType::Auth]
+        } else {
+            types
+                .0
+                .iter()
+                .filter_map(|t| match t.as_str() {
+                    "auth" => Some(TokenType::Auth),
+                    "file" => Some(TokenType::File),
+                    "verification" => Some(TokenType::Verification),
+                    "passwordReset" => Some(TokenType::PasswordReset),
+                    "emailChange" => Some(TokenType::EmailChange),
+                    _ => None,
+                })
+                .collect()
+        };
+        let mut last = Error::Unauthorized("The request requires valid record authorization token.".into());
+        for kind in kinds {
+            match self.app.find_auth_record_by_token(&token, kind) {
+                Ok(r) => return JsRecord::instance(&ctx, r),
+                Err(e) => last = e,
+            }
+        }
+        Err(throw_core(&ctx, last))
     }
 
     pub fn find_auth_record_by_email<'js>(

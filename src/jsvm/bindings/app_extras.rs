@@ -4,6 +4,8 @@
 //! they are called on, so inside a transaction (a hook's `e.app`, a
 //! migration's `app`) they join it.
 
+use std::time::{Duration, Instant};
+
 use rquickjs::prelude::{Func, Opt};
 use rquickjs::{Array, Class, Ctx, Object, Value};
 use serde_json::{Map, Value as Json, json};
@@ -53,6 +55,15 @@ fn params_of(v: Opt<Value<'_>>) -> rquickjs::Result<Map<String, Json>> {
     }
 }
 
+/// When a script's query is interrupted: what is left of the handler's
+/// time budget, at most the app's query timeout (the JS interrupt cannot
+/// stop a query in progress).
+fn deadline(ctx: &Ctx<'_>, app: &App) -> rquickjs::Result<Instant> {
+    let cap = Duration::from_secs(app.config().query_timeout.max(1));
+    let left = state(ctx)?.budget.remaining().unwrap_or(cap);
+    Ok(Instant::now() + left.min(cap))
+}
+
 fn sql_error(e: rusqlite::Error) -> Error {
     Error::BadRequest(format!("SQL error: {e}"))
 }
@@ -66,9 +77,12 @@ fn db_execute<'js>(
 ) -> rquickjs::Result<Value<'js>> {
     let app = app_of(&app);
     let params = params_of(params)?;
+    let until = deadline(&ctx, &app)?;
     let budget = state(&ctx)?.budget.clone();
     let (n, id) = budget
-        .paused(|| app.executor().write(|c| raw::execute(c, &sql, &params).map_err(sql_error)))
+        .paused(|| {
+            app.executor().write(|c| raw::with_deadline(c, until, || raw::execute(c, &sql, &params)).map_err(sql_error))
+        })
         .map_err(|e| throw_core(&ctx, e))?;
     convert::to_js(&ctx, &json!({"rowsAffected": n, "lastInsertId": id}))
 }
@@ -84,9 +98,13 @@ fn db_query<'js>(
     let app = app_of(&app);
     let params = params_of(params)?;
     let limit = limit.0.filter(|l| *l > 0.0).map(|l| l as usize);
+    let until = deadline(&ctx, &app)?;
     let budget = state(&ctx)?.budget.clone();
     let rows = budget
-        .paused(|| app.executor().read(|c| raw::query(c, &sql, &params, limit).map_err(sql_error)))
+        .paused(|| {
+            app.executor()
+                .read(|c| raw::with_deadline(c, until, || raw::query(c, &sql, &params, limit)).map_err(sql_error))
+        })
         .map_err(|e| throw_core(&ctx, e))?;
     let arr = Array::new(ctx.clone())?;
     for (i, row) in rows.into_iter().enumerate() {

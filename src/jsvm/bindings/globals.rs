@@ -1,5 +1,5 @@
-//! Small global helpers: `toString`, `toBytes`, `sleep`, `$security`,
-//! `console`, `process`.
+//! Small global helpers: `toString`, `toBytes`, `readerToString`,
+//! `sleep`, `console`, `process`.
 
 use std::time::Duration;
 
@@ -9,26 +9,14 @@ use serde_json::Value as Json;
 
 use super::{convert, logger, state};
 use crate::core::logs::level;
-use crate::core::security;
 
 /// Installs the helpers on the global object.
 pub fn install<'js>(ctx: &Ctx<'js>, g: &Object<'js>) -> rquickjs::Result<()> {
     g.set("toString", Func::from(to_string))?;
     g.set("toBytes", Func::from(to_bytes))?;
+    // superseded by toString in PocketBase, kept for old hooks
+    g.set("readerToString", Func::from(to_string))?;
     g.set("sleep", Func::from(sleep))?;
-
-    let sec = Object::new(ctx.clone())?;
-    sec.set("randomString", Func::from(|n: f64| security::random_string(count(n))))?;
-    sec.set(
-        "randomStringWithAlphabet",
-        Func::from(|n: f64, alphabet: String| security::random_string_with_alphabet(count(n), alphabet.as_bytes())),
-    )?;
-    sec.set("pseudorandomString", Func::from(|n: f64| security::random_string(count(n))))?;
-    sec.set(
-        "pseudorandomStringWithAlphabet",
-        Func::from(|n: f64, alphabet: String| security::random_string_with_alphabet(count(n), alphabet.as_bytes())),
-    )?;
-    g.set("$security", sec)?;
 
     let console = Object::new(ctx.clone())?;
     console.set("log", Func::from(console_fn(level::INFO)))?;
@@ -46,11 +34,6 @@ pub fn install<'js>(ctx: &Ctx<'js>, g: &Object<'js>) -> rquickjs::Result<()> {
     process.set("env", env)?;
     g.set("process", process)?;
     Ok(())
-}
-
-/// A non-negative count from a JS number (sizes of random strings).
-fn count(n: f64) -> usize {
-    if n.is_finite() && n > 0.0 { (n as usize).min(1 << 20) } else { 0 }
 }
 
 /// PocketBase's `toString`: strings as they are, byte arrays as text,

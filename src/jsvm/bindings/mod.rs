@@ -8,9 +8,14 @@ pub mod app;
 pub mod app_extras;
 pub mod collection;
 pub mod convert;
+pub mod cron;
+pub mod db;
 pub mod globals;
+pub mod http_client;
 pub mod logger;
+pub mod os;
 pub mod record;
+pub mod security;
 pub mod store;
 
 use std::cell::{Cell, RefCell};
@@ -23,18 +28,25 @@ use rquickjs::prelude::Func;
 use rquickjs::runtime::UserDataGuard;
 use rquickjs::{Class, Ctx, JsLifetime, Object};
 
+use super::jobs::PoolSlot;
 use super::require;
 use crate::core::{App, Error};
 
-/// JS sources of the API, evaluated in this order before the hook files.
-const JS_API: [(&str, &str); 7] = [
-    ("js_api/prelude.js", include_str!("../js_api/prelude.js")),
-    ("js_api/errors.js", include_str!("../js_api/errors.js")),
-    ("js_api/collection.js", include_str!("../js_api/collection.js")),
-    ("js_api/fields.js", include_str!("../js_api/fields.js")),
-    ("js_api/app_extras.js", include_str!("../js_api/app_extras.js")),
-    ("js_api/router.js", include_str!("../js_api/router.js")),
-    ("js_api/apis.js", include_str!("../js_api/apis.js")),
+/// JS sources of the API (the top-level `js_api/` folder), evaluated in
+/// this order before the hook files.
+const JS_API: [(&str, &str); 12] = [
+    ("js_api/prelude.js", include_str!("../../../js_api/prelude.js")),
+    ("js_api/errors.js", include_str!("../../../js_api/errors.js")),
+    ("js_api/collection.js", include_str!("../../../js_api/collection.js")),
+    ("js_api/fields.js", include_str!("../../../js_api/fields.js")),
+    ("js_api/models.js", include_str!("../../../js_api/models.js")),
+    ("js_api/app_extras.js", include_str!("../../../js_api/app_extras.js")),
+    ("js_api/router.js", include_str!("../../../js_api/router.js")),
+    ("js_api/apis.js", include_str!("../../../js_api/apis.js")),
+    ("js_api/dbx.js", include_str!("../../../js_api/dbx.js")),
+    ("js_api/cron.js", include_str!("../../../js_api/cron.js")),
+    ("js_api/os.js", include_str!("../../../js_api/os.js")),
+    ("js_api/template.js", include_str!("../../../js_api/template.js")),
 ];
 
 /// How many host errors a runtime remembers for one handler call.
@@ -49,6 +61,8 @@ pub struct JsState {
     pub hooks_dir: PathBuf,
     /// The running handler's time budget.
     pub budget: Budget,
+    /// The pool this runtime serves (for jobs added while a handler runs).
+    pub pool: PoolSlot,
     /// Set while a replica runtime evaluates the hook files: the loader
     /// already logged whatever their top-level code logs.
     pub quiet: Cell<bool>,
@@ -129,11 +143,18 @@ pub fn state<'a, 'js>(ctx: &'a Ctx<'js>) -> rquickjs::Result<UserDataGuard<'a, J
 }
 
 /// Installs every binding into a fresh context.
-pub fn install<'js>(ctx: &Ctx<'js>, app: &App, hooks_dir: PathBuf, budget: Budget) -> rquickjs::Result<()> {
+pub fn install<'js>(
+    ctx: &Ctx<'js>,
+    app: &App,
+    hooks_dir: PathBuf,
+    budget: Budget,
+    pool: PoolSlot,
+) -> rquickjs::Result<()> {
     let stored = ctx.store_userdata(JsState {
         app: app.clone(),
         hooks_dir: hooks_dir.clone(),
         budget,
+        pool,
         quiet: Cell::new(false),
         errors: RefCell::new(Vec::new()),
         next_error_id: Cell::new(0),
@@ -147,9 +168,14 @@ pub fn install<'js>(ctx: &Ctx<'js>, app: &App, hooks_dir: PathBuf, budget: Budge
     Class::<record::JsRecord>::define(&g)?;
     let native = Object::new(ctx.clone())?;
     collection::install(ctx, &native)?;
+    db::install(&native)?;
+    cron::install(&native)?;
+    os::install(&native)?;
+    http_client::install(&native)?;
     app_extras::install(ctx, &native)?;
     g.set("__native", native)?;
     globals::install(ctx, &g)?;
+    security::install(ctx, &g)?;
     g.set("require", Func::from(require::require_from_hooks))?;
     for (name, src) in JS_API {
         let mut opts = EvalOptions::default();

@@ -70,8 +70,13 @@ fn borrow_err<'js>(ctx: &Ctx<'js>) -> rquickjs::Error {
 impl JsRecord {
     /// `new Record(collection, data?)`
     #[qjs(constructor)]
-    pub fn new<'js>(ctx: Ctx<'js>, collection: Value<'js>, data: Opt<Value<'js>>) -> rquickjs::Result<Self> {
+    pub fn new<'js>(ctx: Ctx<'js>, collection: Opt<Value<'js>>, data: Opt<Value<'js>>) -> rquickjs::Result<Self> {
         let app = state(&ctx)?.app.clone();
+        let Some(collection) = collection.0.filter(|c| !c.is_undefined() && !c.is_null()) else {
+            // `new Record()`: a blank model, e.g. for arrayOf(new Record)
+            let blank = std::sync::Arc::new(crate::core::collections::Collection::placeholder());
+            return Ok(JsRecord::new_shared(Rc::new(RefCell::new(Record::placeholder(blank)))));
+        };
         let c = collection::resolve(&ctx, &app, &collection).map_err(|e| throw_core(&ctx, e))?;
         let mut record = Record::new(c);
         if let Some(data) = data.0.filter(|d| d.is_object()) {
@@ -111,6 +116,24 @@ impl JsRecord {
         let mut r = self.inner.try_borrow_mut().map_err(|_| borrow_err(&ctx))?;
         set_field(&mut r, &name, &v).map_err(|e| throw_core(&ctx, e))
     }
+
+    /// Replaces this record's content with `other`'s (`recordQuery().one(record)`).
+    #[qjs(rename = "__assign")]
+    pub fn assign<'js>(&self, ctx: Ctx<'js>, other: Value<'js>) -> rquickjs::Result<()> {
+        let Some(src) = JsRecord::shared_of(&other) else {
+            return Err(throw_core(&ctx, Error::BadRequest("expected a Record".into())));
+        };
+        if Rc::ptr_eq(&src, &self.inner) {
+            return Ok(());
+        }
+        let copy = src.try_borrow().map_err(|_| borrow_err(&ctx))?.clone();
+        *self.inner.try_borrow_mut().map_err(|_| borrow_err(&ctx))? = copy;
+        Ok(())
+    }
+
+    /// Custom (non-field) keys set with `set()` are always exported in
+    /// Ferrobase; kept for PocketBase hooks that call it.
+    pub fn with_custom_data(&self, _state: bool) {}
 
     /// Sets several fields from an object.
     pub fn load<'js>(&self, ctx: Ctx<'js>, data: Value<'js>) -> rquickjs::Result<()> {
@@ -240,6 +263,13 @@ impl JsRecord {
 
 /// Sets one key, applying a `+`/`-` modifier when the name carries one.
 fn set_field(record: &mut Record, key: &str, v: &Json) -> Result<(), Error> {
+    // unknown keys are custom data (exported with the record, like
+    // PocketBase's withCustomData(true))
+    let known = |n: &str| record.collection.field(n).is_some();
+    if !known(key) && !["+", "-"].iter().any(|m| known(key.trim_start_matches(m).trim_end_matches(m))) {
+        record.custom.insert(key.to_string(), v.clone());
+        return Ok(());
+    }
     let modified = [
         key.strip_suffix('+').map(|n| (n, '+')),
         key.strip_prefix('+').map(|n| (n, '^')),

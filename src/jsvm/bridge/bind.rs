@@ -22,40 +22,34 @@ fn rebind<E: BridgeEvent>(hook: &Hook<E>, name: &'static str, regs: &Regs<'_>, p
     hook.replace_owner(JS_OWNER, handlers);
 }
 
-/// The hook names bound to core chains; other `on*` registrations load but
-/// never fire yet (a warning says so).
-const SUPPORTED_HOOKS: [&str; 31] = [
-    "onRecordValidate",
-    "onRecordCreate",
-    "onRecordCreateExecute",
-    "onRecordAfterCreateSuccess",
-    "onRecordAfterCreateError",
-    "onRecordUpdate",
-    "onRecordUpdateExecute",
-    "onRecordAfterUpdateSuccess",
-    "onRecordAfterUpdateError",
-    "onRecordDelete",
-    "onRecordDeleteExecute",
-    "onRecordAfterDeleteSuccess",
-    "onRecordAfterDeleteError",
-    "onRecordsListRequest",
-    "onRecordViewRequest",
-    "onRecordCreateRequest",
-    "onRecordUpdateRequest",
-    "onRecordDeleteRequest",
-    "onCollectionValidate",
-    "onCollectionCreate",
-    "onCollectionCreateExecute",
-    "onCollectionAfterCreateSuccess",
-    "onCollectionAfterCreateError",
-    "onCollectionUpdate",
-    "onCollectionUpdateExecute",
-    "onCollectionAfterUpdateSuccess",
-    "onCollectionAfterUpdateError",
-    "onCollectionDelete",
-    "onCollectionDeleteExecute",
-    "onCollectionAfterDeleteSuccess",
-    "onCollectionAfterDeleteError",
+/// Hooks of subsystems Ferrobase does not have yet: their handlers load
+/// but never fire (a warning says so).
+const UNSUPPORTED_HOOKS: [&str; 25] = [
+    "onBootstrapClear",
+    "onBackupCreate",
+    "onBackupRestore",
+    "onMailerSend",
+    "onMailerRecordAuthAlertSend",
+    "onMailerRecordEmailChangeSend",
+    "onMailerRecordOTPSend",
+    "onMailerRecordPasswordResetSend",
+    "onMailerRecordVerificationSend",
+    "onRealtimeConnectRequest",
+    "onRealtimeSubscribeRequest",
+    "onRealtimeMessageSend",
+    "onBatchRequest",
+    "onFileDownloadRequest",
+    "onFileTokenRequest",
+    "onRecordAuthWithOAuth2Request",
+    "onRecordAuthWithOTPRequest",
+    "onRecordRequestOTPRequest",
+    "onRecordRequestPasswordResetRequest",
+    "onRecordConfirmPasswordResetRequest",
+    "onRecordRequestVerificationRequest",
+    "onRecordConfirmVerificationRequest",
+    "onRecordRequestEmailChangeRequest",
+    "onRecordConfirmEmailChangeRequest",
+    "onCollectionsImportRequest",
 ];
 
 /// Replaces the JS handlers in every chain of `app` with the ones `pool`
@@ -71,17 +65,45 @@ pub fn unbind_hooks(app: &App) {
 }
 
 fn bind(app: &App, pool: Option<&Arc<Pool>>) {
+    crate::jsvm::jobs::bind_crons(app, pool);
     let mut regs: Regs<'_> = HashMap::new();
     let defs = pool.map(|p| p.registry.hooks.as_slice()).unwrap_or_default();
     for (index, def) in defs.iter().enumerate() {
         regs.entry(def.name.as_str()).or_default().push((index, def.tags.clone()));
     }
     for name in regs.keys() {
-        if !SUPPORTED_HOOKS.contains(name) {
+        if UNSUPPORTED_HOOKS.contains(name) {
             tracing::warn!("{name} is not supported yet: its JS handlers will not run");
         }
     }
     let h = app.hooks();
+    rebind(&h.on_bootstrap, "onBootstrap", &regs, pool);
+    rebind(&h.on_terminate, "onTerminate", &regs, pool);
+    rebind(&h.on_settings_reload, "onSettingsReload", &regs, pool);
+    rebind(&h.on_model_validate, "onModelValidate", &regs, pool);
+    rebind(&h.on_model_create.before, "onModelCreate", &regs, pool);
+    rebind(&h.on_model_create.execute, "onModelCreateExecute", &regs, pool);
+    rebind(&h.on_model_create.after_success, "onModelAfterCreateSuccess", &regs, pool);
+    rebind(&h.on_model_create.after_error, "onModelAfterCreateError", &regs, pool);
+    rebind(&h.on_model_update.before, "onModelUpdate", &regs, pool);
+    rebind(&h.on_model_update.execute, "onModelUpdateExecute", &regs, pool);
+    rebind(&h.on_model_update.after_success, "onModelAfterUpdateSuccess", &regs, pool);
+    rebind(&h.on_model_update.after_error, "onModelAfterUpdateError", &regs, pool);
+    rebind(&h.on_model_delete.before, "onModelDelete", &regs, pool);
+    rebind(&h.on_model_delete.execute, "onModelDeleteExecute", &regs, pool);
+    rebind(&h.on_model_delete.after_success, "onModelAfterDeleteSuccess", &regs, pool);
+    rebind(&h.on_model_delete.after_error, "onModelAfterDeleteError", &regs, pool);
+    rebind(&h.on_record_enrich, "onRecordEnrich", &regs, pool);
+    rebind(&h.on_record_auth_request, "onRecordAuthRequest", &regs, pool);
+    rebind(&h.on_record_auth_with_password_request, "onRecordAuthWithPasswordRequest", &regs, pool);
+    rebind(&h.on_record_auth_refresh_request, "onRecordAuthRefreshRequest", &regs, pool);
+    rebind(&h.on_settings_list_request, "onSettingsListRequest", &regs, pool);
+    rebind(&h.on_settings_update_request, "onSettingsUpdateRequest", &regs, pool);
+    rebind(&h.on_collections_list_request, "onCollectionsListRequest", &regs, pool);
+    rebind(&h.on_collection_view_request, "onCollectionViewRequest", &regs, pool);
+    rebind(&h.on_collection_create_request, "onCollectionCreateRequest", &regs, pool);
+    rebind(&h.on_collection_update_request, "onCollectionUpdateRequest", &regs, pool);
+    rebind(&h.on_collection_delete_request, "onCollectionDeleteRequest", &regs, pool);
     rebind(&h.on_record_validate, "onRecordValidate", &regs, pool);
     rebind(&h.on_record_create.before, "onRecordCreate", &regs, pool);
     rebind(&h.on_record_create.execute, "onRecordCreateExecute", &regs, pool);

@@ -9,10 +9,15 @@ use rquickjs::{Class, Ctx, Object, Value};
 
 use super::BridgeEvent;
 use crate::core::Error;
+use crate::core::collections::Collection;
 use crate::core::collections::service::from_api_json;
-use crate::core::events::{CollectionEvent, RecordEvent, RecordRequestEvent};
+use crate::core::events::{
+    AppEvent, CollectionEvent, CollectionRequestEvent, CollectionsListRequestEvent, Model, ModelEvent,
+    RecordAuthRequestEvent, RecordEnrichEvent, RecordEvent, RecordRequestEvent, SettingsRequestEvent,
+};
 use crate::core::records::Record;
 use crate::core::request::RequestInfo;
+use crate::core::settings::Settings;
 use crate::jsvm::bindings::app::JsApp;
 use crate::jsvm::bindings::record::{JsRecord, SharedRecord};
 use crate::jsvm::bindings::{collection, convert};
@@ -189,6 +194,325 @@ impl BridgeEvent for RecordRequestEvent {
                 put_record(cell, r)?;
             }
         }
+        Ok(())
+    }
+}
+
+impl BridgeEvent for AppEvent {
+    type Handles = ();
+
+    fn placeholder(&self) -> Self {
+        AppEvent { app: self.app.clone(), is_restart: self.is_restart }
+    }
+
+    fn expose<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>) -> rquickjs::Result<()> {
+        e.set("app", JsApp::instance(ctx, &self.app)?)?;
+        e.set("isRestart", self.is_restart)
+    }
+
+    fn collect<'js>(&mut self, _ctx: &Ctx<'js>, _e: &Object<'js>, _h: &(), _keep_js: bool) -> Result<(), Error> {
+        Ok(())
+    }
+
+    fn refresh<'js>(&mut self, _ctx: &Ctx<'js>, _e: &Object<'js>, _h: &()) -> rquickjs::Result<()> {
+        Ok(())
+    }
+}
+
+/// The JS side of a model event's model.
+pub enum ModelHandles {
+    Record(SharedRecord),
+    Collection,
+}
+
+fn collection_from_js_prop<'js>(e: &Object<'js>, key: &str, base: &Collection) -> Result<Option<Collection>, Error> {
+    let v: Value = e.get(key).map_err(|err| Error::Internal(err.to_string()))?;
+    if !v.is_object() {
+        return Ok(None);
+    }
+    let json = convert::to_json(v).map_err(|err| Error::BadRequest(err.to_string()))?;
+    // the event's own collection is the base, so what JSON cannot carry
+    // (secrets) survives
+    from_api_json(&json, Some(base)).map(Some)
+}
+
+fn show_collection<'js>(ctx: &Ctx<'js>, e: &Object<'js>, key: &str, c: &Collection) -> rquickjs::Result<()> {
+    match e.get::<_, Value>(key)?.into_object() {
+        Some(obj) if collection::is_collection(ctx, &obj.clone().into_value()) => collection::assign(ctx, &obj, c),
+        _ => e.set(key, collection::to_js(ctx, c)?),
+    }
+}
+
+impl BridgeEvent for ModelEvent {
+    type Handles = ModelHandles;
+
+    fn placeholder(&self) -> Self {
+        let model = match &self.model {
+            Model::Record(r) => Model::Record(Record::placeholder(r.collection.clone())),
+            Model::Collection(_) => Model::Collection(Box::new(Collection::placeholder())),
+        };
+        ModelEvent { app: self.app.clone(), model }
+    }
+
+    fn expose<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>) -> rquickjs::Result<ModelHandles> {
+        e.set("app", JsApp::instance(ctx, &self.app)?)?;
+        match &mut self.model {
+            Model::Record(r) => {
+                let placeholder = Record::placeholder(r.collection.clone());
+                let h = Rc::new(RefCell::new(std::mem::replace(r, placeholder)));
+                e.set("model", record_js(ctx, &h)?)?;
+                Ok(ModelHandles::Record(h))
+            }
+            Model::Collection(c) => {
+                e.set("model", collection::to_js(ctx, c)?)?;
+                Ok(ModelHandles::Collection)
+            }
+        }
+    }
+
+    fn collect<'js>(&mut self, _ctx: &Ctx<'js>, e: &Object<'js>, h: &ModelHandles, keep_js: bool) -> Result<(), Error> {
+        match (h, &mut self.model) {
+            (ModelHandles::Record(cell), Model::Record(r)) => {
+                let cell =
+                    e.get::<_, Value>("model").ok().and_then(|v| JsRecord::shared_of(&v)).unwrap_or(cell.clone());
+                *r = take_record(&cell, keep_js)?;
+            }
+            (ModelHandles::Collection, Model::Collection(c)) => {
+                if let Some(changed) = collection_from_js_prop(e, "model", c)? {
+                    **c = changed;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn refresh<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>, h: &ModelHandles) -> rquickjs::Result<()> {
+        match (h, &mut self.model) {
+            (ModelHandles::Record(cell), Model::Record(r)) => {
+                let cell =
+                    e.get::<_, Value>("model").ok().and_then(|v| JsRecord::shared_of(&v)).unwrap_or(cell.clone());
+                let placeholder = Record::placeholder(r.collection.clone());
+                put_record(&cell, std::mem::replace(r, placeholder))
+            }
+            (ModelHandles::Collection, Model::Collection(c)) => show_collection(ctx, e, "model", c),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl BridgeEvent for RecordEnrichEvent {
+    type Handles = SharedRecord;
+
+    fn placeholder(&self) -> Self {
+        RecordEnrichEvent {
+            app: self.app.clone(),
+            record: Record::placeholder(self.record.collection.clone()),
+            request: RequestInfo::default(),
+        }
+    }
+
+    fn expose<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>) -> rquickjs::Result<SharedRecord> {
+        let placeholder = Record::placeholder(self.record.collection.clone());
+        let h = Rc::new(RefCell::new(std::mem::replace(&mut self.record, placeholder)));
+        e.set("app", JsApp::instance(ctx, &self.app)?)?;
+        e.set("record", record_js(ctx, &h)?)?;
+        e.set("auth", auth_js(ctx, &self.request)?)?;
+        e.set("__info", request_info_js(ctx, &self.request)?)?;
+        Ok(h)
+    }
+
+    fn collect<'js>(&mut self, _ctx: &Ctx<'js>, e: &Object<'js>, h: &SharedRecord, keep_js: bool) -> Result<(), Error> {
+        self.record = take_record(&record_cell(e, h), keep_js)?;
+        Ok(())
+    }
+
+    fn refresh<'js>(&mut self, _ctx: &Ctx<'js>, e: &Object<'js>, h: &SharedRecord) -> rquickjs::Result<()> {
+        let placeholder = Record::placeholder(self.record.collection.clone());
+        put_record(&record_cell(e, h), std::mem::replace(&mut self.record, placeholder))
+    }
+}
+
+fn string_prop<'js>(e: &Object<'js>, key: &str) -> Result<String, Error> {
+    let v: Value = e.get(key).map_err(|err| Error::Internal(err.to_string()))?;
+    Ok(v.as_string().and_then(|s| s.to_string().ok()).unwrap_or_default())
+}
+
+impl BridgeEvent for RecordAuthRequestEvent {
+    /// The cell of `e.record` once there is a record.
+    type Handles = RefCell<Option<SharedRecord>>;
+
+    fn placeholder(&self) -> Self {
+        RecordAuthRequestEvent::new(&self.app, &self.collection, &RequestInfo::default())
+    }
+
+    fn expose<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>) -> rquickjs::Result<Self::Handles> {
+        e.set("app", JsApp::instance(ctx, &self.app)?)?;
+        e.set("collection", collection::to_js(ctx, &self.collection)?)?;
+        e.set("auth", auth_js(ctx, &self.request)?)?;
+        e.set("__info", request_info_js(ctx, &self.request)?)?;
+        e.set("token", self.token.as_str())?;
+        e.set("authMethod", self.auth_method.as_str())?;
+        e.set("meta", convert::to_js(ctx, &self.meta)?)?;
+        e.set("identity", self.identity.as_str())?;
+        e.set("identityField", self.identity_field.as_str())?;
+        e.set("password", self.password.as_str())?;
+        let cell = RefCell::new(None);
+        self.refresh(ctx, e, &cell)?;
+        Ok(cell)
+    }
+
+    fn collect<'js>(
+        &mut self,
+        _ctx: &Ctx<'js>,
+        e: &Object<'js>,
+        h: &Self::Handles,
+        keep_js: bool,
+    ) -> Result<(), Error> {
+        let from_js = e.get::<_, Value>("record").ok().and_then(|v| JsRecord::shared_of(&v));
+        if let Some(cell) = from_js.or_else(|| h.borrow().clone()) {
+            self.record = Some(take_record(&cell, keep_js)?);
+        }
+        self.token = string_prop(e, "token")?;
+        self.identity = string_prop(e, "identity")?;
+        self.identity_field = string_prop(e, "identityField")?;
+        self.password = string_prop(e, "password")?;
+        let meta: Value = e.get("meta").map_err(|err| Error::Internal(err.to_string()))?;
+        self.meta = convert::to_json(meta).map_err(|err| Error::BadRequest(err.to_string()))?;
+        Ok(())
+    }
+
+    fn refresh<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>, h: &Self::Handles) -> rquickjs::Result<()> {
+        let Some(record) = self.record.take() else {
+            return e.set("record", Value::new_null(ctx.clone()));
+        };
+        let existing =
+            e.get::<_, Value>("record").ok().and_then(|v| JsRecord::shared_of(&v)).or_else(|| h.borrow().clone());
+        match existing {
+            Some(cell) => put_record(&cell, record),
+            None => {
+                let cell = Rc::new(RefCell::new(record));
+                e.set("record", record_js(ctx, &cell)?)?;
+                *h.borrow_mut() = Some(cell);
+                Ok(())
+            }
+        }?;
+        e.set("token", self.token.as_str())?;
+        e.set("meta", convert::to_js(ctx, &self.meta)?)
+    }
+}
+
+fn settings_js<'js>(ctx: &Ctx<'js>, s: &Settings) -> rquickjs::Result<Value<'js>> {
+    let json =
+        serde_json::to_value(s).map_err(|e| rquickjs::Error::new_into_js_message("settings", "JSON", e.to_string()))?;
+    convert::to_js(ctx, &json)
+}
+
+fn settings_from_js<'js>(e: &Object<'js>, key: &str) -> Result<Option<Settings>, Error> {
+    let v: Value = e.get(key).map_err(|err| Error::Internal(err.to_string()))?;
+    if !v.is_object() {
+        return Ok(None);
+    }
+    let json = convert::to_json(v).map_err(|err| Error::BadRequest(err.to_string()))?;
+    serde_json::from_value(json).map(Some).map_err(|err| Error::BadRequest(format!("Invalid settings: {err}.")))
+}
+
+impl BridgeEvent for SettingsRequestEvent {
+    type Handles = ();
+
+    fn placeholder(&self) -> Self {
+        SettingsRequestEvent {
+            app: self.app.clone(),
+            request: RequestInfo::default(),
+            settings: Settings::default(),
+            new_settings: None,
+            handled: false,
+        }
+    }
+
+    fn expose<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>) -> rquickjs::Result<()> {
+        e.set("app", JsApp::instance(ctx, &self.app)?)?;
+        e.set("auth", auth_js(ctx, &self.request)?)?;
+        e.set("__info", request_info_js(ctx, &self.request)?)?;
+        self.refresh(ctx, e, &())
+    }
+
+    fn collect<'js>(&mut self, _ctx: &Ctx<'js>, e: &Object<'js>, _h: &(), _keep_js: bool) -> Result<(), Error> {
+        if self.new_settings.is_some() {
+            if let Some(s) = settings_from_js(e, "newSettings")? {
+                self.new_settings = Some(s);
+            }
+        } else if let Some(s) = settings_from_js(e, "settings")? {
+            self.settings = s;
+        }
+        Ok(())
+    }
+
+    fn refresh<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>, _h: &()) -> rquickjs::Result<()> {
+        match &self.new_settings {
+            Some(new) => {
+                e.set("oldSettings", settings_js(ctx, &self.settings)?)?;
+                e.set("newSettings", settings_js(ctx, new)?)
+            }
+            None => e.set("settings", settings_js(ctx, &self.settings)?),
+        }
+    }
+}
+
+impl BridgeEvent for CollectionRequestEvent {
+    type Handles = ();
+
+    fn placeholder(&self) -> Self {
+        CollectionRequestEvent::placeholder(self)
+    }
+
+    fn expose<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>) -> rquickjs::Result<()> {
+        e.set("app", JsApp::instance(ctx, &self.app)?)?;
+        e.set("auth", auth_js(ctx, &self.request)?)?;
+        e.set("__info", request_info_js(ctx, &self.request)?)?;
+        self.refresh(ctx, e, &())
+    }
+
+    fn collect<'js>(&mut self, _ctx: &Ctx<'js>, e: &Object<'js>, _h: &(), _keep_js: bool) -> Result<(), Error> {
+        if let Some(changed) = collection_from_js_prop(e, "collection", &self.collection)? {
+            self.collection = changed;
+        }
+        Ok(())
+    }
+
+    fn refresh<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>, _h: &()) -> rquickjs::Result<()> {
+        show_collection(ctx, e, "collection", &self.collection)
+    }
+}
+
+impl BridgeEvent for CollectionsListRequestEvent {
+    type Handles = ();
+
+    fn placeholder(&self) -> Self {
+        CollectionsListRequestEvent {
+            app: self.app.clone(),
+            request: RequestInfo::default(),
+            collections: Vec::new(),
+            handled: false,
+        }
+    }
+
+    fn expose<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>) -> rquickjs::Result<()> {
+        e.set("app", JsApp::instance(ctx, &self.app)?)?;
+        e.set("auth", auth_js(ctx, &self.request)?)?;
+        e.set("__info", request_info_js(ctx, &self.request)?)?;
+        let list = rquickjs::Array::new(ctx.clone())?;
+        for (i, c) in self.collections.iter().enumerate() {
+            list.set(i, collection::to_js(ctx, c)?)?;
+        }
+        e.set("collections", list)
+    }
+
+    fn collect<'js>(&mut self, _ctx: &Ctx<'js>, _e: &Object<'js>, _h: &(), _keep_js: bool) -> Result<(), Error> {
+        Ok(())
+    }
+
+    fn refresh<'js>(&mut self, _ctx: &Ctx<'js>, _e: &Object<'js>, _h: &()) -> rquickjs::Result<()> {
         Ok(())
     }
 }

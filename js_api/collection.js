@@ -4,6 +4,17 @@
 // Rust side converts the whole object when it is saved.
 
 class FieldsList extends Array {
+  // new FieldsList([field, …]); Array methods call it with a length
+  constructor(data) {
+    if (typeof data === "number") {
+      super(data);
+      return;
+    }
+    super();
+    for (const f of data || []) {
+      this.push(__pb.plainField(f));
+    }
+  }
   getByName(name) {
     return this.find((f) => f && f.name === name) || null;
   }
@@ -96,7 +107,7 @@ __pb.assignCollection = function (target, json) {
     delete target[k];
   }
   Object.assign(target, json);
-  target.fields = FieldsList.from(json.fields || []);
+  target.fields = new FieldsList(json.fields || []);
   return target;
 };
 

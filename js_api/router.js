@@ -294,4 +294,4 @@ __pb.serveHttp = function (routeIndex, native) {
   return out;
 };
 
-globalThis.RequestEvent = RequestEvent;
+__pb.RequestEvent = RequestEvent;

@@ -63,4 +63,39 @@ var $apis = {
   skipSuccessActivityLog() {
     return new Middleware((e) => e.next(), 0, "pbSkipSuccessActivityLog");
   },
+  // Serves files of `dir` for a route with a `{path...}` param.
+  static(dir, indexFallback) {
+    const root = String(dir);
+    const types = {
+      html: "text/html; charset=utf-8", css: "text/css; charset=utf-8", js: "text/javascript; charset=utf-8",
+      json: "application/json", svg: "image/svg+xml", png: "image/png", jpg: "image/jpeg", jpeg: "image/jpeg",
+      gif: "image/gif", webp: "image/webp", ico: "image/x-icon", txt: "text/plain; charset=utf-8", wasm: "application/wasm",
+    };
+    const send = (e, file) => {
+      const ext = $filepath.ext(file).slice(1).toLowerCase();
+      return e.blob(200, types[ext] || "application/octet-stream", $os.readFile(file));
+    };
+    return function (e) {
+      const rel = $filepath.clean("/" + e.request.pathValue("path")).slice(1);
+      let file = $filepath.join(root, rel);
+      try {
+        if ($os.stat(file).isDir()) file = $filepath.join(file, "index.html");
+        return send(e, file);
+      } catch (_) {
+        if (indexFallback) {
+          try {
+            return send(e, $filepath.join(root, "index.html"));
+          } catch (_) { /* no index either */ }
+        }
+        throw new NotFoundError();
+      }
+    };
+  },
+  // Expansion and per-requester visibility of records from JS routes are
+  // not available yet: these leave the records as they are.
+  enrichRecord(e, record, ...expands) {},
+  enrichRecords(e, records, ...expands) {},
+  recordAuthResponse(e, authRecord, authMethod, meta) {
+    throw __pb.notAvailable("$apis.recordAuthResponse");
+  },
 };

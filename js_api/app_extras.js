@@ -25,26 +25,28 @@ __pb.DbQuery = class DbQuery {
     const r = __native.dbExecute(this.__app, this.__sql, this.__params);
     return { rowsAffected: () => r.rowsAffected, lastInsertId: () => r.lastInsertId };
   }
-  // Fills `model` with the first row's columns (returns the row when no
-  // model is given); no row throws like PocketBase's "no rows" error.
+  // Fills `model` (a DynamicModel gets its shape's types) with the first
+  // row's columns (returns the row when no model is given); no row is
+  // PocketBase's "no rows" error, a 404 in a route.
   one(model) {
     const rows = __native.dbQuery(this.__app, this.__sql, this.__params, 1);
     if (rows.length === 0) {
-      throw new Error("sql: no rows in result set");
+      throw new NotFoundError();
     }
     if (model != null && typeof model === "object") {
-      Object.assign(model, rows[0]);
-      return model;
+      return __pb.fillModel(model, rows[0]);
     }
     return rows[0];
   }
-  // Replaces the items of `models` with the rows (returns the rows).
+  // Replaces the items of `models` with the rows (returns the rows); an
+  // `arrayOf(new DynamicModel({...}))` gets typed models.
   all(models) {
     const rows = __native.dbQuery(this.__app, this.__sql, this.__params);
     if (Array.isArray(models)) {
+      const template = models.__pbModel;
       models.length = 0;
       for (const r of rows) {
-        models.push(r);
+        models.push(template ? __pb.fillModel(__pb.newModelLike(template), r) : r);
       }
       return models;
     }

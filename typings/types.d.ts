@@ -1,0 +1,793 @@
+// Ferrobase JS hooks API: the globals of pb_hooks/*.pb.js (and *.pb.ts).
+// Written for Ferrobase; names and shapes follow PocketBase 0.40's JSVM so
+// hook files written for PocketBase type-check unchanged. `serve` copies
+// this file to pb_data/types.d.ts; start a hook file with
+//   /// <reference path="../pb_data/types.d.ts" />
+// Members marked "not available yet" exist but throw until Ferrobase has
+// the subsystem (mailer, file storage, backups, realtime).
+
+/** Key/value JSON-like data. */
+type JsonMap = { [key: string]: any };
+
+declare namespace core {
+  /** A record of a collection. */
+  interface Record {
+    id: string;
+    get(key: string): any;
+    set(key: string, value: any): void;
+    load(data: JsonMap): void;
+    getString(key: string): string;
+    getInt(key: string): number;
+    getFloat(key: string): number;
+    getBool(key: string): boolean;
+    email(): string;
+    setEmail(email: string): void;
+    verified(): boolean;
+    setVerified(verified: boolean): void;
+    emailVisibility(): boolean;
+    setEmailVisibility(visible: boolean): void;
+    tokenKey(): string;
+    refreshTokenKey(): void;
+    setPassword(password: string): void;
+    validatePassword(password: string): boolean;
+    isNew(): boolean;
+    isSuperuser(): boolean;
+    collection(): Collection;
+    tableName(): string;
+    publicExport(): JsonMap;
+    ignoreEmailVisibility(state: boolean): void;
+    withCustomData(state: boolean): void;
+    clone(): Record;
+    original(): Record;
+    fresh(): Record;
+    toJSON(): JsonMap;
+  }
+
+  /** A collection field (PocketBase's field JSON). */
+  interface Field {
+    id?: string;
+    name?: string;
+    type?: string;
+    system?: boolean;
+    hidden?: boolean;
+    presentable?: boolean;
+    required?: boolean;
+    [option: string]: any;
+  }
+  interface NumberField extends Field { min?: number | null; max?: number | null; onlyInt?: boolean }
+  interface BoolField extends Field {}
+  interface TextField extends Field { min?: number; max?: number; pattern?: string; autogeneratePattern?: string; primaryKey?: boolean }
+  interface URLField extends Field { exceptDomains?: string[]; onlyDomains?: string[] }
+  interface EmailField extends Field { exceptDomains?: string[]; onlyDomains?: string[] }
+  interface EditorField extends Field { maxSize?: number; convertURLs?: boolean }
+  interface PasswordField extends Field { min?: number; max?: number; pattern?: string; cost?: number }
+  interface DateField extends Field { min?: string; max?: string }
+  interface AutodateField extends Field { onCreate?: boolean; onUpdate?: boolean }
+  interface JSONField extends Field { maxSize?: number }
+  interface RelationField extends Field { collectionId?: string; cascadeDelete?: boolean; minSelect?: number; maxSelect?: number }
+  interface SelectField extends Field { values?: string[]; maxSelect?: number }
+  interface FileField extends Field { maxSelect?: number; maxSize?: number; mimeTypes?: string[]; thumbs?: string[]; protected?: boolean }
+  interface GeoPointField extends Field {}
+
+  /** The fields of a collection (an array with lookups). */
+  interface FieldsList extends Array<Field> {
+    getByName(name: string): Field | null;
+    getById(id: string): Field | null;
+    fieldNames(): string[];
+    add(...fields: Field[]): void;
+    addAt(pos: number, ...fields: Field[]): void;
+    removeByName(name: string): void;
+    removeById(id: string): void;
+  }
+
+  /** A collection (PocketBase's collection JSON with helpers). */
+  interface Collection {
+    id: string;
+    name: string;
+    type: string;
+    system: boolean;
+    fields: FieldsList;
+    indexes: string[];
+    listRule: string | null;
+    viewRule: string | null;
+    createRule: string | null;
+    updateRule: string | null;
+    deleteRule: string | null;
+    created: string;
+    updated: string;
+    isAuth(): boolean;
+    isBase(): boolean;
+    isView(): boolean;
+    tableName(): string;
+    [option: string]: any;
+  }
+
+  /** `@request.*` data of a request. */
+  interface RequestInfo {
+    query: JsonMap;
+    headers: JsonMap;
+    body: JsonMap;
+    auth: Record | null;
+    method: string;
+    context: string;
+  }
+
+  interface Header {
+    get(name: string): string;
+    values(name: string): string[];
+    has(name: string): boolean;
+    set(name: string, value: string): void;
+    add(name: string, value: string): void;
+    del(name: string): void;
+  }
+
+  interface URLQuery {
+    get(key: string): string;
+    has(key: string): boolean;
+    values(key: string): string[];
+  }
+
+  interface Request {
+    method: string;
+    host: string;
+    remoteAddr: string;
+    requestURI: string;
+    contentLength: number;
+    header: Header;
+    url: { path: string; rawQuery: string; host: string; scheme: string; query(): URLQuery; string(): string };
+    pathValue(name: string): string;
+    setPathValue(name: string, value: string): void;
+  }
+
+  /** Shared by every event: `e.next()` continues the chain. */
+  interface HookEvent {
+    next(): void;
+    app: PocketBase;
+    get(key: string): any;
+    set(key: string, value: any): void;
+  }
+
+  /** The event of routes and middlewares. */
+  interface RequestEvent extends HookEvent {
+    request: Request;
+    response: { header(): Header };
+    auth: Record | null;
+    requestInfo(): RequestInfo;
+    hasSuperuserAuth(): boolean;
+    isTLS(): boolean;
+    realIP(): string;
+    getAll(): JsonMap;
+    json(status: number, data: any): void;
+    string(status: number, text: string): void;
+    html(status: number, html: string): void;
+    blob(status: number, contentType: string, bytes: Array<number> | string): void;
+    noContent(status: number): void;
+    redirect(status: number, url: string): void;
+    error(status: number, message: string, data?: any): ApiError;
+    badRequestError(message: string, data?: any): ApiError;
+    notFoundError(message: string, data?: any): ApiError;
+    forbiddenError(message: string, data?: any): ApiError;
+    unauthorizedError(message: string, data?: any): ApiError;
+    tooManyRequestsError(message: string, data?: any): ApiError;
+    internalServerError(message: string, data?: any): ApiError;
+  }
+
+  /** Request-level hook events (records, auth, settings, collections APIs). */
+  interface BaseRequestEvent extends HookEvent {
+    auth: Record | null;
+    requestInfo(): RequestInfo;
+    hasSuperuserAuth(): boolean;
+    [key: string]: any;
+  }
+
+  interface BootstrapEvent extends HookEvent {}
+  interface TerminateEvent extends HookEvent { isRestart: boolean }
+  interface SettingsReloadEvent extends HookEvent {}
+  interface BackupEvent extends HookEvent { name: string; exclude: string[] }
+  interface ModelEvent extends HookEvent { model: Record | Collection }
+  interface ModelErrorEvent extends ModelEvent { error?: any }
+  interface RecordEvent extends HookEvent { record: Record }
+  interface RecordErrorEvent extends RecordEvent { error?: any }
+  interface RecordEnrichEvent extends RecordEvent { auth: Record | null; requestInfo(): RequestInfo }
+  interface CollectionEvent extends HookEvent { collection: Collection }
+  interface CollectionErrorEvent extends CollectionEvent { error?: any }
+  interface RecordRequestEvent extends BaseRequestEvent { collection: Collection; record: Record }
+  interface RecordsListRequestEvent extends BaseRequestEvent { collection: Collection; records: Record[] }
+  interface RecordAuthRequestEvent extends BaseRequestEvent { collection: Collection; record: Record; token: string; meta: any; authMethod: string }
+  interface RecordAuthWithPasswordRequestEvent extends BaseRequestEvent { collection: Collection; record: Record | null; identity: string; identityField: string; password: string }
+  interface RecordAuthRefreshRequestEvent extends BaseRequestEvent { collection: Collection; record: Record }
+  interface RecordAuthWithOAuth2RequestEvent extends BaseRequestEvent { collection: Collection; record: Record | null }
+  interface RecordAuthWithOTPRequestEvent extends BaseRequestEvent { collection: Collection; record: Record }
+  interface RecordCreateOTPRequestEvent extends BaseRequestEvent { collection: Collection; record: Record | null; password: string }
+  interface RecordRequestPasswordResetRequestEvent extends BaseRequestEvent { collection: Collection; record: Record }
+  interface RecordConfirmPasswordResetRequestEvent extends BaseRequestEvent { collection: Collection; record: Record }
+  interface RecordRequestVerificationRequestEvent extends BaseRequestEvent { collection: Collection; record: Record }
+  interface RecordConfirmVerificationRequestEvent extends BaseRequestEvent { collection: Collection; record: Record }
+  interface RecordRequestEmailChangeRequestEvent extends BaseRequestEvent { collection: Collection; record: Record; newEmail: string }
+  interface RecordConfirmEmailChangeRequestEvent extends BaseRequestEvent { collection: Collection; record: Record; newEmail: string }
+  interface SettingsListRequestEvent extends BaseRequestEvent { settings: JsonMap }
+  interface SettingsUpdateRequestEvent extends BaseRequestEvent { oldSettings: JsonMap; newSettings: JsonMap }
+  interface CollectionRequestEvent extends BaseRequestEvent { collection: Collection }
+  interface CollectionsListRequestEvent extends BaseRequestEvent { collections: Collection[] }
+  interface CollectionsImportRequestEvent extends BaseRequestEvent { collectionsData: JsonMap[]; deleteMissing: boolean }
+  interface BatchRequestEvent extends BaseRequestEvent { batch: any[] }
+  interface FileDownloadRequestEvent extends BaseRequestEvent { collection: Collection; record: Record; fileField: Field; servedPath: string; servedName: string }
+  interface FileTokenRequestEvent extends BaseRequestEvent { token: string }
+  interface MailerEvent extends HookEvent { message: MailerMessage }
+  interface MailerRecordEvent extends MailerEvent { record: Record; meta: JsonMap }
+  interface RealtimeConnectRequestEvent extends BaseRequestEvent { client: any; idleTimeout: number }
+  interface RealtimeSubscribeRequestEvent extends BaseRequestEvent { client: any; subscriptions: string[] }
+  interface RealtimeMessageEvent extends HookEvent { client: any; message: SubscriptionMessage }
+}
+
+/** A `$dbx` expression (built by the `$dbx` helpers). */
+declare namespace dbx {
+  interface Expression { readonly __dbx: string }
+  /** A raw SQL query (`$app.db().newQuery(sql)`); `{:name}` placeholders are bound by `bind`. */
+  interface Query {
+    bind(params: JsonMap): Query;
+    execute(): { rowsAffected(): number; lastInsertId(): number };
+    one(model?: any): any;
+    all(models?: any[]): any[];
+  }
+  interface Builder {
+    newQuery(sql: string): Query;
+  }
+}
+
+/** `$app.recordQuery(collection)`. */
+interface RecordQuery {
+  where(expr: dbx.Expression): RecordQuery;
+  andWhere(expr: dbx.Expression): RecordQuery;
+  orWhere(expr: dbx.Expression): RecordQuery;
+  orderBy(...columns: string[]): RecordQuery;
+  andOrderBy(...columns: string[]): RecordQuery;
+  limit(n: number): RecordQuery;
+  offset(n: number): RecordQuery;
+  all(records?: core.Record[]): core.Record[];
+  one(record?: core.Record): core.Record;
+}
+
+/** The app-wide store shared by every runtime. */
+interface Store {
+  get(key: string): any;
+  set(key: string, value: any): void;
+  getOrSet(key: string, value: any): any;
+  has(key: string): boolean;
+  remove(key: string): void;
+  reset(): void;
+  length(): number;
+  getAll(): JsonMap;
+}
+
+/** slog-style logger: `$app.logger().info("message", "key", value, …)`. */
+interface Logger {
+  debug(message: string, ...keyValues: any[]): void;
+  info(message: string, ...keyValues: any[]): void;
+  warn(message: string, ...keyValues: any[]): void;
+  error(message: string, ...keyValues: any[]): void;
+}
+
+type CollectionArg = string | core.Collection;
+
+/** `$app` (and `e.app`, transaction-bound inside hooks and transactions). */
+interface PocketBase {
+  findCollectionByNameOrId(nameOrId: string): core.Collection;
+  findCachedCollectionByNameOrId(nameOrId: string): core.Collection;
+  findAllCollections(...types: string[]): core.Collection[];
+  findRecordById(collection: CollectionArg, id: string): core.Record;
+  findRecordsByIds(collection: CollectionArg, ids: string[]): core.Record[];
+  findRecordsByFilter(collection: CollectionArg, filter: string, sort?: string, limit?: number, offset?: number, ...params: JsonMap[]): core.Record[];
+  findFirstRecordByFilter(collection: CollectionArg, filter: string, ...params: JsonMap[]): core.Record;
+  findFirstRecordByData(collection: CollectionArg, key: string, value: any): core.Record;
+  findAllRecords(collection: CollectionArg, ...exprs: dbx.Expression[]): core.Record[];
+  countRecords(collection: CollectionArg, ...exprs: dbx.Expression[]): number;
+  findAuthRecordByEmail(collection: CollectionArg, email: string): core.Record;
+  findAuthRecordByToken(token: string, ...tokenTypes: string[]): core.Record;
+  recordQuery(collection: CollectionArg): RecordQuery;
+  save(model: core.Record | core.Collection | JsonMap): void;
+  saveNoValidate(model: core.Record | core.Collection): void;
+  validate(model: core.Record | core.Collection): void;
+  delete(model: core.Record | core.Collection): void;
+  runInTransaction(fn: (txApp: PocketBase) => void): void;
+  isTransactional(): boolean;
+  db(): dbx.Builder;
+  /** The settings (secrets blanked); change them and pass them to `save()`. */
+  settings(): JsonMap;
+  /** Creates or replaces the given collections (by id or name) in one transaction. */
+  importCollections(collections: Array<JsonMap | core.Collection>, deleteMissing?: boolean): void;
+  store(): Store;
+  logger(): Logger;
+  /** Not available yet: Ferrobase has no mailer; this throws. */
+  newMailClient(): { send(message: MailerMessage): void };
+  isDev(): boolean;
+  dataDir(): string;
+  rootCmd: { addCommand(...cmds: Command[]): void };
+}
+
+type CoreApp = PocketBase;
+
+/** Absolute path of the hooks directory. */
+declare var __hooks: string;
+
+/** The running app. */
+declare var $app: PocketBase;
+
+interface Console {
+  log(...data: any[]): void;
+  info(...data: any[]): void;
+  debug(...data: any[]): void;
+  warn(...data: any[]): void;
+  error(...data: any[]): void;
+}
+/** Console output goes to the app log. */
+declare var console: Console;
+
+/** `process.env`: the environment. */
+declare var process: { env: { [key: string]: string | undefined } };
+
+/** CommonJS `require`, relative to the requiring file (hook files: the hooks dir); `node_modules` is searched. */
+declare function require(path: string): any;
+
+/** Registers a cron job (5 fields or a macro like `@hourly`, UTC); replaces a job with the same id. */
+declare function cronAdd(jobId: string, cronExpr: string, handler: () => void): void;
+
+/** Removes a cron job (unknown ids are ignored). */
+declare function cronRemove(jobId: string): void;
+
+/** Registers a route (`{name}` and `{path...}` params). The "*" method registers nothing. */
+declare function routerAdd(
+  method: string,
+  path: string,
+  handler: (e: core.RequestEvent) => void,
+  ...middlewares: Array<string | ((e: core.RequestEvent) => void) | Middleware>
+): void;
+
+/** Registers global middlewares (they also wrap the built-in routes). */
+declare function routerUse(...middlewares: Array<string | ((e: core.RequestEvent) => void) | Middleware>): void;
+
+/** A route middleware with a priority (lower runs first) and an id. */
+declare class Middleware {
+  constructor(func: string | ((e: core.RequestEvent) => void), priority?: number, id?: string);
+}
+
+/** Loads templates (a documented subset of Go's html/template). */
+declare var $template: {
+  loadFiles(...filenames: string[]): { render(data?: any): string };
+  loadString(...templates: string[]): { render(data?: any): string };
+  /** Not available yet: throws. */
+  loadFS(...args: any[]): { render(data?: any): string };
+};
+
+/** Superseded by `toString`. */
+declare function readerToString(reader: any, maxBytes?: number): string;
+/** Strings as they are, byte arrays as text, anything else as JSON (sorted keys); null → "". */
+declare function toString(val: any, maxBytes?: number): string;
+/** The UTF-8 bytes of a string (or of the value as JSON). */
+declare function toBytes(val: any, maxBytes?: number): Array<number>;
+/** Blocks the handler for `milliseconds` (counted against its time budget). */
+declare function sleep(milliseconds: number): void;
+/** An empty array of `model`s for `all(...)` calls. */
+declare function arrayOf<T>(model: T): Array<T>;
+/** Merges `data` (JSON-able) on top of `dst`. */
+declare function unmarshal(data: any, dst: any): void;
+
+/** A model for raw query results; the shape's values give the column types. */
+declare class DynamicModel {
+  [key: string]: any;
+  constructor(shape?: { [key: string]: any });
+}
+declare function nullString(): string;
+declare function nullInt(): number;
+declare function nullFloat(): number;
+declare function nullBool(): boolean;
+declare function nullArray(): Array<any>;
+declare function nullObject(): { get(key: string): any; set(key: string, value: any): void };
+
+/** A context value chain (`new Context(parent, key, value).value(key)`). */
+declare class Context {
+  constructor(parentCtx?: Context | null, key?: any, value?: any);
+  value(key: any): any;
+}
+
+/** `new Record(collection, data?)`. */
+declare const Record: {
+  new (collection?: CollectionArg, data?: JsonMap): core.Record;
+};
+
+interface Collection extends core.Collection {}
+/** `new Collection({name, type, fields: [...], ...})`. */
+declare class Collection implements core.Collection {
+  constructor(data?: Partial<core.Collection> | JsonMap);
+}
+
+interface FieldsList extends core.FieldsList {}
+declare class FieldsList implements core.FieldsList {
+  constructor(data?: core.Field[]);
+}
+
+interface Field extends core.Field {}
+declare class Field implements core.Field { constructor(data?: Partial<core.Field>) }
+interface NumberField extends core.NumberField {}
+declare class NumberField implements core.NumberField { constructor(data?: Partial<core.NumberField>) }
+interface BoolField extends core.BoolField {}
+declare class BoolField implements core.BoolField { constructor(data?: Partial<core.BoolField>) }
+interface TextField extends core.TextField {}
+declare class TextField implements core.TextField { constructor(data?: Partial<core.TextField>) }
+interface URLField extends core.URLField {}
+declare class URLField implements core.URLField { constructor(data?: Partial<core.URLField>) }
+interface EmailField extends core.EmailField {}
+declare class EmailField implements core.EmailField { constructor(data?: Partial<core.EmailField>) }
+interface EditorField extends core.EditorField {}
+declare class EditorField implements core.EditorField { constructor(data?: Partial<core.EditorField>) }
+interface PasswordField extends core.PasswordField {}
+declare class PasswordField implements core.PasswordField { constructor(data?: Partial<core.PasswordField>) }
+interface DateField extends core.DateField {}
+declare class DateField implements core.DateField { constructor(data?: Partial<core.DateField>) }
+interface AutodateField extends core.AutodateField {}
+declare class AutodateField implements core.AutodateField { constructor(data?: Partial<core.AutodateField>) }
+interface JSONField extends core.JSONField {}
+declare class JSONField implements core.JSONField { constructor(data?: Partial<core.JSONField>) }
+interface RelationField extends core.RelationField {}
+declare class RelationField implements core.RelationField { constructor(data?: Partial<core.RelationField>) }
+interface SelectField extends core.SelectField {}
+declare class SelectField implements core.SelectField { constructor(data?: Partial<core.SelectField>) }
+interface FileField extends core.FileField {}
+declare class FileField implements core.FileField { constructor(data?: Partial<core.FileField>) }
+interface GeoPointField extends core.GeoPointField {}
+declare class GeoPointField implements core.GeoPointField { constructor(data?: Partial<core.GeoPointField>) }
+
+/** An email message (the mailer is not available yet). */
+declare class MailerMessage {
+  constructor(message?: { from?: any; to?: any[]; cc?: any[]; bcc?: any[]; subject?: string; html?: string; text?: string; headers?: JsonMap; attachments?: JsonMap; inlineAttachments?: JsonMap });
+  [key: string]: any;
+}
+
+/** A console command: `$app.rootCmd.addCommand(new Command({use: "hello", run: (cmd, args) => {...}}))` runs as `ferrobase hello`. */
+declare class Command {
+  constructor(cmd?: { use?: string; short?: string; long?: string; run?: (cmd: Command, args: string[]) => void; [key: string]: any });
+  use: string;
+  short: string;
+  long: string;
+  addCommand(...cmds: Command[]): void;
+  name(): string;
+}
+
+/** `new RequestInfo({auth, body, headers, ...})`. */
+declare const RequestInfo: {
+  new (info?: Partial<core.RequestInfo>): core.RequestInfo;
+};
+
+/** A timezone by IANA name ("" and "UTC" are UTC). */
+declare class Timezone {
+  constructor(name?: string);
+  string(): string;
+}
+
+/** A UTC date time; `new DateTime()` and `new DateTime("")` are now. */
+declare class DateTime {
+  constructor(date?: string, defaultParseInLocation?: string);
+  time(): Date;
+  isZero(): boolean;
+  unix(): number;
+  unixMilli(): number;
+  string(): string;
+  add(nanoseconds: number): DateTime;
+  addDate(years: number, months: number, days: number): DateTime;
+  equal(other: DateTime): boolean;
+  before(other: DateTime): boolean;
+  after(other: DateTime): boolean;
+  compare(other: DateTime): number;
+}
+
+/** A field validation error for `ApiError` data. */
+declare class ValidationError {
+  constructor(code?: string, message?: string);
+  code: string;
+  message: string;
+}
+
+/** An HTTP cookie. */
+declare class Cookie {
+  constructor(options?: { name?: string; value?: string; path?: string; domain?: string; maxAge?: number; secure?: boolean; httpOnly?: boolean; sameSite?: number; [key: string]: any });
+}
+
+/** A realtime message (realtime is not available yet). */
+declare class SubscriptionMessage {
+  constructor(options?: { name?: string; data?: string | Array<number> });
+}
+
+/** Form data for `$http.send({body})` (string values). */
+declare class FormData {
+  constructor();
+  append(key: string, value: any): void;
+  set(key: string, value: any): void;
+  delete(key: string): void;
+  get(key: string): any;
+  has(key: string): boolean;
+}
+
+/** `$dbx` expressions, compiled to parametrised SQL. */
+declare namespace $dbx {
+  function exp(sql: string, params?: JsonMap): dbx.Expression;
+  function hashExp(pairs: JsonMap): dbx.Expression;
+  function not(expr: dbx.Expression): dbx.Expression;
+  function and(...exprs: dbx.Expression[]): dbx.Expression;
+  function or(...exprs: dbx.Expression[]): dbx.Expression;
+  let _in: (col: string, ...values: any[]) => dbx.Expression;
+  export { _in as in };
+  function notIn(col: string, ...values: any[]): dbx.Expression;
+  function like(col: string, ...values: string[]): dbx.Expression;
+  function orLike(col: string, ...values: string[]): dbx.Expression;
+  function notLike(col: string, ...values: string[]): dbx.Expression;
+  function orNotLike(col: string, ...values: string[]): dbx.Expression;
+  function exists(expr: dbx.Expression): dbx.Expression;
+  function notExists(expr: dbx.Expression): dbx.Expression;
+  function between(col: string, from: any, to: any): dbx.Expression;
+  function notBetween(col: string, from: any, to: any): dbx.Expression;
+}
+
+/** Not available yet (no mailer): every function throws. */
+declare namespace $mails {
+  function sendRecordPasswordReset(app: CoreApp, record: core.Record): void;
+  function sendRecordVerification(app: CoreApp, record: core.Record): void;
+  function sendRecordChangeEmail(app: CoreApp, record: core.Record, newEmail: string): void;
+  function sendRecordOTP(app: CoreApp, record: core.Record, otpId: string, pass: string): void;
+  function sendRecordAuthAlert(app: CoreApp, record: core.Record): void;
+}
+
+/** Random strings, hashes, AES-256-GCM and HS256 JWTs. */
+declare namespace $security {
+  function randomString(length: number): string;
+  function randomStringWithAlphabet(length: number, alphabet: string): string;
+  /** Supports `[class]{n}` patterns (PocketBase accepts any regex). */
+  function randomStringByRegex(pattern: string): string;
+  function pseudorandomString(length: number): string;
+  function pseudorandomStringWithAlphabet(length: number, alphabet: string): string;
+  /** base64(nonce + AES-256-GCM sealed data); the key must be 32 characters. */
+  function encrypt(data: string | Array<number>, key: string): string;
+  function decrypt(cipherText: string, key: string): string | Array<number>;
+  function hs256(text: string, secret: string): string;
+  function hs512(text: string, secret: string): string;
+  function equal(hash1: string, hash2: string): boolean;
+  function md5(text: string): string;
+  function sha256(text: string): string;
+  function sha512(text: string): string;
+  function createJWT(payload: JsonMap, signingKey: string, secDuration: number): string;
+  function parseUnverifiedJWT(token: string): JsonMap;
+  function parseJWT(token: string, verificationKey: string): JsonMap;
+}
+
+/** Not available yet (file storage): every function throws. */
+declare namespace $filesystem {
+  function fileFromPath(path: string): any;
+  function fileFromBytes(bytes: Array<number>, name: string): any;
+  function fileFromMultipart(header: any): any;
+  function fileFromURL(url: string, secTimeout?: number): any;
+  function s3(...args: any[]): any;
+  function local(dir: string): any;
+}
+
+/** Slash-separated path helpers (Go's path/filepath). */
+declare namespace $filepath {
+  function base(path: string): string;
+  function clean(path: string): string;
+  function dir(path: string): string;
+  function ext(path: string): string;
+  function fromSlash(path: string): string;
+  function glob(pattern: string): string[];
+  function isAbs(path: string): boolean;
+  function join(...elem: string[]): string;
+  function match(pattern: string, name: string): boolean;
+  function rel(basepath: string, targpath: string): string;
+  function split(path: string): [string, string];
+  function splitList(path: string): string[];
+  function toSlash(path: string): string;
+  function walk(root: string, fn: (path: string, info: os.FileInfo, err: any) => any): void;
+  function walkDir(root: string, fn: (path: string, entry: os.FileInfo, err: any) => any): void;
+}
+
+declare namespace os {
+  interface FileInfo {
+    name(): string;
+    size(): number;
+    isDir(): boolean;
+    mode(): number;
+    modTime(): DateTime;
+    type(): number;
+    info(): FileInfo;
+  }
+  /** A prepared command; runs with the rest of the handler's time budget and 16 MiB of output at most. */
+  interface Cmd {
+    path: string;
+    args: string[];
+    dir: string;
+    env: string[];
+    stdin: any;
+    run(): void;
+    output(): Array<number>;
+    combinedOutput(): Array<number>;
+    string(): string;
+  }
+}
+
+/** OS helpers: files, env, commands. */
+declare namespace $os {
+  let args: string[];
+  function exit(code: number): void;
+  function getenv(key: string): string;
+  function readFile(name: string): Array<number>;
+  function writeFile(name: string, data: string | Array<number>, perm?: number): void;
+  function stat(name: string): os.FileInfo;
+  function readDir(name: string): os.FileInfo[];
+  function tempDir(): string;
+  function getwd(): string;
+  function mkdir(name: string, perm?: number): void;
+  function mkdirAll(name: string, perm?: number): void;
+  function rename(from: string, to: string): void;
+  function remove(name: string): void;
+  function removeAll(name: string): void;
+  function truncate(name: string, size: number): void;
+  function cmd(name: string, ...args: string[]): os.Cmd;
+  /** Legacy alias of `cmd`. */
+  function exec(name: string, ...args: string[]): os.Cmd;
+  /** Not available yet: throws. */
+  function dirFS(dir: string): any;
+  /** Not available yet: throws. */
+  function openRoot(dir: string): any;
+  /** Not available yet: throws. */
+  function openInRoot(dir: string, name: string): any;
+}
+
+/** Not available yet: the constructor throws. */
+declare class AppleClientSecretCreateForm { constructor(app: CoreApp) }
+/** Not available yet: the constructor throws. */
+declare class RecordUpsertForm { constructor(app: CoreApp, record: core.Record) }
+/** Not available yet: the constructor throws. */
+declare class TestEmailSendForm { constructor(app: CoreApp) }
+/** Not available yet: the constructor throws. */
+declare class TestS3FilesystemForm { constructor(app: CoreApp) }
+
+/** An API error: thrown from a handler it answers with its status and PocketBase's error JSON. */
+declare class ApiError {
+  constructor(status?: number, message?: string, data?: any);
+  status: number;
+  message: string;
+  data: JsonMap;
+}
+declare class NotFoundError extends ApiError { constructor(message?: string, data?: any) }
+declare class BadRequestError extends ApiError { constructor(message?: string, data?: any) }
+declare class ForbiddenError extends ApiError { constructor(message?: string, data?: any) }
+declare class UnauthorizedError extends ApiError { constructor(message?: string, data?: any) }
+declare class TooManyRequestsError extends ApiError { constructor(message?: string, data?: any) }
+declare class InternalServerError extends ApiError { constructor(message?: string, data?: any) }
+
+/** Route middlewares and helpers. */
+declare namespace $apis {
+  /** Not available yet (static files from a dir): throws when the route runs. */
+  function static(dirOrFS: string, indexFallback: boolean): (e: core.RequestEvent) => void;
+  function requireGuestOnly(): Middleware;
+  function requireAuth(...collections: string[]): Middleware;
+  function requireSuperuserAuth(): Middleware;
+  function requireSuperuserOrOwnerAuth(ownerIdPathParam?: string): Middleware;
+  function skipSuccessActivityLog(): Middleware;
+  /** Responses are not compressed yet: a passthrough. */
+  function gzip(): Middleware;
+  function bodyLimit(limitBytes: number): Middleware;
+  function enrichRecord(e: core.RequestEvent, record: core.Record, ...expands: string[]): void;
+  function enrichRecords(e: core.RequestEvent, records: core.Record[], ...expands: string[]): void;
+  function recordAuthResponse(e: core.RequestEvent, authRecord: core.Record, authMethod: string, meta?: any): void;
+}
+
+/** Outgoing HTTP. */
+declare namespace $http {
+  /**
+   * Sends one request and blocks until the answer (timeout: `timeout`
+   * seconds, default 120, capped by the rest of the handler's budget).
+   */
+  function send(config: {
+    url: string;
+    body?: string | FormData;
+    method?: string;
+    headers?: { [key: string]: string };
+    timeout?: number;
+    /** @deprecated use body */
+    data?: JsonMap;
+  }): {
+    statusCode: number;
+    headers: { [key: string]: Array<string> };
+    cookies: { [key: string]: JsonMap };
+    json: any;
+    body: Array<number>;
+    /** @deprecated use toString(result.body) */
+    raw: string;
+  };
+}
+
+/** pb_migrations only: in a hook file it throws. */
+declare function migrate(up: (txApp: CoreApp) => void, down?: (txApp: CoreApp) => void): void;
+
+// Hook registrations: `onX((e) => { ...; e.next() }, ...tags)`.
+declare function onBackupCreate(handler: (e: core.BackupEvent) => void): void;
+declare function onBackupRestore(handler: (e: core.BackupEvent) => void): void;
+declare function onBatchRequest(handler: (e: core.BatchRequestEvent) => void): void;
+declare function onBootstrap(handler: (e: core.BootstrapEvent) => void): void;
+declare function onBootstrapClear(handler: (e: core.BootstrapEvent) => void): void;
+declare function onCollectionAfterCreateError(handler: (e: core.CollectionErrorEvent) => void, ...tags: string[]): void;
+declare function onCollectionAfterCreateSuccess(handler: (e: core.CollectionEvent) => void, ...tags: string[]): void;
+declare function onCollectionAfterDeleteError(handler: (e: core.CollectionErrorEvent) => void, ...tags: string[]): void;
+declare function onCollectionAfterDeleteSuccess(handler: (e: core.CollectionEvent) => void, ...tags: string[]): void;
+declare function onCollectionAfterUpdateError(handler: (e: core.CollectionErrorEvent) => void, ...tags: string[]): void;
+declare function onCollectionAfterUpdateSuccess(handler: (e: core.CollectionEvent) => void, ...tags: string[]): void;
+declare function onCollectionCreate(handler: (e: core.CollectionEvent) => void, ...tags: string[]): void;
+declare function onCollectionCreateExecute(handler: (e: core.CollectionEvent) => void, ...tags: string[]): void;
+declare function onCollectionCreateRequest(handler: (e: core.CollectionRequestEvent) => void): void;
+declare function onCollectionDelete(handler: (e: core.CollectionEvent) => void, ...tags: string[]): void;
+declare function onCollectionDeleteExecute(handler: (e: core.CollectionEvent) => void, ...tags: string[]): void;
+declare function onCollectionDeleteRequest(handler: (e: core.CollectionRequestEvent) => void): void;
+declare function onCollectionUpdate(handler: (e: core.CollectionEvent) => void, ...tags: string[]): void;
+declare function onCollectionUpdateExecute(handler: (e: core.CollectionEvent) => void, ...tags: string[]): void;
+declare function onCollectionUpdateRequest(handler: (e: core.CollectionRequestEvent) => void): void;
+declare function onCollectionValidate(handler: (e: core.CollectionEvent) => void, ...tags: string[]): void;
+declare function onCollectionViewRequest(handler: (e: core.CollectionRequestEvent) => void): void;
+declare function onCollectionsImportRequest(handler: (e: core.CollectionsImportRequestEvent) => void): void;
+declare function onCollectionsListRequest(handler: (e: core.CollectionsListRequestEvent) => void): void;
+declare function onFileDownloadRequest(handler: (e: core.FileDownloadRequestEvent) => void, ...tags: string[]): void;
+declare function onFileTokenRequest(handler: (e: core.FileTokenRequestEvent) => void, ...tags: string[]): void;
+declare function onMailerRecordAuthAlertSend(handler: (e: core.MailerRecordEvent) => void, ...tags: string[]): void;
+declare function onMailerRecordEmailChangeSend(handler: (e: core.MailerRecordEvent) => void, ...tags: string[]): void;
+declare function onMailerRecordOTPSend(handler: (e: core.MailerRecordEvent) => void, ...tags: string[]): void;
+declare function onMailerRecordPasswordResetSend(handler: (e: core.MailerRecordEvent) => void, ...tags: string[]): void;
+declare function onMailerRecordVerificationSend(handler: (e: core.MailerRecordEvent) => void, ...tags: string[]): void;
+declare function onMailerSend(handler: (e: core.MailerEvent) => void): void;
+declare function onModelAfterCreateError(handler: (e: core.ModelErrorEvent) => void, ...tags: string[]): void;
+declare function onModelAfterCreateSuccess(handler: (e: core.ModelEvent) => void, ...tags: string[]): void;
+declare function onModelAfterDeleteError(handler: (e: core.ModelErrorEvent) => void, ...tags: string[]): void;
+declare function onModelAfterDeleteSuccess(handler: (e: core.ModelEvent) => void, ...tags: string[]): void;
+declare function onModelAfterUpdateError(handler: (e: core.ModelErrorEvent) => void, ...tags: string[]): void;
+declare function onModelAfterUpdateSuccess(handler: (e: core.ModelEvent) => void, ...tags: string[]): void;
+declare function onModelCreate(handler: (e: core.ModelEvent) => void, ...tags: string[]): void;
+declare function onModelCreateExecute(handler: (e: core.ModelEvent) => void, ...tags: string[]): void;
+declare function onModelDelete(handler: (e: core.ModelEvent) => void, ...tags: string[]): void;
+declare function onModelDeleteExecute(handler: (e: core.ModelEvent) => void, ...tags: string[]): void;
+declare function onModelUpdate(handler: (e: core.ModelEvent) => void, ...tags: string[]): void;
+declare function onModelUpdateExecute(handler: (e: core.ModelEvent) => void, ...tags: string[]): void;
+declare function onModelValidate(handler: (e: core.ModelEvent) => void, ...tags: string[]): void;
+declare function onRealtimeConnectRequest(handler: (e: core.RealtimeConnectRequestEvent) => void): void;
+declare function onRealtimeMessageSend(handler: (e: core.RealtimeMessageEvent) => void): void;
+declare function onRealtimeSubscribeRequest(handler: (e: core.RealtimeSubscribeRequestEvent) => void): void;
+declare function onRecordAfterCreateError(handler: (e: core.RecordErrorEvent) => void, ...tags: string[]): void;
+declare function onRecordAfterCreateSuccess(handler: (e: core.RecordEvent) => void, ...tags: string[]): void;
+declare function onRecordAfterDeleteError(handler: (e: core.RecordErrorEvent) => void, ...tags: string[]): void;
+declare function onRecordAfterDeleteSuccess(handler: (e: core.RecordEvent) => void, ...tags: string[]): void;
+declare function onRecordAfterUpdateError(handler: (e: core.RecordErrorEvent) => void, ...tags: string[]): void;
+declare function onRecordAfterUpdateSuccess(handler: (e: core.RecordEvent) => void, ...tags: string[]): void;
+declare function onRecordAuthRefreshRequest(handler: (e: core.RecordAuthRefreshRequestEvent) => void, ...tags: string[]): void;
+declare function onRecordAuthRequest(handler: (e: core.RecordAuthRequestEvent) => void, ...tags: string[]): void;
+declare function onRecordAuthWithOAuth2Request(handler: (e: core.RecordAuthWithOAuth2RequestEvent) => void, ...tags: string[]): void;
+declare function onRecordAuthWithOTPRequest(handler: (e: core.RecordAuthWithOTPRequestEvent) => void, ...tags: string[]): void;
+declare function onRecordAuthWithPasswordRequest(handler: (e: core.RecordAuthWithPasswordRequestEvent) => void, ...tags: string[]): void;
+declare function onRecordConfirmEmailChangeRequest(handler: (e: core.RecordConfirmEmailChangeRequestEvent) => void, ...tags: string[]): void;
+declare function onRecordConfirmPasswordResetRequest(handler: (e: core.RecordConfirmPasswordResetRequestEvent) => void, ...tags: string[]): void;
+declare function onRecordConfirmVerificationRequest(handler: (e: core.RecordConfirmVerificationRequestEvent) => void, ...tags: string[]): void;
+declare function onRecordCreate(handler: (e: core.RecordEvent) => void, ...tags: string[]): void;
+declare function onRecordCreateExecute(handler: (e: core.RecordEvent) => void, ...tags: string[]): void;
+declare function onRecordCreateRequest(handler: (e: core.RecordRequestEvent) => void, ...tags: string[]): void;
+declare function onRecordDelete(handler: (e: core.RecordEvent) => void, ...tags: string[]): void;
+declare function onRecordDeleteExecute(handler: (e: core.RecordEvent) => void, ...tags: string[]): void;
+declare function onRecordDeleteRequest(handler: (e: core.RecordRequestEvent) => void, ...tags: string[]): void;
+declare function onRecordEnrich(handler: (e: core.RecordEnrichEvent) => void, ...tags: string[]): void;
+declare function onRecordRequestEmailChangeRequest(handler: (e: core.RecordRequestEmailChangeRequestEvent) => void, ...tags: string[]): void;
+declare function onRecordRequestOTPRequest(handler: (e: core.RecordCreateOTPRequestEvent) => void, ...tags: string[]): void;
+declare function onRecordRequestPasswordResetRequest(handler: (e: core.RecordRequestPasswordResetRequestEvent) => void, ...tags: string[]): void;
+declare function onRecordRequestVerificationRequest(handler: (e: core.RecordRequestVerificationRequestEvent) => void, ...tags: string[]): void;
+declare function onRecordUpdate(handler: (e: core.RecordEvent) => void, ...tags: string[]): void;
+declare function onRecordUpdateExecute(handler: (e: core.RecordEvent) => void, ...tags: string[]): void;
+declare function onRecordUpdateRequest(handler: (e: core.RecordRequestEvent) => void, ...tags: string[]): void;
+declare function onRecordValidate(handler: (e: core.RecordEvent) => void, ...tags: string[]): void;
+declare function onRecordViewRequest(handler: (e: core.RecordRequestEvent) => void, ...tags: string[]): void;
+declare function onRecordsListRequest(handler: (e: core.RecordsListRequestEvent) => void, ...tags: string[]): void;
+declare function onSettingsListRequest(handler: (e: core.SettingsListRequestEvent) => void): void;
+declare function onSettingsReload(handler: (e: core.SettingsReloadEvent) => void): void;
+declare function onSettingsUpdateRequest(handler: (e: core.SettingsUpdateRequestEvent) => void): void;
+declare function onTerminate(handler: (e: core.TerminateEvent) => void): void;
