@@ -6,7 +6,7 @@
 
 class __PbHeader {
   constructor(init) {
-    this.__h = {};
+    this.__h = Object.create(null); // client-chosen keys: no prototype (`__proto__`, `constructor`)
     if (init) {
       for (const k of Object.keys(init)) {
         this.__h[k.toLowerCase()] = [String(init[k])];
@@ -46,7 +46,7 @@ class __PbHeader {
 
 class __PbQuery {
   constructor(raw) {
-    this.__q = {};
+    this.__q = Object.create(null);
     for (const part of String(raw || "").split("&")) {
       if (part === "") {
         continue;

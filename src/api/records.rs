@@ -41,6 +41,25 @@ pub fn export_record(app: &App, record: Record, ctx: &Ctx, req: &RequestInfo) ->
     Ok(export_records(app, &mut list, ctx, req)?.pop().unwrap_or(Value::Null))
 }
 
+/// Uploaded files are refused with a field error until file storage exists,
+/// rather than silently dropped.
+fn reject_uploads(body: &BodyData) -> ApiResult<()> {
+    if body.files.is_empty() {
+        return Ok(());
+    }
+    let mut errors = serde_json::Map::new();
+    for f in &body.files {
+        errors.insert(
+            f.field.clone(),
+            crate::core::error::field_error(
+                "validation_file_upload_unsupported",
+                "File uploads are not supported yet.",
+            ),
+        );
+    }
+    Err(crate::core::Error::Validation { message: "File uploads are not supported yet.".into(), errors }.into())
+}
+
 /// What PocketBase answers when a request hook did not call next: 200, empty body.
 fn empty_ok() -> Response {
     StatusCode::OK.into_response()
@@ -75,7 +94,13 @@ pub async fn view(
     Path((collection, id)): Path<(String, String)>,
     ctx: Ctx,
 ) -> ApiResult<Response> {
-    let cheap = st.app.hooks().on_record_view_request.is_empty();
+    // inline only when nothing can wait: no hooks (JS dispatch), no expand
+    // queries, no manage-rule checks of auth records
+    let hooks = st.app.hooks();
+    let cheap = hooks.on_record_view_request.is_empty()
+        && hooks.on_record_enrich.is_empty()
+        && ctx.q("expand").is_empty()
+        && st.app.collections().get(&collection).is_some_and(|c| !c.is_auth());
     inline_if(cheap, move || {
         let app = &st.app;
         let c = collection_of(app, &collection)?;
@@ -98,6 +123,7 @@ pub async fn create(
     blocking(move || {
         let app = &st.app;
         let c = collection_of(app, &collection)?;
+        reject_uploads(&body)?;
         let req = ctx.request_info(app, body.fields.clone());
         let Some(record) = app.create_record_request(&c, &body.fields, &req)? else {
             return Ok(empty_ok());
@@ -117,6 +143,7 @@ pub async fn update(
     blocking(move || {
         let app = &st.app;
         let c = collection_of(app, &collection)?;
+        reject_uploads(&body)?;
         let req = ctx.request_info(app, body.fields.clone());
         let Some(record) = app.update_record_request(&c, &id, &body.fields, &req)? else {
             return Ok(empty_ok());

@@ -10,9 +10,10 @@ use clap::Args;
 use super::GlobalFlags;
 use crate::api::{AppState, DEFAULT_BODY_LIMIT, HttpOptions, router};
 
-/// Threads for blocking core calls. Few threads keep context switches low
-/// (the database has at most as many readers); more only queue.
-const BLOCKING_THREADS: usize = 16;
+/// Threads for blocking core calls. Bounded so a flood does not make
+/// hundreds of threads, yet large enough that requests waiting on the
+/// writer lock or on JS handlers do not starve quick reads.
+const BLOCKING_THREADS: usize = 64;
 
 /// `serve` flags.
 #[derive(Debug, Args)]

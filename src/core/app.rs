@@ -66,7 +66,7 @@ impl App {
         let aux = Arc::new(Db::open(&config.data_dir.join("auxiliary.db"), 2)?);
         data.write(schema::init_data_tables)?;
         aux.write(schema::init_aux_tables)?;
-        let logs = LogWriter::start(aux.clone());
+        let logs = LogWriter::start(aux.clone(), Settings::default().logs.max_days);
         let app = App {
             inner: Arc::new(AppInner {
                 config,
@@ -248,10 +248,16 @@ impl App {
     pub fn reload_settings(&self) -> Result<()> {
         let raw = self.exec.read(|c| schema::get_param(c, "settings"))?;
         let settings = match raw {
-            Some(s) => serde_json::from_str(&s).unwrap_or_default(),
+            // never fall back to defaults: a later save would overwrite the
+            // stored credentials with them
+            Some(s) => serde_json::from_str(&s).map_err(|e| {
+                Error::Internal(format!(
+                    "cannot read the stored settings ({e}); settings encrypted with --encryptionEnv are not supported yet"
+                ))
+            })?,
             None => Settings::default(),
         };
-        self.inner.settings.store(Arc::new(settings));
+        self.store_settings(settings);
         Ok(())
     }
 
@@ -260,9 +266,14 @@ impl App {
         s.validate()?;
         let json = serde_json::to_string(&s).map_err(|e| Error::Internal(e.to_string()))?;
         self.exec.write(|c| schema::set_param(c, "settings", &json))?;
-        self.inner.settings.store(Arc::new(s));
+        self.store_settings(s);
         let mut ev = AppEvent { app: self.clone(), is_restart: false };
         self.inner.hooks.on_settings_reload.trigger(&mut ev, &mut |_| Ok(()))
+    }
+
+    fn store_settings(&self, s: Settings) {
+        self.inner.logs.set_max_days(s.logs.max_days);
+        self.inner.settings.store(Arc::new(s));
     }
 
     /// A handle on the same app outside any transaction.
@@ -291,9 +302,10 @@ impl App {
             Err(e) => {
                 tx.rollback();
                 drop(txapp);
-                // the cache may hold collections saved inside the rolled back tx
-                if let Err(re) = self.reload_collections() {
-                    tracing::error!("reloading collections after rollback failed: {re}");
+                // the caches may hold collections or settings saved inside
+                // the rolled back transaction
+                if let Err(re) = self.reload_collections().and_then(|()| self.reload_settings()) {
+                    tracing::error!("reloading caches after rollback failed: {re}");
                 }
                 Err(e)
             }

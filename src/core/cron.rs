@@ -66,7 +66,8 @@ fn parse_segment(seg: &str, min: u32, max: u32) -> std::result::Result<u64, Stri
         let mut v = from;
         while v <= to {
             bits |= 1 << v;
-            v += step;
+            let Some(next) = v.checked_add(step) else { break };
+            v = next;
         }
     }
     Ok(bits)
@@ -191,7 +192,8 @@ impl Cron {
 }
 
 fn spawn_job(id: &str, job: Arc<Job>) {
-    let name = format!("cron-{id}");
+    // thread names cannot hold NUL; a job id is user text
+    let name = format!("cron-{}", id.replace('\0', "?"));
     if let Err(e) = std::thread::Builder::new().name(name).spawn(move || (job.run)()) {
         tracing::error!("cannot start cron job {id}: {e}");
     }

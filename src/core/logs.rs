@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use parking_lot::Mutex;
-use std::time::Duration;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
@@ -48,71 +49,110 @@ pub struct LogEntry {
 
 /// Handle to the background log writer. Producers only push into a
 /// shared buffer (no thread wake-up per entry); the writer thread drains it
-/// a few times a second and inserts each batch in one transaction.
+/// a few times a second, inserts each batch in one transaction, and deletes
+/// entries older than `logs.maxDays` every few hours. The buffer is flushed
+/// one last time when the app goes away.
 #[derive(Clone)]
 pub struct LogWriter {
-    buffer: Arc<Mutex<Vec<LogEntry>>>,
+    inner: Arc<Sink>,
+}
+
+struct Sink {
+    buffer: Mutex<Vec<LogEntry>>,
+    aux: Arc<Db>,
+    /// `logs.maxDays` of the current settings (0 keeps nothing).
+    max_days: AtomicI64,
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        flush(&self.aux, std::mem::take(&mut *self.buffer.lock()));
+    }
 }
 
 /// How often the writer flushes.
 const FLUSH_EVERY: Duration = Duration::from_millis(100);
+/// How often old entries are deleted (PocketBase's `__pbLogsCleanup__` runs every 6 h).
+const CLEANUP_EVERY: Duration = Duration::from_secs(6 * 3600);
 /// Entries kept at most between flushes (more are dropped, never blocking).
 const MAX_BUFFERED: usize = 50_000;
 
 impl LogWriter {
     /// Starts the writer thread for `aux`.
-    pub fn start(aux: Arc<Db>) -> Self {
-        let buffer: Arc<Mutex<Vec<LogEntry>>> = Arc::new(Mutex::new(Vec::new()));
-        let shared = Arc::downgrade(&buffer);
+    pub fn start(aux: Arc<Db>, max_days: i64) -> Self {
+        let inner = Arc::new(Sink { buffer: Mutex::new(Vec::new()), aux, max_days: AtomicI64::new(max_days) });
+        let sink = Arc::downgrade(&inner);
         std::thread::Builder::new()
             .name("log-writer".into())
-            .spawn(move || write_loop(&aux, shared))
+            .spawn(move || write_loop(&sink))
             .map(|_| ())
             .unwrap_or_else(|e| tracing::error!("cannot start the log writer: {e}"));
-        LogWriter { buffer }
+        LogWriter { inner }
     }
 
     /// Queues an entry; dropped (never blocking) when too many are pending.
     pub fn log(&self, level: i64, message: String, data: LogData) {
         let entry = LogEntry { level, message, data, created: chrono::Utc::now() };
-        let mut buf = self.buffer.lock();
+        let mut buf = self.inner.buffer.lock();
         if buf.len() < MAX_BUFFERED {
             buf.push(entry);
         }
     }
+
+    /// Updates the retention after a settings change.
+    pub fn set_max_days(&self, days: i64) {
+        self.inner.max_days.store(days, Ordering::Relaxed);
+    }
 }
 
-fn write_loop(aux: &Db, buffer: std::sync::Weak<Mutex<Vec<LogEntry>>>) {
+fn write_loop(sink: &std::sync::Weak<Sink>) {
+    let mut last_cleanup: Option<Instant> = None;
     loop {
         std::thread::sleep(FLUSH_EVERY);
-        // the app is gone once every handle (and so the buffer) is dropped
-        let Some(buf) = buffer.upgrade() else { return };
-        let batch = std::mem::take(&mut *buf.lock());
-        drop(buf);
-        if batch.is_empty() {
-            continue;
+        // the app is gone once every handle is dropped (its Drop flushes)
+        let Some(sink) = sink.upgrade() else { return };
+        let batch = std::mem::take(&mut *sink.buffer.lock());
+        flush(&sink.aux, batch);
+        if last_cleanup.is_none_or(|t| t.elapsed() >= CLEANUP_EVERY) {
+            last_cleanup = Some(Instant::now());
+            delete_older_than(&sink.aux, sink.max_days.load(Ordering::Relaxed));
         }
-        let res: rusqlite::Result<()> = aux.write(|conn| {
-            conn.execute_batch("BEGIN")?;
-            {
-                let mut stmt = conn.prepare_cached(
-                    "INSERT INTO `_logs` (id, level, message, data, created) VALUES (?1, ?2, ?3, ?4, ?5)",
-                )?;
-                for e in &batch {
-                    let data = match &e.data {
-                        LogData::Json(v) => v.to_string(),
-                        LogData::Request(r) => serde_json::to_string(r).unwrap_or_else(|_| "{}".into()),
-                    };
-                    let created = crate::core::datetime::format(e.created);
-                    stmt.execute(rusqlite::params![log_id(e.created), e.level, e.message, data, created])?;
-                }
+    }
+}
+
+fn flush(aux: &Db, batch: Vec<LogEntry>) {
+    if batch.is_empty() {
+        return;
+    }
+    let res: rusqlite::Result<()> = aux.write(|conn| {
+        conn.execute_batch("BEGIN")?;
+        {
+            let mut stmt = conn.prepare_cached(
+                "INSERT INTO `_logs` (id, level, message, data, created) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for e in &batch {
+                let data = match &e.data {
+                    LogData::Json(v) => v.to_string(),
+                    LogData::Request(r) => serde_json::to_string(r).unwrap_or_else(|_| "{}".into()),
+                };
+                let created = crate::core::datetime::format(e.created);
+                stmt.execute(rusqlite::params![log_id(e.created), e.level, e.message, data, created])?;
             }
-            conn.execute_batch("COMMIT")
-        });
-        if let Err(e) = res {
-            let _ = aux.write(|c| c.execute_batch("ROLLBACK"));
-            tracing::error!("writing logs failed: {e}");
         }
+        conn.execute_batch("COMMIT")
+    });
+    if let Err(e) = res {
+        let _ = aux.write(|c| c.execute_batch("ROLLBACK"));
+        tracing::error!("writing logs failed: {e}");
+    }
+}
+
+/// Deletes entries older than `max_days` days (all of them for 0).
+fn delete_older_than(aux: &Db, max_days: i64) {
+    let cutoff = chrono::Utc::now() - chrono::Duration::days(max_days.max(0));
+    let cutoff = crate::core::datetime::format(cutoff);
+    if let Err(e) = aux.write(|c| c.execute("DELETE FROM `_logs` WHERE created < ?1", [cutoff])) {
+        tracing::error!("deleting old logs failed: {e}");
     }
 }
 

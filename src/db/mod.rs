@@ -11,6 +11,7 @@ pub mod values;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::thread::{self, ThreadId};
 use std::time::Duration;
 
 use parking_lot::{Condvar, Mutex, RawMutex, lock_api::ArcMutexGuard};
@@ -23,6 +24,8 @@ pub type DbResult<T> = rusqlite::Result<T>;
 pub struct Db {
     path: PathBuf,
     writer: Arc<Mutex<Connection>>,
+    /// The thread whose open transaction holds the writer, if any.
+    writer_owner: Arc<Mutex<Option<ThreadId>>>,
     readers: Mutex<ReaderPool>,
     reader_returned: Condvar,
     max_readers: usize,
@@ -32,6 +35,17 @@ pub struct Db {
 struct ReaderPool {
     idle: Vec<Connection>,
     open: usize,
+}
+
+/// How long a writer waits for the lock before giving up with "busy"
+/// (SQLite's own busy timeout, which the lock stands in front of).
+const WRITER_WAIT: Duration = Duration::from_secs(10);
+
+fn busy(message: &str) -> rusqlite::Error {
+    rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error { code: rusqlite::ErrorCode::DatabaseBusy, extended_code: rusqlite::ffi::SQLITE_BUSY },
+        Some(message.to_string()),
+    )
 }
 
 fn configure(conn: &Connection) -> DbResult<()> {
@@ -60,6 +74,7 @@ impl Db {
         Ok(Db {
             path: path.to_path_buf(),
             writer: Arc::new(Mutex::new(writer)),
+            writer_owner: Arc::new(Mutex::new(None)),
             readers: Mutex::new(ReaderPool { idle: Vec::new(), open: 0 }),
             reader_returned: Condvar::new(),
             max_readers: max_readers.max(1),
@@ -77,6 +92,8 @@ impl Db {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
         )?;
         configure(&conn)?;
+        // readers never write nor keep a transaction open (see Lease::drop)
+        conn.execute_batch("PRAGMA query_only = ON")?;
         Ok(conn)
     }
 
@@ -105,17 +122,28 @@ impl Db {
         }
     }
 
+    /// Takes the writer lock. A thread whose own transaction holds it gets
+    /// an error at once (waiting would deadlock: it must use the
+    /// transaction); others wait up to [`WRITER_WAIT`], then get "busy".
+    fn lock_writer(&self) -> DbResult<ArcMutexGuard<RawMutex, Connection>> {
+        if *self.writer_owner.lock() == Some(thread::current().id()) {
+            return Err(busy("database is locked by a transaction of this thread: use the transaction's app"));
+        }
+        self.writer.try_lock_arc_for(WRITER_WAIT).ok_or_else(|| busy("database is locked"))
+    }
+
     /// Runs `f` on the writer connection (serialised with other writers).
-    pub fn write<T, E>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
-        let guard = self.writer.lock();
+    pub fn write<T, E: From<rusqlite::Error>>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
+        let guard = self.lock_writer()?;
         f(&guard)
     }
 
     /// Locks the writer and opens a transaction on it.
     pub fn begin(&self) -> DbResult<Tx> {
-        let guard = self.writer.lock_arc();
+        let guard = self.lock_writer()?;
         guard.execute_batch("BEGIN IMMEDIATE")?;
-        Ok(Tx { conn: Mutex::new(Some(guard)), after_commit: Mutex::new(Vec::new()) })
+        *self.writer_owner.lock() = Some(thread::current().id());
+        Ok(Tx { conn: Mutex::new(Some(guard)), after_commit: Mutex::new(Vec::new()), owner: self.writer_owner.clone() })
     }
 
     /// Closes the idle readers (releases file handles, e.g. before a restore).
@@ -136,6 +164,12 @@ struct Lease<'a> {
 impl Drop for Lease<'_> {
     fn drop(&mut self) {
         if let Some(conn) = self.conn.take() {
+            // a script's raw `BEGIN` must not leave a stale snapshot behind
+            if !conn.is_autocommit() && conn.execute_batch("ROLLBACK").is_err() {
+                self.db.readers.lock().open -= 1;
+                self.db.reader_returned.notify_one();
+                return;
+            }
             self.db.readers.lock().idle.push(conn);
             self.db.reader_returned.notify_one();
         }
@@ -151,6 +185,7 @@ pub type AfterCommit = Box<dyn FnOnce() + Send>;
 pub struct Tx {
     conn: Mutex<Option<ArcMutexGuard<RawMutex, Connection>>>,
     after_commit: Mutex<Vec<AfterCommit>>,
+    owner: Arc<Mutex<Option<ThreadId>>>,
 }
 
 fn closed() -> rusqlite::Error {
@@ -177,12 +212,14 @@ impl Tx {
         let Some(conn) = self.conn.lock().take() else {
             return Err(closed());
         };
-        if let Err(e) = conn.execute_batch("COMMIT") {
+        let committed = conn.execute_batch("COMMIT");
+        if committed.is_err() {
             let _ = conn.execute_batch("ROLLBACK");
             self.after_commit.lock().clear();
-            return Err(e);
         }
+        *self.owner.lock() = None;
         drop(conn);
+        committed?;
         let queued = std::mem::take(&mut *self.after_commit.lock());
         for f in queued {
             f();
@@ -194,6 +231,7 @@ impl Tx {
     pub fn rollback(&self) {
         if let Some(conn) = self.conn.lock().take() {
             let _ = conn.execute_batch("ROLLBACK");
+            *self.owner.lock() = None;
         }
         self.after_commit.lock().clear();
     }

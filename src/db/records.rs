@@ -49,15 +49,14 @@ pub fn find_by_rowids(conn: &Connection, c: &Collection, rowids: &[i64]) -> DbRe
     if rowids.is_empty() {
         return Ok(Vec::new());
     }
-    let placeholders: Vec<String> = (1..=rowids.len()).map(|i| format!("?{i}")).collect();
     let table = quote(&c.name);
     let sql = format!(
-        "SELECT {}, {table}.rowid FROM {table} WHERE {table}.rowid IN ({})",
+        "SELECT {}, {table}.rowid FROM {table} WHERE {table}.rowid IN (SELECT value FROM json_each(?1))",
         select_columns(c, &c.name),
-        placeholders.join(",")
     );
+    let list = serde_json::to_string(rowids).unwrap_or_else(|_| "[]".into());
     let mut stmt = conn.prepare_cached(&sql)?;
-    let mut rows = stmt.query(params_from_iter(rowids.iter()))?;
+    let mut rows = stmt.query([list])?;
     let mut by_rowid = std::collections::HashMap::with_capacity(rowids.len());
     while let Some(row) = rows.next()? {
         let rowid: i64 = row.get(c.fields.len())?;
@@ -134,15 +133,22 @@ pub fn referencing_ids(
     rows.collect()
 }
 
+/// Every id of a table.
+pub fn all_ids(conn: &Connection, table: &str) -> DbResult<Vec<String>> {
+    let mut stmt = conn.prepare(&format!("SELECT `id` FROM {}", quote(table)))?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    rows.collect()
+}
+
 /// Which of `ids` exist in `table`.
 pub fn existing_ids(conn: &Connection, table: &str, ids: &[String]) -> DbResult<Vec<String>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("?{i}")).collect();
-    let sql = format!("SELECT `id` FROM {} WHERE `id` IN ({})", quote(table), placeholders.join(","));
+    let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+    let sql = format!("SELECT `id` FROM {} WHERE `id` IN (SELECT value FROM json_each(?1))", quote(table));
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params_from_iter(ids.iter()), |r| r.get::<_, String>(0))?;
+    let rows = stmt.query_map([list], |r| r.get::<_, String>(0))?;
     rows.collect()
 }
 

@@ -36,8 +36,7 @@ pub fn view_query(conn: &Connection, name: &str) -> DbResult<Option<String>> {
     let Some(row) = rows.next()? else { return Ok(None) };
     let sql: String = row.get(0)?;
     // we create views as `CREATE VIEW `name` AS SELECT * FROM (<query>)`
-    let inner =
-        sql.split_once(" AS SELECT * FROM (").map(|(_, rest)| rest.trim_end().trim_end_matches(')').to_string());
+    let inner = sql.split_once(" AS SELECT * FROM (").and_then(|(_, rest)| rest.trim_end().strip_suffix(')'));
     Ok(inner.map(|q| q.trim().to_string()))
 }
 
@@ -56,13 +55,12 @@ fn drop_indexes(conn: &Connection, table: &str) -> DbResult<()> {
 
 fn create_indexes(conn: &Connection, c: &Collection) -> DbResult<()> {
     for sql in &c.indexes {
-        match Index::parse(sql) {
-            Some(mut idx) => {
-                idx.table = c.name.clone();
-                conn.execute_batch(&idx.build())?;
-            }
-            None => conn.execute_batch(sql)?,
-        }
+        // only statements that parse as CREATE INDEX ever run
+        let Some(mut idx) = Index::parse(sql) else {
+            return Err(rusqlite::Error::InvalidParameterName(format!("invalid index definition: {sql}")));
+        };
+        idx.table = c.name.clone();
+        conn.execute_batch(&idx.build())?;
     }
     Ok(())
 }

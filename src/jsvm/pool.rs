@@ -27,10 +27,15 @@ use crate::core::App;
 /// Work for a runtime.
 pub type Job = Box<dyn FnOnce(&Worker) + Send>;
 
-/// The runtimes of one load.
+/// At most this many temporary runtimes at once (each is a thread and a heap).
+const MAX_LENT: usize = 64;
+
+/// The runtimes of one load of the hook scripts.
 pub struct Pool {
     jobs: async_channel::Sender<Job>,
     idle: Arc<AtomicUsize>,
+    /// Temporary runtimes alive now (capped by [`MAX_LENT`]).
+    lent: Arc<AtomicUsize>,
     app: App,
     config: JsConfig,
     scripts: Arc<Scripts>,
@@ -84,6 +89,7 @@ impl Pool {
         let pool = Arc::new(Pool {
             jobs: tx,
             idle,
+            lent: Arc::new(AtomicUsize::new(0)),
             app: app.clone(),
             config: config.clone(),
             scripts,
@@ -110,20 +116,35 @@ impl Pool {
 
     /// Runs one job on a temporary runtime. If it cannot be built the job
     /// is dropped, which disconnects its caller (who reports the error).
+    /// Past [`MAX_LENT`] temporary runtimes, jobs wait in the queue instead:
+    /// a flood then costs latency, not a thread and a heap per request.
     fn lend(&self, job: Job) {
+        if self.lent.fetch_add(1, Ordering::AcqRel) >= MAX_LENT {
+            self.lent.fetch_sub(1, Ordering::AcqRel);
+            tracing::warn!("all JS workers and {MAX_LENT} temporary runtimes are busy: queueing the job");
+            if self.jobs.try_send(job).is_err() {
+                tracing::error!("the JS job queue is closed; job dropped");
+            }
+            return;
+        }
+        let lent = self.lent.clone();
         let (app, config, scripts, slot) =
             (self.app.clone(), self.config.clone(), self.scripts.clone(), self.slot.clone());
         tracing::debug!("all JS workers busy: lending a temporary runtime");
         let spawned = std::thread::Builder::new()
             .name(format!("js-{}-lent", self.generation))
             .stack_size(THREAD_STACK)
-            .spawn(move || match Worker::new(&app, &config, &scripts, &slot, false) {
-                Ok(worker) => {
-                    run_job(&worker, job);
+            .spawn(move || {
+                match Worker::new(&app, &config, &scripts, &slot, false) {
+                    Ok(worker) => {
+                        run_job(&worker, job);
+                    }
+                    Err(e) => tracing::error!("cannot build a temporary JS runtime: {e}"),
                 }
-                Err(e) => tracing::error!("cannot build a temporary JS runtime: {e}"),
+                lent.fetch_sub(1, Ordering::AcqRel);
             });
         if let Err(e) = spawned {
+            self.lent.fetch_sub(1, Ordering::AcqRel);
             tracing::error!("cannot spawn a temporary JS runtime: {e}");
         }
     }

@@ -122,10 +122,6 @@ fn run_one(app: &App, rt: &MigrationsRuntime, file: &str, direction: Direction) 
         Ok(())
     });
     if let Err(e) = res {
-        // settings saved inside the rolled back transaction are cached already
-        if let Err(re) = app.reload_settings() {
-            tracing::error!("reloading settings after a failed migration: {re}");
-        }
         let message = js_failure.unwrap_or_else(|| e.to_string());
         let file = file.to_string();
         return Err(match direction {

@@ -277,14 +277,40 @@ async fn renaming_a_collection_keeps_views_over_it_working() {
     t.post("/api/collections/src/records", Some(&tok), json!({"n": 7})).await;
     t.create_collection(
         &tok,
-        json!({"name": "v", "type": "view", "listRule": "", "viewQuery": "SELECT id, n FROM src"}),
+        json!({"name": "v", "type": "view", "listRule": "", "viewQuery": "SELECT id, n FROM src WHERE n IN (7, 8)"}),
     )
     .await;
     assert_eq!(t.patch("/api/collections/src", Some(&tok), json!({"name": "renamed"})).await.status, 200);
     let view = t.get("/api/collections/v", Some(&tok)).await;
-    assert!(view.json["viewQuery"].as_str().is_some_and(|q| q.contains("renamed")), "{}", view.text);
+    assert!(
+        view.json["viewQuery"].as_str().is_some_and(|q| q.contains("renamed") && q.ends_with("(7, 8)")),
+        "{}",
+        view.text
+    );
     assert_eq!(t.get("/api/collections/v/records", None).await.json["items"][0]["n"], 7);
     let back = t.patch("/api/collections/renamed", Some(&tok), json!({"name": "src"})).await;
     assert_eq!(back.status, 200, "{}", back.text);
     assert_eq!(t.get("/api/collections/v/records", None).await.json["totalItems"], 1);
+}
+
+#[tokio::test]
+async fn truncate_handles_self_referencing_cascades() {
+    let t = spawn_app().await;
+    let tok = t.admin_token().await;
+    let c = t.create_collection(&tok, json!({"name": "nodes", "fields": [{"name": "label", "type": "text"}]})).await;
+    let mut fields = c["fields"].as_array().expect("fields").clone();
+    fields.push(
+        json!({"name": "parent", "type": "relation", "collectionId": c["id"], "maxSelect": 1, "cascadeDelete": true}),
+    );
+    assert_eq!(t.patch("/api/collections/nodes", Some(&tok), json!({"fields": fields})).await.status, 200);
+    let mut parent = serde_json::Value::Null;
+    for i in 0..5 {
+        let r = t
+            .post("/api/collections/nodes/records", Some(&tok), json!({"label": format!("n{i}"), "parent": parent}))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        parent = r.json["id"].clone();
+    }
+    assert_eq!(t.delete("/api/collections/nodes/truncate", Some(&tok)).await.status, 204);
+    assert_eq!(t.get("/api/collections/nodes/records", Some(&tok)).await.json["totalItems"], 0);
 }

@@ -637,3 +637,37 @@ async fn app_record_and_helper_bindings_work_from_routes() {
     assert_eq!(t.get("/store", None).await.json, json!({"v": {"n": 1}, "missing": null}));
     assert_eq!(t.get("/log", None).await.status, 204);
 }
+
+#[tokio::test]
+async fn outer_app_inside_a_transaction_errors_instead_of_deadlocking() {
+    let t = spawn_app_with_hooks(
+        &[(
+            "tx.pb.js",
+            r#"
+            routerAdd("POST", "/misuse", (e) => {
+                $app.runInTransaction((txApp) => {
+                    const r = new Record(txApp.findCollectionByNameOrId("posts"), {title: "outer"});
+                    $app.save(r); // the outer app, not txApp: its write cannot wait for our own lock
+                });
+                return e.json(200, {saved: true});
+            });
+            routerAdd("POST", "/proper", (e) => {
+                $app.runInTransaction((txApp) => {
+                    txApp.save(new Record(txApp.findCollectionByNameOrId("posts"), {title: "inner"}));
+                });
+                return e.json(200, {saved: true});
+            });
+            "#,
+        )],
+        defaults,
+    )
+    .await;
+    let tok = posts(&t).await;
+    let started = Instant::now();
+    let r = t.post("/misuse", None, json!({})).await;
+    assert!(r.status >= 400, "{}", r.text);
+    assert!(started.elapsed() < Duration::from_secs(5), "answered without waiting for a lock");
+    let ok = t.post("/proper", None, json!({})).await;
+    assert_eq!(ok.status, 200, "{}", ok.text);
+    assert_eq!(titles(&t, &tok).await, ["inner"], "the failed transaction left nothing behind");
+}

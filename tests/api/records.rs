@@ -294,3 +294,27 @@ async fn password_change_needs_old_password() {
     assert_eq!(code(&wrong, "oldPassword"), "validation_invalid_old_password");
     let _: Value = wrong.json;
 }
+
+#[tokio::test]
+async fn expand_of_many_ids_stays_within_sqlite_limits() {
+    let t = spawn_app().await;
+    let tok = t.admin_token().await;
+    let tags = t
+        .create_collection(
+            &tok,
+            json!({"name": "tags", "listRule": "", "viewRule": "", "fields": [{"name": "n", "type": "number"}]}),
+        )
+        .await;
+    t.create_collection(&tok, json!({"name": "boxes", "listRule": "", "fields": [{"name": "tags", "type": "relation", "collectionId": tags["id"], "maxSelect": 999}]})).await;
+    let mut requests = Vec::new();
+    for i in 0..600 {
+        requests.push(json!({"method": "POST", "url": "/api/collections/tags/records", "body": {"id": format!("tag{i:012}"), "n": i}}));
+    }
+    t.patch("/api/settings", Some(&tok), json!({"batch": {"enabled": true, "maxRequests": 1000}})).await;
+    assert_eq!(t.post("/api/batch", Some(&tok), json!({"requests": requests})).await.status, 200);
+    let ids: Vec<String> = (0..600).map(|i| format!("tag{i:012}")).collect();
+    let r = t.post("/api/collections/boxes/records?expand=tags", Some(&tok), json!({"tags": ids})).await;
+    assert_eq!(r.status, 200, "{}", &r.text[..r.text.len().min(300)]);
+    assert_eq!(r.json["expand"]["tags"].as_array().map(Vec::len), Some(600));
+    assert_eq!(r.json["expand"]["tags"][599]["n"], 599, "order kept");
+}

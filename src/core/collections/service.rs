@@ -467,15 +467,14 @@ impl App {
             return Err(Error::BadRequest("View collections cannot be truncated.".into()));
         }
         self.run_in_transaction(|tx| {
-            loop {
-                let batch = tx.find_records_sql(c, "LIMIT 500", &[])?;
-                if batch.is_empty() {
-                    return Ok(());
-                }
-                for r in &batch {
-                    tx.delete_record(r)?;
+            // a snapshot of the ids: a hook that keeps a record, or a cascade
+            // that already removed one, must not make this loop forever or fail
+            for id in tx.record_ids(c)? {
+                if let Ok(record) = tx.find_record_by_id(c, &id) {
+                    tx.delete_record(&record)?;
                 }
             }
+            Ok(())
         })
     }
 

@@ -91,9 +91,11 @@ fn ids_of(v: &Value) -> Vec<String> {
     }
 }
 
+/// `column IN (ids)` with the ids bound as one JSON array (any number of
+/// ids, one cached statement).
 fn in_list(b: &mut QueryBuilder, column: &str, ids: &[String]) -> String {
-    let ph: Vec<String> = ids.iter().map(|id| b.arg(SqlValue::Text(id.clone()))).collect();
-    format!("{column} IN ({})", ph.join(","))
+    let list = b.arg(SqlValue::Text(serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())));
+    format!("{column} IN (SELECT value FROM json_each({list}))")
 }
 
 impl App {

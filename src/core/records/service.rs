@@ -23,6 +23,11 @@ impl App {
         data.map(|d| Record::from_stored(collection.clone(), d)).ok_or_else(Error::not_found)
     }
 
+    /// Every record id of a collection.
+    pub fn record_ids(&self, collection: &Arc<Collection>) -> Result<Vec<String>> {
+        Ok(self.executor().read(|c| rows::all_ids(c, &collection.name))?)
+    }
+
     /// Records selected by a SQL tail (`WHERE … ORDER BY … LIMIT …`) with bound args.
     pub fn find_records_sql(
         &self,

@@ -81,8 +81,11 @@ fn send<'js>(
     timeout_secs: f64,
 ) -> rquickjs::Result<Value<'js>> {
     let fail = |msg: String| Exception::throw_message(&ctx, &msg);
-    let wanted =
-        Duration::from_secs_f64(if timeout_secs.is_finite() && timeout_secs > 0.0 { timeout_secs } else { 120.0 });
+    let wanted = Duration::try_from_secs_f64(timeout_secs)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .unwrap_or(Duration::from_secs(120))
+        .min(Duration::from_secs(24 * 3600));
     let timeout = state(&ctx)?.budget.remaining().map_or(wanted, |left| left.min(wanted));
     let method = Method::from_bytes(method.as_bytes()).map_err(|_| fail(format!("invalid method {method:?}")))?;
     let mut req = client().map_err(&fail)?.request(method, &url).timeout(timeout);

@@ -120,7 +120,7 @@ fn decrypt<'js>(ctx: Ctx<'js>, cipher_text: String, key: String) -> rquickjs::Re
 /// gives an already expired token, like PocketBase).
 fn create_jwt<'js>(ctx: Ctx<'js>, payload: Value<'js>, key: String, seconds: Opt<f64>) -> rquickjs::Result<String> {
     let mut claims = convert::to_json_map(payload)?;
-    let exp = chrono::Utc::now().timestamp() + seconds.0.unwrap_or(0.0) as i64;
+    let exp = chrono::Utc::now().timestamp().saturating_add(seconds.0.unwrap_or(0.0) as i64);
     claims.insert("exp".into(), Json::from(exp));
     jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(key.as_bytes()))
         .map_err(|e| Exception::throw_message(&ctx, &e.to_string()))
