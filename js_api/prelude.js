@@ -134,6 +134,15 @@ class __PbHookEvent {
   }
 }
 
+// `info` that can also be called (`e.requestInfo` of the enrich event is a
+// field in PocketBase; hooks written for the other events call it).
+__pb.callableInfo = function (info) {
+  const f = function () {
+    return info;
+  };
+  return Object.assign(f, info);
+};
+
 __pb.newHookEvent = function () {
   return new __PbHookEvent();
 };

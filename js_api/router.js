@@ -295,3 +295,70 @@ __pb.serveHttp = function (routeIndex, native) {
 };
 
 __pb.RequestEvent = RequestEvent;
+
+// A response header object whose changes go straight to the Rust side
+// (`e.response.header()` of request hooks: the API adds them to its answer).
+class __PbSyncedHeader extends __PbHeader {
+  constructor(http) {
+    super();
+    for (const [k, v] of http.responseHeaders) {
+      super.add(k, v);
+    }
+    Object.defineProperty(this, "__http", { value: http });
+  }
+  __sync() {
+    this.__http.setResponseHeaders(this.__pairs());
+  }
+  set(name, value) {
+    super.set(name, value);
+    this.__sync();
+  }
+  add(name, value) {
+    super.add(name, value);
+    this.__sync();
+  }
+  del(name) {
+    super.del(name);
+    this.__sync();
+  }
+}
+
+// `e.request`, `e.response` and `e.realIP()` of the request hooks
+// (onRecordCreateRequest, onRecordAuthRequest, …): the objects routes get,
+// built on first use from the HTTP request behind the event (`e.__http`);
+// undefined when the action did not come over HTTP.
+(() => {
+  const proto = Object.getPrototypeOf(__pb.newHookEvent());
+  Object.defineProperty(proto, "request", {
+    configurable: true,
+    get() {
+      if (this.__req === undefined && this.__http !== undefined) {
+        this.__req = new __PbRequest(this.__http);
+      }
+      return this.__req;
+    },
+    set(v) {
+      this.__req = v;
+    },
+  });
+  Object.defineProperty(proto, "response", {
+    configurable: true,
+    get() {
+      if (this.__resp === undefined && this.__http !== undefined) {
+        const resp = new __PbResponse();
+        resp.__header = new __PbSyncedHeader(this.__http);
+        this.__resp = resp;
+      }
+      return this.__resp;
+    },
+    set(v) {
+      this.__resp = v;
+    },
+  });
+  proto.realIP = function () {
+    return this.__http !== undefined ? this.__http.remoteIp : "";
+  };
+  proto.isTLS = function () {
+    return false;
+  };
+})();

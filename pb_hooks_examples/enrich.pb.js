@@ -17,9 +17,15 @@ onRecordCreate((e) => {
 }, "posts");
 
 // Whenever a post is sent in an API response: add a computed value that is
-// not stored (custom keys set on the record are part of the response).
+// not stored. Keys that are not fields are only sent once the record opts
+// in with withCustomData(true); hide() leaves keys out of the response.
 onRecordEnrich((e) => {
   const words = e.record.getString("body").split(/\s+/).filter(Boolean).length;
+  e.record.withCustomData(true);
   e.record.set("readingMinutes", Math.max(1, Math.ceil(words / 200)));
+  const auth = e.requestInfo.auth;
+  if (!auth || !auth.isSuperuser()) {
+    e.record.hide("slug");
+  }
   return e.next();
 }, "posts");

@@ -35,8 +35,14 @@ declare namespace core {
     collection(): Collection;
     tableName(): string;
     publicExport(): JsonMap;
-    ignoreEmailVisibility(state: boolean): void;
-    withCustomData(state: boolean): void;
+    /** Exports the email even when `emailVisibility` is off. */
+    ignoreEmailVisibility(state: boolean): Record;
+    /** Exports keys that are not fields (off by default). */
+    withCustomData(state: boolean): Record;
+    /** Leaves these keys out of the record's JSON. */
+    hide(...fieldNames: string[]): Record;
+    /** Exports these fields even when they are marked hidden. */
+    unhide(...fieldNames: string[]): Record;
     clone(): Record;
     original(): Record;
     fresh(): Record;
@@ -177,6 +183,12 @@ declare namespace core {
     auth: Record | null;
     requestInfo(): RequestInfo;
     hasSuperuserAuth(): boolean;
+    /** The HTTP request behind the action (undefined when not over HTTP). */
+    request: Request;
+    /** Headers set here are added to the API's response. */
+    response: { header(): Header };
+    realIP(): string;
+    isTLS(): boolean;
     [key: string]: any;
   }
 
@@ -188,7 +200,8 @@ declare namespace core {
   interface ModelErrorEvent extends ModelEvent { error?: any }
   interface RecordEvent extends HookEvent { record: Record }
   interface RecordErrorEvent extends RecordEvent { error?: any }
-  interface RecordEnrichEvent extends RecordEvent { auth: Record | null; requestInfo(): RequestInfo }
+  /** `requestInfo` is a field in PocketBase; calling it works too. */
+  interface RecordEnrichEvent extends RecordEvent { auth: Record | null; requestInfo: RequestInfo & (() => RequestInfo) }
   interface CollectionEvent extends HookEvent { collection: Collection }
   interface CollectionErrorEvent extends CollectionEvent { error?: any }
   interface RecordRequestEvent extends BaseRequestEvent { collection: Collection; record: Record }

@@ -10,6 +10,7 @@ use super::error::{ApiError, ApiResult};
 use super::records::{collection_of, export_record};
 use crate::core::App;
 use crate::core::error::Error;
+use crate::core::request::HttpMeta;
 
 /// One parsed sub-request.
 struct SubRequest {
@@ -61,6 +62,36 @@ fn failure(index: usize, e: ApiError) -> ApiError {
     ApiError { status: 400, message: "Batch transaction failed.".into(), data: json!({ "requests": requests }) }
 }
 
+/// `e.request` of a sub-request: its own method, URL, params and body size,
+/// the batch request's connection, headers and response.
+fn sub_http(ctx: &Ctx, sub: &SubRequest) -> HttpMeta {
+    let mut path = format!("/api/collections/{}/records", sub.collection);
+    let mut params = vec![("collection".to_string(), sub.collection.clone())];
+    if let Some(id) = &sub.id {
+        path = format!("{path}/{id}");
+        params.push(("id".into(), id.clone()));
+    }
+    let uri = if sub.raw_query.is_empty() { path.clone() } else { format!("{path}?{}", sub.raw_query) };
+    let mut headers = ctx.http.headers.clone();
+    if let Some(t) = &sub.token {
+        headers.retain(|(k, _)| k != "authorization");
+        headers.push(("authorization".into(), t.clone()));
+    }
+    HttpMeta {
+        method: sub.method.clone(),
+        uri,
+        path,
+        raw_query: sub.raw_query.clone(),
+        host: ctx.http.host.clone(),
+        remote_addr: ctx.http.remote_addr.clone(),
+        remote_ip: ctx.http.remote_ip.clone(),
+        content_length: Value::Object(sub.body.clone()).to_string().len(),
+        headers,
+        params,
+        response_headers: ctx.http.response_headers.clone(),
+    }
+}
+
 fn run_one(tx: &App, ctx: &Ctx, sub: &SubRequest) -> ApiResult<Value> {
     let c = collection_of(tx, &sub.collection)?;
     let mut sub_ctx = ctx.clone();
@@ -69,6 +100,7 @@ fn run_one(tx: &App, ctx: &Ctx, sub: &SubRequest) -> ApiResult<Value> {
     }
     sub_ctx.query = std::sync::Arc::new(parse_query(&sub.raw_query));
     sub_ctx.method = sub.method.parse().unwrap_or(axum::http::Method::POST);
+    sub_ctx.http = std::sync::Arc::new(sub_http(ctx, sub));
     let mut req = sub_ctx.request_info(tx, sub.body.clone());
     req.context = "batch".into();
     let method = match (sub.method.as_str(), &sub.id) {

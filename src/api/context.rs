@@ -3,19 +3,19 @@
 //! urlencoded) and running core calls off the async threads.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use axum::body::{Body, to_bytes};
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Multipart, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Multipart, RawPathParams, Request};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, header};
 use serde_json::{Map, Value, json};
 
 use super::error::{ApiError, ApiResult};
 use crate::core::App;
 use crate::core::auth::tokens::TokenType;
 use crate::core::records::Record;
-use crate::core::request::RequestInfo;
+use crate::core::request::{HttpMeta, RequestInfo};
 
 /// Shared state of the HTTP server.
 #[derive(Clone)]
@@ -55,6 +55,36 @@ pub struct Ctx {
     pub raw_query: String,
     pub headers: Arc<Map<String, Value>>,
     pub remote_ip: String,
+    /// The request as hooks see it (`e.request`).
+    pub http: Arc<HttpMeta>,
+}
+
+/// Where request hooks leave the headers they set on `e.response`; put
+/// into the request extensions by [`hook_response_headers`].
+#[derive(Clone, Default)]
+pub struct ResponseHeaderSink(pub Arc<Mutex<Vec<(String, String)>>>);
+
+/// Adds the headers that request hooks set with `e.response.header()` to
+/// the response of the built-in API route.
+pub async fn hook_response_headers(mut req: Request, next: axum::middleware::Next) -> axum::response::Response {
+    let sink = ResponseHeaderSink::default();
+    req.extensions_mut().insert(sink.clone());
+    let mut res = next.run(req).await;
+    let pairs = sink.0.lock().map(|mut h| std::mem::take(&mut *h)).unwrap_or_default();
+    let mut replaced = Vec::new();
+    for (k, v) in pairs {
+        let (Ok(name), Ok(value)) = (HeaderName::try_from(k.as_str()), HeaderValue::try_from(v.as_str())) else {
+            continue;
+        };
+        // a hook's value replaces the route's; repeated names add up
+        if replaced.contains(&name) {
+            res.headers_mut().append(name, value);
+        } else {
+            res.headers_mut().insert(name.clone(), value);
+            replaced.push(name);
+        }
+    }
+    res
 }
 
 impl Ctx {
@@ -83,6 +113,7 @@ impl Ctx {
             headers: self.headers.clone(),
             body,
             auth: self.auth(app),
+            http: Some(self.http.clone()),
         }
     }
 
@@ -108,7 +139,7 @@ pub fn parse_query(raw: &str) -> Map<String, Value> {
 impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let raw_query = parts.uri.query().unwrap_or_default().to_string();
         let headers: Map<String, Value> = parts
             .headers
@@ -117,8 +148,30 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
                 (k.as_str().to_lowercase().replace('-', "_"), Value::String(v.to_str().unwrap_or_default().to_string()))
             })
             .collect();
-        let remote_ip =
-            parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_default();
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+        let remote_ip = peer.map(|p| p.ip().to_string()).unwrap_or_default();
+        let params = match RawPathParams::from_request_parts(parts, state).await {
+            Ok(p) => p.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            Err(_) => Vec::new(),
+        };
+        let header = |name: header::HeaderName| parts.headers.get(name).and_then(|v| v.to_str().ok());
+        let http = HttpMeta {
+            method: parts.method.to_string(),
+            uri: parts.uri.path_and_query().map(|p| p.to_string()).unwrap_or_else(|| parts.uri.path().to_string()),
+            path: parts.uri.path().to_string(),
+            raw_query: raw_query.clone(),
+            host: header(header::HOST).unwrap_or_default().to_string(),
+            remote_addr: peer.map(|p| p.to_string()).unwrap_or_default(),
+            remote_ip: remote_ip.clone(),
+            content_length: header(header::CONTENT_LENGTH).and_then(|v| v.parse().ok()).unwrap_or(0),
+            headers: parts
+                .headers
+                .iter()
+                .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or_default().to_string()))
+                .collect(),
+            params,
+            response_headers: parts.extensions.get::<ResponseHeaderSink>().map(|s| s.0.clone()).unwrap_or_default(),
+        };
         Ok(Ctx {
             method: parts.method.clone(),
             token: token_from_headers(&parts.headers),
@@ -126,6 +179,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
             raw_query,
             headers: Arc::new(headers),
             remote_ip,
+            http: Arc::new(http),
         })
     }
 }

@@ -80,7 +80,10 @@ fn route_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
 
 /// The API routes.
 pub fn api_routes() -> Router<AppState> {
-    route_table().into_iter().fold(Router::new(), |r, (path, handlers)| r.route(path, handlers))
+    route_table()
+        .into_iter()
+        .fold(Router::new(), |r, (path, handlers)| r.route(path, handlers))
+        .layer(axum::middleware::from_fn(context::hook_response_headers))
 }
 
 /// The path patterns of the built-in routes (axum/matchit syntax).

@@ -296,8 +296,15 @@ impl App {
         let txapp = App { inner: self.inner.clone(), exec: Executor::Tx(self.inner.data.clone(), tx.clone()) };
         match f(&txapp) {
             Ok(v) => {
-                tx.commit()?;
-                Ok(v)
+                // like PocketBase, a failing after-commit hook fails the
+                // call although the data is committed
+                match tx.commit()?.into_iter().next() {
+                    None => Ok(v),
+                    Some(failure) => Err(match failure.downcast::<Error>() {
+                        Ok(e) => *e,
+                        Err(other) => Error::Internal(other.to_string()),
+                    }),
+                }
             }
             Err(e) => {
                 tx.rollback();
@@ -312,10 +319,14 @@ impl App {
         }
     }
 
-    /// Runs `f` after the current transaction commits, or now when there is none.
-    pub fn after_commit(&self, f: impl FnOnce() + Send + 'static) {
+    /// Runs `f` after the current transaction commits (its error then fails
+    /// the transaction call), or now when there is none.
+    pub fn after_commit(&self, f: impl FnOnce() -> Result<()> + Send + 'static) -> Result<()> {
         match self.exec.tx() {
-            Some(tx) => tx.on_commit(Box::new(f)),
+            Some(tx) => {
+                tx.on_commit(Box::new(move || f().map_err(|e| Box::new(e) as crate::db::AfterCommitError)));
+                Ok(())
+            }
             None => f(),
         }
     }

@@ -1,11 +1,44 @@
 //! What a rule or filter may know about the current request (`@request.*`),
 //! independent of HTTP so hooks, realtime and batch can build one too.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use serde_json::{Map, Value};
 
 use super::records::Record;
+
+/// The HTTP request behind an API call, as request hooks see it
+/// (`e.request`, `e.response`, `e.realIP()`). Plain data, so the core stays
+/// free of HTTP types.
+#[derive(Debug, Default)]
+pub struct HttpMeta {
+    pub method: String,
+    /// Path and query as sent.
+    pub uri: String,
+    pub path: String,
+    pub raw_query: String,
+    pub host: String,
+    /// Peer `ip:port`.
+    pub remote_addr: String,
+    pub remote_ip: String,
+    pub content_length: usize,
+    /// Header (lower-case name, value) pairs in arrival order.
+    pub headers: Vec<(String, String)>,
+    /// Route parameters (`collection`, `id`, …).
+    pub params: Vec<(String, String)>,
+    /// Headers the hooks set with `e.response.header()`; the API adds them
+    /// to its response.
+    pub response_headers: Arc<Mutex<Vec<(String, String)>>>,
+}
+
+impl HttpMeta {
+    /// Replaces the headers the hooks want on the response.
+    pub fn set_response_headers(&self, pairs: Vec<(String, String)>) {
+        if let Ok(mut h) = self.response_headers.lock() {
+            *h = pairs;
+        }
+    }
+}
 
 /// The `@request` context of a rule or filter.
 #[derive(Debug, Clone, Default)]
@@ -22,6 +55,8 @@ pub struct RequestInfo {
     pub body: Map<String, Value>,
     /// The authenticated record, if any.
     pub auth: Option<Arc<Record>>,
+    /// The HTTP request, when the call came over HTTP.
+    pub http: Option<Arc<HttpMeta>>,
 }
 
 impl RequestInfo {

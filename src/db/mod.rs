@@ -176,8 +176,11 @@ impl Drop for Lease<'_> {
     }
 }
 
+/// How after-commit work fails (opaque here: the core queues its own errors).
+pub type AfterCommitError = Box<dyn std::error::Error + Send + Sync>;
+
 /// Work to run once a transaction has committed.
-pub type AfterCommit = Box<dyn FnOnce() + Send>;
+pub type AfterCommit = Box<dyn FnOnce() -> Result<(), AfterCommitError> + Send>;
 
 /// An open transaction holding the writer lock until commit or rollback.
 /// The lock is released as soon as the transaction ends, before any
@@ -207,8 +210,9 @@ impl Tx {
         self.after_commit.lock().push(f);
     }
 
-    /// Commits, releases the writer and runs the queued after-commit work.
-    pub fn commit(&self) -> DbResult<()> {
+    /// Commits, releases the writer and runs all the queued after-commit
+    /// work; returns how that work failed (the commit itself stands).
+    pub fn commit(&self) -> DbResult<Vec<AfterCommitError>> {
         let Some(conn) = self.conn.lock().take() else {
             return Err(closed());
         };
@@ -221,10 +225,7 @@ impl Tx {
         drop(conn);
         committed?;
         let queued = std::mem::take(&mut *self.after_commit.lock());
-        for f in queued {
-            f();
-        }
-        Ok(())
+        Ok(queued.into_iter().filter_map(|f| f().err()).collect())
     }
 
     /// Rolls back and releases the writer (idempotent).

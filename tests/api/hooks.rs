@@ -213,6 +213,89 @@ async fn create_request_hook_changes_the_record_or_rejects_it() {
 }
 
 #[tokio::test]
+async fn record_request_hooks_see_the_http_request_and_set_response_headers() {
+    let t = spawn_app_with_hooks(
+        &[(
+            "main.pb.js",
+            r#"
+            const seen = (e) => [e.request.method, e.request.url.path, e.request.url.query().get("expand"),
+                e.request.pathValue("collection"), e.request.pathValue("id"), e.request.header.get("X-Trace"),
+                e.realIP() !== "" && e.request.remoteAddr.indexOf(e.realIP()) >= 0].join("|");
+            onRecordCreateRequest((e) => {
+                e.response.header().set("X-Seen", seen(e));
+                if (e.request.header.get("X-Trace") === "stop") throw new ForbiddenError("traced");
+                e.next();
+            }, "posts");
+            onRecordCreateRequest((e) => {
+                e.response.header().add("X-Second", "yes");
+                e.next();
+            }, "posts");
+            onRecordUpdateRequest((e) => { e.response.header().set("X-Seen", seen(e)); e.next(); }, "posts");
+            onRecordDeleteRequest((e) => { e.response.header().set("X-Seen", seen(e)); e.next(); }, "posts");
+            onRecordsListRequest((e) => { e.response.header().set("X-Count", String(e.records.length)); e.next(); });
+            "#,
+        )],
+        defaults,
+    )
+    .await;
+    let tok = posts(&t).await;
+    let send = |method: &str, path: &str, body: Option<serde_json::Value>| {
+        let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut rb = t.client.request(m, format!("{}{path}", t.base)).header("X-Trace", "t1");
+        if method != "POST" {
+            rb = rb.header("Authorization", tok.as_str());
+        }
+        if let Some(b) = body {
+            rb = rb.json(&b);
+        }
+        rb.send()
+    };
+    let header = |r: &reqwest::Response, name: &str| {
+        r.headers().get(name).map(|v| v.to_str().unwrap_or_default().to_string()).unwrap_or_default()
+    };
+    let created =
+        send("POST", "/api/collections/posts/records?expand=x", Some(json!({"title": "a"}))).await.expect("send");
+    assert_eq!(created.status(), 200);
+    assert_eq!(header(&created, "x-seen"), "POST|/api/collections/posts/records|x|posts||t1|true");
+    assert_eq!(header(&created, "x-second"), "yes", "headers of several handlers add up");
+    let id = created.json::<serde_json::Value>().await.expect("json")["id"].as_str().unwrap_or_default().to_string();
+    let path = format!("/api/collections/posts/records/{id}");
+    let updated = send("PATCH", &path, Some(json!({"title": "b"}))).await.expect("send");
+    assert_eq!(header(&updated, "x-seen"), format!("PATCH|{path}||posts|{id}|t1|true"));
+    let listed = send("GET", "/api/collections/posts/records", None).await.expect("send");
+    assert_eq!(header(&listed, "x-count"), "1");
+    let deleted = send("DELETE", &path, None).await.expect("send");
+    assert_eq!(
+        (deleted.status().as_u16(), header(&deleted, "x-seen")),
+        (204, format!("DELETE|{path}||posts|{id}|t1|true"))
+    );
+
+    let stopped = t
+        .client
+        .post(format!("{}/api/collections/posts/records", t.base))
+        .header("X-Trace", "stop")
+        .json(&json!({"title": "c"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(stopped.status(), 403);
+    assert!(header(&stopped, "x-seen").ends_with("|stop|true"), "headers set before a throw go out with the error");
+
+    t.patch("/api/settings", Some(&tok), json!({"batch": {"enabled": true}})).await;
+    let batch = t
+        .post(
+            "/api/batch",
+            Some(&tok),
+            json!({"requests": [{"method": "POST", "url": "/api/collections/posts/records?expand=y", "body": {"title": "d"}}]}),
+        )
+        .await;
+    assert_eq!(batch.status, 200, "{}", batch.text);
+    let seen = batch.headers.get("x-seen").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    assert_eq!(seen, "POST|/api/collections/posts/records|y|posts|||true", "a batch sub-request has its own URL");
+    assert_eq!(titles(&t, &tok).await, ["d"]);
+}
+
+#[tokio::test]
 async fn model_hook_without_next_saves_nothing() {
     let t = spawn_app_with_hooks(
         &[(
@@ -342,10 +425,20 @@ async fn after_success_hook_saves_another_record() {
             "main.pb.js",
             r#"
             onRecordAfterCreateSuccess((e) => {
+                if (e.record.get("title") === "fail") throw new Error("audit down");
                 const audit = e.app.findCollectionByNameOrId("audit");
                 e.app.save(new Record(audit, {ref: e.record.id, note: e.record.get("title")}));
                 e.next();
             }, "posts");
+            routerAdd("POST", "/js-save", (e) => {
+                const r = new Record($app.findCollectionByNameOrId("posts"), {title: "fail"});
+                try {
+                    $app.save(r);
+                    return e.json(200, {thrown: false});
+                } catch (err) {
+                    return e.json(200, {thrown: String(err), saved: $app.findRecordById("posts", r.id).id === r.id});
+                }
+            });
             "#,
         )],
         defaults,
@@ -363,6 +456,19 @@ async fn after_success_hook_saves_another_record() {
     assert_eq!(audits.json["totalItems"], 1, "{}", audits.text);
     assert_eq!(audits.json["items"][0]["ref"], p.json["id"]);
     assert_eq!(audits.json["items"][0]["note"], "x");
+
+    // like PocketBase: a failing after-success hook fails the request, but
+    // the record is committed
+    let failed = t.post("/api/collections/posts/records", None, json!({"title": "fail"})).await;
+    assert_eq!(failed.status, 400, "{}", failed.text);
+    assert_eq!(t.get("/api/collections/posts/records?filter=title='fail'", Some(&tok)).await.json["totalItems"], 1);
+    let from_js = t.post("/js-save", None, json!({})).await;
+    assert_eq!(from_js.json["saved"], true, "{}", from_js.text);
+    assert!(
+        from_js.json["thrown"].as_str().is_some_and(|m| m.starts_with("Error")),
+        "$app.save threw: {}",
+        from_js.text
+    );
 }
 
 #[tokio::test]

@@ -9,7 +9,8 @@ async fn posts(t: &TestApp) -> String {
     t.create_collection(
         &tok,
         json!({"name": "posts", "listRule": "", "viewRule": "", "createRule": "", "updateRule": "", "deleteRule": "",
-            "fields": [{"name": "title", "type": "text"}, {"name": "log", "type": "text"}]}),
+            "fields": [{"name": "title", "type": "text"}, {"name": "log", "type": "text"},
+                {"name": "note", "type": "text", "hidden": true}]}),
     )
     .await;
     tok
@@ -77,8 +78,12 @@ async fn enrich_adds_computed_values_to_responses() {
             "main.pb.js",
             r#"
             onRecordEnrich((e) => {
+                e.record.set("secret", "not exported");
+                if (e.record.getString("title") === "plain") return e.next();
+                e.record.withCustomData(true).hide("secret", "collectionName").unhide("note");
                 e.record.set("shout", e.record.getString("title").toUpperCase());
                 e.record.set("viewer", e.requestInfo().auth ? "auth" : "guest");
+                if (e.requestInfo.auth) e.record.hide("title");
                 e.next();
             }, "posts");
             "#,
@@ -89,9 +94,18 @@ async fn enrich_adds_computed_values_to_responses() {
     let tok = posts(&t).await;
     let created = t.post("/api/collections/posts/records", None, json!({"title": "hi"})).await;
     assert_eq!((created.json["shout"].as_str(), created.json["viewer"].as_str()), (Some("HI"), Some("guest")));
+    assert_eq!((created.json["title"].as_str(), created.json["note"].as_str()), (Some("hi"), Some("")));
+    for hidden in ["secret", "collectionName"] {
+        assert!(created.json.get(hidden).is_none(), "{hidden} hidden: {}", created.json);
+    }
     let list = t.get("/api/collections/posts/records", Some(&tok)).await;
     assert_eq!(list.json["items"][0]["shout"], "HI");
     assert_eq!(list.json["items"][0]["viewer"], "auth");
+    assert!(list.json["items"][0].get("title").is_none(), "hide() of a field: {}", list.json);
+    let plain = t.post("/api/collections/posts/records", None, json!({"title": "plain"})).await;
+    assert_eq!(plain.json["collectionName"], "posts");
+    assert!(plain.json.get("secret").is_none(), "custom keys need withCustomData(true): {}", plain.json);
+    assert!(plain.json.get("note").is_none(), "hidden field: {}", plain.json);
     let users = t.get("/api/collections/users/records", Some(&tok)).await;
     assert_eq!(users.status, 200);
 }

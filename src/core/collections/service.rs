@@ -255,11 +255,8 @@ impl App {
                         (&hooks.on_collection_update.after_success, &hooks.on_model_update.after_success)
                     };
                     let mut ev = CollectionEvent { app: app.clone(), collection: ev_collection };
-                    if let Err(e) = chain.trigger(&mut ev, &mut |e| through_model_collection(model, e, &mut |_| Ok(())))
-                    {
-                        tracing::error!("after-success collection hook failed: {e}");
-                    }
-                });
+                    chain.trigger(&mut ev, &mut |e| through_model_collection(model, e, &mut |_| Ok(())))
+                })?;
                 Ok(saved)
             }
             Err(err) => {
@@ -450,15 +447,11 @@ impl App {
             let mut ev = CollectionEvent { app: app.clone(), collection: col };
             let hooks = app.hooks();
             let model = &hooks.on_model_delete.after_success;
-            if let Err(e) = hooks
+            hooks
                 .on_collection_delete
                 .after_success
                 .trigger(&mut ev, &mut |e| through_model_collection(model, e, &mut |_| Ok(())))
-            {
-                tracing::error!("after-delete collection hook failed: {e}");
-            }
-        });
-        Ok(())
+        })
     }
 
     /// Deletes every record of a collection (with cascades), like PocketBase's truncate.

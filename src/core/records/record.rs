@@ -1,6 +1,7 @@
 //! The record model: a collection plus field values, with the original
 //! values kept for change detection, and its PocketBase JSON export.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
@@ -17,8 +18,13 @@ pub struct Record {
     pub original: Option<Map<String, Value>>,
     /// Expanded relations (`expand` key in JSON).
     pub expand: Map<String, Value>,
-    /// Extra keys merged into the JSON export (`withCustomData`).
+    /// Values of keys that are not fields (exported only with `export_custom`).
     pub custom: Map<String, Value>,
+    /// Export the custom keys too (`withCustomData(true)`).
+    pub export_custom: bool,
+    /// Per-key visibility forced by `hide()` (false) / `unhide()` (true);
+    /// it wins over the field's `hidden` option.
+    pub visibility: BTreeMap<String, bool>,
     /// Plain passwords set in this change, for validation only.
     pub plain_passwords: Map<String, Value>,
     /// Export the email even when emailVisibility is false.
@@ -40,6 +46,8 @@ impl Record {
             original: None,
             expand: Map::new(),
             custom: Map::new(),
+            export_custom: false,
+            visibility: BTreeMap::new(),
             plain_passwords: Map::new(),
             ignore_email_visibility: false,
             show_hidden: false,
@@ -107,27 +115,33 @@ impl Record {
     }
 
     /// PocketBase's public JSON: collectionId, collectionName, visible
-    /// fields (alphabetical), expand, custom data.
+    /// fields (alphabetical), custom data when enabled, expand; keys hidden
+    /// with `hide()` are left out, fields unhidden with `unhide()` kept.
     pub fn to_json(&self) -> Value {
         self.to_json_as(self.show_hidden, self.ignore_email_visibility)
     }
 
     /// [`Record::to_json`] with explicit visibility flags.
     pub fn to_json_as(&self, show_hidden: bool, ignore_email_visibility: bool) -> Value {
+        let forced = |k: &str| self.visibility.get(k).copied();
         let mut m = Map::new();
-        m.insert("collectionId".into(), Value::String(self.collection.id.clone()));
-        m.insert("collectionName".into(), Value::String(self.collection.name.clone()));
+        if forced("collectionId") != Some(false) {
+            m.insert("collectionId".into(), Value::String(self.collection.id.clone()));
+        }
+        if forced("collectionName") != Some(false) {
+            m.insert("collectionName".into(), Value::String(self.collection.name.clone()));
+        }
         let is_auth = self.collection.is_auth();
         for f in &self.collection.fields {
-            if matches!(f.kind, FieldKind::Password { .. }) {
-                if f.hidden {
-                    continue;
-                }
-                // a visible password field is still never exported
-                m.insert(f.name.clone(), Value::String(String::new()));
+            let is_password = matches!(f.kind, FieldKind::Password { .. });
+            // hidden password fields stay hidden for superusers too
+            let visible = forced(&f.name).unwrap_or(!f.hidden || (show_hidden && !is_password));
+            if !visible || (is_auth && (f.name == "tokenKey" || f.name == "password")) {
                 continue;
             }
-            if f.hidden && (!show_hidden || (is_auth && f.name == "tokenKey")) {
+            if is_password {
+                // a visible password field is still never exported
+                m.insert(f.name.clone(), Value::String(String::new()));
                 continue;
             }
             if is_auth && f.name == "email" && !ignore_email_visibility && !self.get_bool("emailVisibility") {
@@ -135,10 +149,14 @@ impl Record {
             }
             m.insert(f.name.clone(), self.data.get(&f.name).cloned().unwrap_or_else(|| f.zero_value()));
         }
-        for (k, v) in &self.custom {
-            m.insert(k.clone(), v.clone());
+        if self.export_custom {
+            for (k, v) in &self.custom {
+                if forced(k) != Some(false) {
+                    m.insert(k.clone(), v.clone());
+                }
+            }
         }
-        if !self.expand.is_empty() {
+        if !self.expand.is_empty() && forced("expand") != Some(false) {
             m.insert("expand".into(), Value::Object(self.expand.clone()));
         }
         Value::Object(m)
@@ -213,6 +231,8 @@ impl Record {
             original: None,
             expand: Map::new(),
             custom: Map::new(),
+            export_custom: false,
+            visibility: BTreeMap::new(),
             plain_passwords: Map::new(),
             ignore_email_visibility: false,
             show_hidden: false,

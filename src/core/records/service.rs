@@ -114,11 +114,8 @@ impl App {
                         (&hooks.on_record_update.after_success, &hooks.on_model_update.after_success)
                     };
                     let mut ev = RecordEvent { app: app.clone(), record: rec };
-                    if let Err(e) = chain.trigger(&mut ev, &mut |e| through_model(model, e, &mut |_| Ok(()))) {
-                        tracing::error!("after-success hook failed: {e}");
-                    }
-                });
-                Ok(())
+                    chain.trigger(&mut ev, &mut |e| through_model(model, e, &mut |_| Ok(())))
+                })
             }
             Err(err) => {
                 let mut ev = RecordEvent { app: self.clone(), record: record.clone() };
@@ -238,15 +235,11 @@ impl App {
                     let mut ev = RecordEvent { app: app.clone(), record: rec };
                     let hooks = app.hooks();
                     let model = &hooks.on_model_delete.after_success;
-                    if let Err(e) = hooks
+                    hooks
                         .on_record_delete
                         .after_success
                         .trigger(&mut ev, &mut |e| through_model(model, e, &mut |_| Ok(())))
-                    {
-                        tracing::error!("after-delete hook failed: {e}");
-                    }
-                });
-                Ok(())
+                })
             }
             Err(err) => {
                 let mut ev = RecordEvent { app: self.clone(), record: record.clone() };

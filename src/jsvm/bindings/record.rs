@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use rquickjs::class::Trace;
-use rquickjs::prelude::Opt;
+use rquickjs::prelude::{Opt, Rest, This};
 use rquickjs::{Class, Ctx, JsLifetime, Object, Value};
 use serde_json::Value as Json;
 
@@ -131,9 +131,47 @@ impl JsRecord {
         Ok(())
     }
 
-    /// Custom (non-field) keys set with `set()` are always exported in
-    /// Ferrobase; kept for PocketBase hooks that call it.
-    pub fn with_custom_data(&self, _state: bool) {}
+    /// Whether keys that are not fields (set with `set()`) are exported.
+    /// Off by default, like PocketBase, so helper values never leak.
+    pub fn with_custom_data<'js>(
+        &self,
+        ctx: Ctx<'js>,
+        this: This<Value<'js>>,
+        state: bool,
+    ) -> rquickjs::Result<Value<'js>> {
+        self.inner.try_borrow_mut().map_err(|_| borrow_err(&ctx))?.export_custom = state;
+        Ok(this.0)
+    }
+
+    /// Leaves these keys out of the record's JSON (fields, custom keys,
+    /// `expand`, `collectionId`, `collectionName`).
+    pub fn hide<'js>(
+        &self,
+        ctx: Ctx<'js>,
+        this: This<Value<'js>>,
+        names: Rest<String>,
+    ) -> rquickjs::Result<Value<'js>> {
+        let mut r = self.inner.try_borrow_mut().map_err(|_| borrow_err(&ctx))?;
+        for n in names.0 {
+            r.visibility.insert(n, false);
+        }
+        Ok(this.0)
+    }
+
+    /// Exports these keys even when the field is marked hidden (passwords
+    /// and auth tokenKeys are never exported).
+    pub fn unhide<'js>(
+        &self,
+        ctx: Ctx<'js>,
+        this: This<Value<'js>>,
+        names: Rest<String>,
+    ) -> rquickjs::Result<Value<'js>> {
+        let mut r = self.inner.try_borrow_mut().map_err(|_| borrow_err(&ctx))?;
+        for n in names.0 {
+            r.visibility.insert(n, true);
+        }
+        Ok(this.0)
+    }
 
     /// Sets several fields from an object.
     pub fn load<'js>(&self, ctx: Ctx<'js>, data: Value<'js>) -> rquickjs::Result<()> {
@@ -226,8 +264,14 @@ impl JsRecord {
     }
 
     /// Exports the email even when `emailVisibility` is off.
-    pub fn ignore_email_visibility(&self, state: bool) {
-        self.inner.borrow_mut().ignore_email_visibility = state;
+    pub fn ignore_email_visibility<'js>(
+        &self,
+        ctx: Ctx<'js>,
+        this: This<Value<'js>>,
+        state: bool,
+    ) -> rquickjs::Result<Value<'js>> {
+        self.inner.try_borrow_mut().map_err(|_| borrow_err(&ctx))?.ignore_email_visibility = state;
+        Ok(this.0)
     }
 
     pub fn clone<'js>(&self, ctx: Ctx<'js>) -> rquickjs::Result<Value<'js>> {

@@ -123,6 +123,16 @@ fn request_info_js<'js>(ctx: &Ctx<'js>, info: &RequestInfo) -> rquickjs::Result<
     Ok(obj)
 }
 
+/// `e.auth`, `e.requestInfo()` and, over HTTP, `e.request`/`e.response`.
+fn expose_request<'js>(ctx: &Ctx<'js>, e: &Object<'js>, info: &RequestInfo) -> rquickjs::Result<()> {
+    e.set("auth", auth_js(ctx, info)?)?;
+    e.set("__info", request_info_js(ctx, info)?)?;
+    if let Some(http) = &info.http {
+        e.set("__http", super::http_meta::HookHttp::instance(ctx, http)?)?;
+    }
+    Ok(())
+}
+
 fn auth_js<'js>(ctx: &Ctx<'js>, info: &RequestInfo) -> rquickjs::Result<Value<'js>> {
     match &info.auth {
         Some(a) => JsRecord::instance(ctx, (**a).clone()),
@@ -146,8 +156,7 @@ impl BridgeEvent for RecordRequestEvent {
     fn expose<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>) -> rquickjs::Result<RequestHandles> {
         e.set("app", JsApp::instance(ctx, &self.app)?)?;
         e.set("collection", collection::to_js(ctx, &self.collection)?)?;
-        e.set("auth", auth_js(ctx, &self.request)?)?;
-        e.set("__info", request_info_js(ctx, &self.request)?)?;
+        expose_request(ctx, e, &self.request)?;
         let record = match self.record.take() {
             Some(r) => {
                 let h = Rc::new(RefCell::new(r));
@@ -317,8 +326,13 @@ impl BridgeEvent for RecordEnrichEvent {
         let h = Rc::new(RefCell::new(std::mem::replace(&mut self.record, placeholder)));
         e.set("app", JsApp::instance(ctx, &self.app)?)?;
         e.set("record", record_js(ctx, &h)?)?;
-        e.set("auth", auth_js(ctx, &self.request)?)?;
-        e.set("__info", request_info_js(ctx, &self.request)?)?;
+        expose_request(ctx, e, &self.request)?;
+        // PocketBase's enrich event has a `requestInfo` field, not a method:
+        // give it both shapes (`e.requestInfo.auth` and `e.requestInfo().auth`)
+        let pb: Object = ctx.globals().get("__pb")?;
+        let both: rquickjs::Function = pb.get("callableInfo")?;
+        let info: Value = e.get("__info")?;
+        e.set("requestInfo", both.call::<_, Value>((info,))?)?;
         Ok(h)
     }
 
@@ -349,8 +363,7 @@ impl BridgeEvent for RecordAuthRequestEvent {
     fn expose<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>) -> rquickjs::Result<Self::Handles> {
         e.set("app", JsApp::instance(ctx, &self.app)?)?;
         e.set("collection", collection::to_js(ctx, &self.collection)?)?;
-        e.set("auth", auth_js(ctx, &self.request)?)?;
-        e.set("__info", request_info_js(ctx, &self.request)?)?;
+        expose_request(ctx, e, &self.request)?;
         e.set("token", self.token.as_str())?;
         e.set("authMethod", self.auth_method.as_str())?;
         e.set("meta", convert::to_js(ctx, &self.meta)?)?;
@@ -432,8 +445,7 @@ impl BridgeEvent for SettingsRequestEvent {
 
     fn expose<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>) -> rquickjs::Result<()> {
         e.set("app", JsApp::instance(ctx, &self.app)?)?;
-        e.set("auth", auth_js(ctx, &self.request)?)?;
-        e.set("__info", request_info_js(ctx, &self.request)?)?;
+        expose_request(ctx, e, &self.request)?;
         self.refresh(ctx, e, &())
     }
 
@@ -468,8 +480,7 @@ impl BridgeEvent for CollectionRequestEvent {
 
     fn expose<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>) -> rquickjs::Result<()> {
         e.set("app", JsApp::instance(ctx, &self.app)?)?;
-        e.set("auth", auth_js(ctx, &self.request)?)?;
-        e.set("__info", request_info_js(ctx, &self.request)?)?;
+        expose_request(ctx, e, &self.request)?;
         self.refresh(ctx, e, &())
     }
 
@@ -499,8 +510,7 @@ impl BridgeEvent for CollectionsListRequestEvent {
 
     fn expose<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>) -> rquickjs::Result<()> {
         e.set("app", JsApp::instance(ctx, &self.app)?)?;
-        e.set("auth", auth_js(ctx, &self.request)?)?;
-        e.set("__info", request_info_js(ctx, &self.request)?)?;
+        expose_request(ctx, e, &self.request)?;
         let list = rquickjs::Array::new(ctx.clone())?;
         for (i, c) in self.collections.iter().enumerate() {
             list.set(i, collection::to_js(ctx, c)?)?;

@@ -10,6 +10,7 @@
 //! worker waits meanwhile); its response goes out with the headers JS set.
 
 mod native;
+pub(crate) use native::pairs_object;
 mod routes;
 
 use std::net::SocketAddr;

@@ -165,7 +165,8 @@ impl HttpNative {
     }
 }
 
-fn pairs_object<'js>(ctx: &Ctx<'js>, pairs: &[(String, String)]) -> rquickjs::Result<Object<'js>> {
+/// `{name: value}` of header-like pairs (repeated names joined with `, `).
+pub(crate) fn pairs_object<'js>(ctx: &Ctx<'js>, pairs: &[(String, String)]) -> rquickjs::Result<Object<'js>> {
     let obj = Object::new(ctx.clone())?;
     for (k, v) in pairs {
         match obj.get::<_, Option<String>>(k.as_str())? {

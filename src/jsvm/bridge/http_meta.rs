@@ -1,0 +1,100 @@
+//! `e.__http` of a request hook event: the HTTP request behind the API call,
+//! read by `e.request`/`e.realIP()` and written by `e.response.header()`
+//! (see `js_api/router.js`).
+
+use std::sync::Arc;
+
+use rquickjs::class::Trace;
+use rquickjs::{Class, Ctx, JsLifetime, Object, Value};
+
+use crate::core::request::HttpMeta;
+use crate::jsvm::http::pairs_object;
+
+/// The JS view of an [`HttpMeta`].
+#[derive(Trace, JsLifetime)]
+#[rquickjs::class(rename = "HookHttp")]
+pub struct HookHttp {
+    #[qjs(skip_trace)]
+    meta: Arc<HttpMeta>,
+}
+
+impl HookHttp {
+    /// A JS object for `meta`.
+    pub fn instance<'js>(ctx: &Ctx<'js>, meta: &Arc<HttpMeta>) -> rquickjs::Result<Value<'js>> {
+        Ok(Class::instance(ctx.clone(), HookHttp { meta: meta.clone() })?.into_value())
+    }
+}
+
+#[rquickjs::methods(rename_all = "camelCase")]
+impl HookHttp {
+    #[qjs(get)]
+    pub fn method(&self) -> String {
+        self.meta.method.clone()
+    }
+
+    #[qjs(get)]
+    pub fn uri(&self) -> String {
+        self.meta.uri.clone()
+    }
+
+    #[qjs(get)]
+    pub fn path(&self) -> String {
+        self.meta.path.clone()
+    }
+
+    #[qjs(get)]
+    pub fn raw_query(&self) -> String {
+        self.meta.raw_query.clone()
+    }
+
+    #[qjs(get)]
+    pub fn host(&self) -> String {
+        self.meta.host.clone()
+    }
+
+    #[qjs(get)]
+    pub fn remote_addr(&self) -> String {
+        self.meta.remote_addr.clone()
+    }
+
+    #[qjs(get)]
+    pub fn remote_ip(&self) -> String {
+        self.meta.remote_ip.clone()
+    }
+
+    #[qjs(get)]
+    pub fn content_length(&self) -> usize {
+        self.meta.content_length
+    }
+
+    #[qjs(get)]
+    pub fn headers<'js>(&self, ctx: Ctx<'js>) -> rquickjs::Result<Object<'js>> {
+        pairs_object(&ctx, &self.meta.headers)
+    }
+
+    #[qjs(get)]
+    pub fn params<'js>(&self, ctx: Ctx<'js>) -> rquickjs::Result<Object<'js>> {
+        pairs_object(&ctx, &self.meta.params)
+    }
+
+    /// The response headers the hooks have set so far (`[[name, value], …]`).
+    #[qjs(get)]
+    pub fn response_headers(&self) -> Vec<Vec<String>> {
+        match self.meta.response_headers.lock() {
+            Ok(h) => h.iter().map(|(k, v)| vec![k.clone(), v.clone()]).collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// Replaces the response headers the hooks set (`[[name, value], …]`).
+    pub fn set_response_headers(&self, pairs: Vec<Vec<String>>) {
+        let pairs = pairs
+            .into_iter()
+            .filter_map(|p| match <[String; 2]>::try_from(p) {
+                Ok([k, v]) => Some((k, v)),
+                Err(_) => None,
+            })
+            .collect();
+        self.meta.set_response_headers(pairs);
+    }
+}
