@@ -64,6 +64,28 @@ fn superuser_commands_validate_input() {
 }
 
 #[test]
+fn superuser_commands_fire_record_hooks() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let hooks = dir.path().join("pb_hooks");
+    std::fs::create_dir_all(&hooks).expect("mkdir");
+    std::fs::write(
+        hooks.join("guard.pb.js"),
+        r#"onRecordCreate((e) => {
+            if (e.record.email().endsWith("@blocked.co")) throw new BadRequestError("blocked by a hook");
+            e.next();
+        }, "_superusers");"#,
+    )
+    .expect("write hook");
+    let data = dir.path().join("pb_data");
+    let d = data.to_str().expect("utf8 path");
+    let blocked = run(&["superuser", "create", "a@blocked.co", "longpassword1", "--dir", d]);
+    assert_eq!(blocked.status.code(), Some(1));
+    assert!(stderr(&blocked).to_lowercase().contains("blocked by a hook"), "{}", stderr(&blocked));
+    let ok = run(&["superuser", "create", "a@fine.co", "longpassword1", "--dir", d]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+}
+
+#[test]
 fn unknown_flags_fail_with_one_line() {
     let o = run(&["serve", "--bogus"]);
     assert_eq!(o.status.code(), Some(1));

@@ -46,9 +46,17 @@ fn email_and_password(email: Option<String>, password: Option<String>) -> anyhow
     Ok((email, password))
 }
 
-/// Runs a superuser subcommand.
+/// Runs a superuser subcommand; the hooks are loaded, so record hooks
+/// fire for the change like they do in PocketBase.
 pub fn run(flags: &GlobalFlags, cmd: SuperuserCommand) -> anyhow::Result<()> {
     let app = flags.open_app().context("failed to open the data dir")?;
+    let mut js = flags.start_hooks_unwatched(&app)?;
+    let res = run_with(&app, cmd);
+    js.take();
+    res
+}
+
+fn run_with(app: &crate::core::App, cmd: SuperuserCommand) -> anyhow::Result<()> {
     match cmd {
         SuperuserCommand::Create { email, password } => {
             let (email, password) = email_and_password(email, password)?;

@@ -1,13 +1,14 @@
 //! `App`: the one domain API every way in (HTTP, CLI, JS) goes through. It
 //! owns the databases, the collections cache, settings, hooks and logs. A
-//! cheap `Clone`; inside a transaction it carries the transaction with it.
+//! cheap `Clone`; inside a transaction it carries the transaction with it,
+//! and the collections/settings changed in that transaction stay private to
+//! it until it commits (other requests never see an uncommitted schema).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 use parking_lot::Mutex;
-use rusqlite::params;
 use serde_json::{Map, Value};
 
 use super::collections::{Collection, Collections, system};
@@ -55,6 +56,16 @@ struct AppInner {
 pub struct App {
     inner: Arc<AppInner>,
     exec: Executor,
+    /// The caches as changed by the open transaction (None outside one).
+    tx_caches: Option<Arc<TxCaches>>,
+}
+
+/// Collections and settings reloaded inside a transaction: seen by that
+/// transaction's handles only, published when it commits, dropped on rollback.
+#[derive(Default)]
+struct TxCaches {
+    collections: Mutex<Option<Arc<Collections>>>,
+    settings: Mutex<Option<Arc<Settings>>>,
 }
 
 impl App {
@@ -80,6 +91,7 @@ impl App {
                 store: Mutex::new(Map::new()),
             }),
             exec: Executor::Pool(data),
+            tx_caches: None,
         };
         app.bootstrap()?;
         Ok(app)
@@ -119,7 +131,7 @@ impl App {
         c.updated = now;
         self.exec.write(|conn| -> Result<()> {
             db::sync::create(conn, &c)?;
-            write_collection_row(conn, &c)?;
+            db::collections::upsert(conn, &c)?;
             Ok(())
         })?;
         Ok(c)
@@ -193,6 +205,9 @@ impl App {
 
     /// The current collections snapshot.
     pub fn collections(&self) -> Arc<Collections> {
+        if let Some(c) = self.tx_caches.as_ref().and_then(|t| t.collections.lock().clone()) {
+            return c;
+        }
         self.inner.collections.load_full()
     }
 
@@ -203,44 +218,30 @@ impl App {
 
     /// Re-reads `_collections` into the cache.
     pub fn reload_collections(&self) -> Result<()> {
-        let list = self.exec.read(|conn| -> Result<Vec<Collection>> {
-            let mut stmt = conn.prepare(
-                "SELECT id, system, type, name, fields, indexes, listRule, viewRule, createRule, updateRule, deleteRule, options, created, updated FROM `_collections` ORDER BY rowid",
-            )?;
-            let mut rows = stmt.query([])?;
-            let mut out = Vec::new();
-            while let Some(r) = rows.next()? {
-                let rules = super::collections::collection::Rules {
-                    list: r.get(6)?,
-                    view: r.get(7)?,
-                    create: r.get(8)?,
-                    update: r.get(9)?,
-                    delete: r.get(10)?,
-                };
-                let text = |i| schema::text_or_blob(r, i).map(Option::unwrap_or_default);
-                let c = Collection::from_row(
-                    text(0)?,
-                    r.get::<_, bool>(1)?,
-                    &text(2)?,
-                    text(3)?,
-                    &text(4)?,
-                    &text(5)?,
-                    rules,
-                    &text(11)?,
-                    text(12)?,
-                    text(13)?,
+        let rows = self.exec.read(db::collections::all)?;
+        let list = rows
+            .into_iter()
+            .map(|r| {
+                let name = r.name.clone();
+                Collection::from_row(
+                    r.id, r.system, &r.kind, r.name, &r.fields, &r.indexes, r.rules, &r.options, r.created, r.updated,
                 )
-                .map_err(Error::Internal)?;
-                out.push(c);
-            }
-            Ok(out)
-        })?;
-        self.inner.collections.store(Arc::new(Collections::new(list)));
+                .map_err(|e| Error::Internal(format!("cannot read collection {name:?}: {e}")))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let list = Arc::new(Collections::new(list));
+        match &self.tx_caches {
+            Some(t) => *t.collections.lock() = Some(list),
+            None => self.inner.collections.store(list),
+        }
         Ok(())
     }
 
     /// Current settings.
     pub fn settings(&self) -> Arc<Settings> {
+        if let Some(s) = self.tx_caches.as_ref().and_then(|t| t.settings.lock().clone()) {
+            return s;
+        }
         self.inner.settings.load_full()
     }
 
@@ -272,13 +273,20 @@ impl App {
     }
 
     fn store_settings(&self, s: Settings) {
+        match &self.tx_caches {
+            Some(t) => *t.settings.lock() = Some(Arc::new(s)),
+            None => self.publish_settings(Arc::new(s)),
+        }
+    }
+
+    fn publish_settings(&self, s: Arc<Settings>) {
         self.inner.logs.set_max_days(s.logs.max_days);
-        self.inner.settings.store(Arc::new(s));
+        self.inner.settings.store(s);
     }
 
     /// A handle on the same app outside any transaction.
     pub fn without_tx(&self) -> App {
-        App { inner: self.inner.clone(), exec: Executor::Pool(self.inner.data.clone()) }
+        App { inner: self.inner.clone(), exec: Executor::Pool(self.inner.data.clone()), tx_caches: None }
     }
 
     /// Whether this handle is bound to an open transaction.
@@ -293,12 +301,31 @@ impl App {
             return f(self);
         }
         let tx = Arc::new(self.inner.data.begin()?);
-        let txapp = App { inner: self.inner.clone(), exec: Executor::Tx(self.inner.data.clone(), tx.clone()) };
+        let caches = Arc::new(TxCaches::default());
+        let txapp = App {
+            inner: self.inner.clone(),
+            exec: Executor::Tx(self.inner.data.clone(), tx.clone()),
+            tx_caches: Some(caches.clone()),
+        };
         match f(&txapp) {
             Ok(v) => {
+                let queued = tx.commit()?;
+                // publish before any after-commit work looks them up
+                if let Some(c) = caches.collections.lock().take() {
+                    self.inner.collections.store(c);
+                }
+                if let Some(s) = caches.settings.lock().take() {
+                    self.publish_settings(s);
+                }
                 // like PocketBase, a failing after-commit hook fails the
                 // call although the data is committed
-                match tx.commit()?.into_iter().next() {
+                let mut first = None;
+                for work in queued {
+                    if let Err(failure) = work() {
+                        first.get_or_insert(failure);
+                    }
+                }
+                match first {
                     None => Ok(v),
                     Some(failure) => Err(match failure.downcast::<Error>() {
                         Ok(e) => *e,
@@ -307,13 +334,8 @@ impl App {
                 }
             }
             Err(e) => {
+                // the transaction's cache changes go with it
                 tx.rollback();
-                drop(txapp);
-                // the caches may hold collections or settings saved inside
-                // the rolled back transaction
-                if let Err(re) = self.reload_collections().and_then(|()| self.reload_settings()) {
-                    tracing::error!("reloading caches after rollback failed: {re}");
-                }
                 Err(e)
             }
         }
@@ -330,35 +352,4 @@ impl App {
             None => f(),
         }
     }
-}
-
-/// Inserts or replaces a `_collections` row.
-pub(crate) fn write_collection_row(conn: &rusqlite::Connection, c: &Collection) -> rusqlite::Result<()> {
-    let fields = Value::Array(c.fields.iter().map(super::collections::Field::to_json).collect()).to_string();
-    let indexes = serde_json::to_string(&c.indexes).unwrap_or_else(|_| "[]".into());
-    conn.execute(
-        "INSERT INTO `_collections` (id, system, type, name, fields, indexes, listRule, viewRule, createRule, updateRule, deleteRule, options, created, updated)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
-         ON CONFLICT(id) DO UPDATE SET system = excluded.system, type = excluded.type, name = excluded.name,
-           fields = excluded.fields, indexes = excluded.indexes, listRule = excluded.listRule, viewRule = excluded.viewRule,
-           createRule = excluded.createRule, updateRule = excluded.updateRule, deleteRule = excluded.deleteRule,
-           options = excluded.options, updated = excluded.updated",
-        params![
-            c.id,
-            c.system,
-            c.kind.as_str(),
-            c.name,
-            fields,
-            indexes,
-            c.rules.list,
-            c.rules.view,
-            c.rules.create,
-            c.rules.update,
-            c.rules.delete,
-            c.options_json().to_string(),
-            c.created,
-            c.updated
-        ],
-    )?;
-    Ok(())
 }

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::db::Db;
+use crate::db::logs::{self as db_logs, LogRow};
 
 /// What a log entry carries: free-form data, or a request (serialised by
 /// the writer thread, off the request path).
@@ -124,25 +125,20 @@ fn flush(aux: &Db, batch: Vec<LogEntry>) {
     if batch.is_empty() {
         return;
     }
-    let res: rusqlite::Result<()> = aux.write(|conn| {
-        conn.execute_batch("BEGIN")?;
-        {
-            let mut stmt = conn.prepare_cached(
-                "INSERT INTO `_logs` (id, level, message, data, created) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
-            for e in &batch {
-                let data = match &e.data {
-                    LogData::Json(v) => v.to_string(),
-                    LogData::Request(r) => serde_json::to_string(r).unwrap_or_else(|_| "{}".into()),
-                };
-                let created = crate::core::datetime::format(e.created);
-                stmt.execute(rusqlite::params![log_id(e.created), e.level, e.message, data, created])?;
-            }
-        }
-        conn.execute_batch("COMMIT")
-    });
-    if let Err(e) = res {
-        let _ = aux.write(|c| c.execute_batch("ROLLBACK"));
+    let rows: Vec<LogRow<'_>> = batch
+        .iter()
+        .map(|e| LogRow {
+            id: log_id(e.created),
+            level: e.level,
+            message: &e.message,
+            data: match &e.data {
+                LogData::Json(v) => v.to_string(),
+                LogData::Request(r) => serde_json::to_string(r).unwrap_or_else(|_| "{}".into()),
+            },
+            created: crate::core::datetime::format(e.created),
+        })
+        .collect();
+    if let Err(e) = aux.write(|conn| db_logs::insert_batch(conn, &rows)) {
         tracing::error!("writing logs failed: {e}");
     }
 }
@@ -151,7 +147,7 @@ fn flush(aux: &Db, batch: Vec<LogEntry>) {
 fn delete_older_than(aux: &Db, max_days: i64) {
     let cutoff = chrono::Utc::now() - chrono::Duration::days(max_days.max(0));
     let cutoff = crate::core::datetime::format(cutoff);
-    if let Err(e) = aux.write(|c| c.execute("DELETE FROM `_logs` WHERE created < ?1", [cutoff])) {
+    if let Err(e) = aux.write(|c| db_logs::delete_before(c, &cutoff)) {
         tracing::error!("deleting old logs failed: {e}");
     }
 }
@@ -200,19 +196,13 @@ impl crate::core::App {
 
     /// Hourly log counts `[{date, total}]`.
     pub fn log_stats(&self) -> crate::core::Result<Vec<Value>> {
-        let rows = self.aux_db().read(|c| {
-            crate::db::records::query_plain(
-                c,
-                "SELECT COUNT(id) AS total, strftime('%Y-%m-%d %H:00:00', created) AS date FROM `_logs` GROUP BY date ORDER BY date",
-                &[],
-            )
-        })?;
+        let rows = self.aux_db().read(db_logs::hourly_stats)?;
         Ok(rows.into_iter().map(Value::Object).collect())
     }
 
     /// Deletes every log entry.
     pub fn delete_logs(&self) -> crate::core::Result<()> {
-        self.aux_db().write(|c| c.execute("DELETE FROM `_logs`", []))?;
+        self.aux_db().write(db_logs::delete_all)?;
         Ok(())
     }
 }

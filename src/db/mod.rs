@@ -2,7 +2,9 @@
 //! connections, and transactions that the core hands around as an
 //! [`Executor`]. This is the only module that knows the storage is SQLite.
 
+pub mod collections;
 pub mod dbx;
+pub mod logs;
 pub mod raw;
 pub mod records;
 pub mod schema;
@@ -210,9 +212,9 @@ impl Tx {
         self.after_commit.lock().push(f);
     }
 
-    /// Commits, releases the writer and runs all the queued after-commit
-    /// work; returns how that work failed (the commit itself stands).
-    pub fn commit(&self) -> DbResult<Vec<AfterCommitError>> {
+    /// Commits and releases the writer; returns the queued after-commit
+    /// work for the caller to run.
+    pub fn commit(&self) -> DbResult<Vec<AfterCommit>> {
         let Some(conn) = self.conn.lock().take() else {
             return Err(closed());
         };
@@ -224,8 +226,7 @@ impl Tx {
         *self.owner.lock() = None;
         drop(conn);
         committed?;
-        let queued = std::mem::take(&mut *self.after_commit.lock());
-        Ok(queued.into_iter().filter_map(|f| f().err()).collect())
+        Ok(std::mem::take(&mut *self.after_commit.lock()))
     }
 
     /// Rolls back and releases the writer (idempotent).

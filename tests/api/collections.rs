@@ -314,3 +314,29 @@ async fn truncate_handles_self_referencing_cascades() {
     assert_eq!(t.delete("/api/collections/nodes/truncate", Some(&tok)).await.status, 204);
     assert_eq!(t.get("/api/collections/nodes/records", Some(&tok)).await.json["totalItems"], 0);
 }
+
+#[test]
+fn schema_and_settings_changed_in_a_transaction_stay_private_until_commit() {
+    use ferrobase::core::collections::service::from_api_json;
+    use ferrobase::core::{App, AppConfig, Error};
+    let dir = tempfile::tempdir().expect("tmp");
+    let app = App::open(AppConfig::new(dir.path().join("pb_data"))).expect("app");
+    let notes =
+        || from_api_json(&json!({"name": "notes", "type": "base", "fields": [{"name": "t", "type": "text"}]}), None);
+    let failed = app.run_in_transaction(|tx| {
+        tx.save_collection(notes()?)?;
+        let mut s = (*tx.settings()).clone();
+        s.meta.app_name = "Inside".into();
+        tx.save_settings(s)?;
+        assert!(tx.find_collection("notes").is_ok(), "the transaction sees its own collection");
+        assert_eq!(tx.settings().meta.app_name, "Inside");
+        assert!(app.find_collection("notes").is_err(), "others do not see an uncommitted collection");
+        assert_ne!(app.settings().meta.app_name, "Inside");
+        Err::<(), _>(Error::BadRequest("roll back".into()))
+    });
+    assert!(failed.is_err());
+    assert!(app.find_collection("notes").is_err(), "rolled back");
+    assert_ne!(app.settings().meta.app_name, "Inside");
+    app.run_in_transaction(|tx| tx.save_collection(notes()?)).expect("commit");
+    assert!(app.find_collection("notes").is_ok(), "published on commit");
+}

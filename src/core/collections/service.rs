@@ -9,7 +9,7 @@ use super::auth_options::AuthOptions;
 use super::collection::{Collection, CollectionType, Rules};
 use super::field::{Field, FieldKind, FieldParseError};
 use super::validate;
-use crate::core::app::{App, write_collection_row};
+use crate::core::app::App;
 use crate::core::error::{Error, Result, field_error};
 use crate::core::events::{CollectionEvent, through_model_collection};
 use crate::db;
@@ -281,7 +281,7 @@ impl App {
                 Some(o) => db::sync::update(conn, o, c),
             }
             .map_err(schema_error)?;
-            write_collection_row(conn, c)?;
+            db::collections::upsert(conn, c)?;
             Ok(())
         })?;
         // views selecting from this collection must be rebuilt after a rename
@@ -301,7 +301,7 @@ impl App {
             if query != v.view_query {
                 let mut updated = (**v).clone();
                 updated.view_query = query;
-                self.executor().write(|conn| write_collection_row(conn, &updated))?;
+                self.executor().write(|conn| db::collections::upsert(conn, &updated))?;
                 changed = true;
             }
         }
@@ -420,7 +420,7 @@ impl App {
                             let col = e.collection.clone();
                             e.app.executor().write(|conn| -> Result<()> {
                                 db::sync::drop(conn, &col)?;
-                                conn.execute("DELETE FROM `_collections` WHERE id = ?1", [&col.id])?;
+                                db::collections::delete(conn, &col.id)?;
                                 Ok(())
                             })?;
                             e.app.reload_collections()
