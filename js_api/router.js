@@ -95,16 +95,64 @@ class __PbURL {
   }
 }
 
+// Parts are read from the native side on first use: most handlers touch
+// few of them, and each read copies strings out of Rust.
 class __PbRequest {
   constructor(native) {
-    this.method = native.method;
-    this.host = native.host;
-    this.remoteAddr = native.remoteAddr;
-    this.requestURI = native.uri;
-    this.url = new __PbURL(native);
-    this.header = new __PbHeader(native.headers);
-    this.contentLength = native.contentLength;
-    this.__params = native.params;
+    Object.defineProperty(this, "__n", { value: native });
+    Object.defineProperty(this, "__c", { value: Object.create(null) });
+  }
+  __get(key, make) {
+    const c = this.__c;
+    if (!(key in c)) {
+      c[key] = make(this.__n);
+    }
+    return c[key];
+  }
+  get method() {
+    return this.__get("method", (n) => n.method);
+  }
+  set method(v) {
+    this.__c.method = v;
+  }
+  get host() {
+    return this.__get("host", (n) => n.host);
+  }
+  set host(v) {
+    this.__c.host = v;
+  }
+  get remoteAddr() {
+    return this.__get("remoteAddr", (n) => n.remoteAddr);
+  }
+  set remoteAddr(v) {
+    this.__c.remoteAddr = v;
+  }
+  get requestURI() {
+    return this.__get("requestURI", (n) => n.uri);
+  }
+  set requestURI(v) {
+    this.__c.requestURI = v;
+  }
+  get url() {
+    return this.__get("url", (n) => new __PbURL(n));
+  }
+  set url(v) {
+    this.__c.url = v;
+  }
+  get header() {
+    return this.__get("header", (n) => new __PbHeader(n.headers));
+  }
+  set header(v) {
+    this.__c.header = v;
+  }
+  get contentLength() {
+    return this.__get("contentLength", (n) => n.contentLength);
+  }
+  set contentLength(v) {
+    this.__c.contentLength = v;
+  }
+  get __params() {
+    return this.__get("__params", (n) => n.params);
   }
   pathValue(name) {
     const v = this.__params[name];
@@ -127,12 +175,53 @@ class __PbResponse {
 class RequestEvent {
   constructor(native, chain, handler) {
     this.app = $app;
-    this.request = new __PbRequest(native);
-    this.response = new __PbResponse();
     Object.defineProperty(this, "__native", { value: native });
     Object.defineProperty(this, "__state", {
-      value: { chain: chain, handler: handler, index: -1, store: {}, auth: undefined, written: false, status: 200, body: [] },
+      value: {
+        chain: chain,
+        handler: handler,
+        index: -1,
+        store: {},
+        auth: undefined,
+        written: false,
+        status: 200,
+        body: [],
+        request: undefined,
+        response: undefined,
+        contentType: "",
+      },
     });
+  }
+  get request() {
+    const s = this.__state;
+    if (s.request === undefined) {
+      s.request = new __PbRequest(this.__native);
+    }
+    return s.request;
+  }
+  set request(v) {
+    this.__state.request = v;
+  }
+  get response() {
+    const s = this.__state;
+    if (s.response === undefined) {
+      s.response = new __PbResponse();
+      if (s.contentType) {
+        s.response.header().set("Content-Type", s.contentType);
+      }
+    }
+    return s.response;
+  }
+  set response(v) {
+    this.__state.response = v;
+  }
+  // the response headers as [name, value] pairs
+  __headerPairs() {
+    const s = this.__state;
+    if (s.response !== undefined) {
+      return s.response.header().__pairs();
+    }
+    return s.contentType ? [["content-type", s.contentType]] : [];
   }
   get auth() {
     const s = this.__state;
@@ -202,7 +291,11 @@ class RequestEvent {
       s.written = true;
       s.status = Number(status) || 200;
       if (contentType) {
-        this.response.header().set("Content-Type", contentType);
+        if (s.response !== undefined) {
+          s.response.header().set("Content-Type", contentType);
+        } else {
+          s.contentType = contentType;
+        }
       }
     }
     // writing twice sends both bodies, as PocketBase does
@@ -251,14 +344,26 @@ class RequestEvent {
   }
 }
 
+// Global + route middlewares stable-sorted by priority, kept per route until
+// the middleware lists change.
+__pb.chainOf = function (route) {
+  const holder = route || __pb;
+  const key = __pb.middlewares.length + ":" + (route ? route.middlewares.length : 0);
+  if (holder.__chainKey !== key) {
+    let chain = __pb.middlewares;
+    if (route && route.middlewares.length) {
+      chain = chain.concat(route.middlewares);
+    }
+    holder.__chain = chain.slice().sort((a, b) => a.priority - b.priority);
+    holder.__chainKey = key;
+  }
+  return holder.__chain;
+};
+
 // Called by the Rust side for every request that reaches the JS layer.
 __pb.serveHttp = function (routeIndex, native) {
   const route = routeIndex >= 0 ? __pb.routes[routeIndex] : null;
-  let chain = __pb.middlewares;
-  if (route && route.middlewares.length) {
-    chain = chain.concat(route.middlewares);
-  }
-  chain = chain.slice().sort((a, b) => a.priority - b.priority);
+  const chain = __pb.chainOf(route);
   const e = new RequestEvent(native, chain, route ? route.handler : null);
   // the headers set before a throw still go out with the error response
   const out = { failed: false, error: undefined };
@@ -279,7 +384,7 @@ __pb.serveHttp = function (routeIndex, native) {
     const s = e.__state;
     out.written = s.written;
     out.status = s.status;
-    out.headers = e.response.header().__pairs();
+    out.headers = e.__headerPairs();
     out.body = s.body.map((b) => {
       if (b instanceof ArrayBuffer) {
         return Array.from(new Uint8Array(b));

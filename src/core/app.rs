@@ -289,6 +289,12 @@ impl App {
         App { inner: self.inner.clone(), exec: Executor::Pool(self.inner.data.clone()), tx_caches: None }
     }
 
+    /// Whether the current thread holds the database writer (work it waits
+    /// for must not queue behind work that may wait for the writer).
+    pub fn holds_writer(&self) -> bool {
+        self.inner.data.writer_held_here()
+    }
+
     /// Whether this handle is bound to an open transaction.
     pub fn is_transactional(&self) -> bool {
         self.exec.tx().is_some()

@@ -140,6 +140,11 @@ impl Db {
         f(&guard)
     }
 
+    /// Whether the current thread holds the writer (an open transaction).
+    pub fn writer_held_here(&self) -> bool {
+        *self.writer_owner.lock() == Some(thread::current().id())
+    }
+
     /// Locks the writer and opens a transaction on it.
     pub fn begin(&self) -> DbResult<Tx> {
         let guard = self.lock_writer()?;

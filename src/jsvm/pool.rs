@@ -1,19 +1,27 @@
 //! A pool of runtime threads for one load of the hooks.
 //!
 //! Worker 0 loads first and reports what the files registered (or the load
-//! error); the others then load the same sources. Jobs are closures sent
-//! over one MPMC channel; a sender first claims an idle worker, and when
-//! none is idle it lends a temporary runtime on a new thread for that one
-//! job (PocketBase's goja pool does the same). So a handler that triggers
-//! another hook while every worker is busy (or blocked in `e.next()`) never
-//! waits on itself.
+//! error); the others then load the same sources. Jobs are closures put in
+//! a queue the workers take from. When every worker is busy:
+//! - a *top-level* job (a request, a cron run) waits in the queue: under
+//!   load that costs latency, never a runtime per request;
+//! - a *nested* job (submitted from a JS thread, from inside a hook chain
+//!   whose worker waits in `e.next()`, by a thread holding the database
+//!   writer, or while a route waits for its built-in handler) gets a
+//!   temporary runtime on a new thread, like PocketBase's goja pool lends
+//!   one. Those jobs may be what a busy worker waits for, so they never
+//!   wait behind it.
 //!
-//! Dropping the pool closes the channel: queued jobs still run, then the
+//! Dropping the pool closes the queue: queued jobs still run, then the
 //! threads exit and drop their runtimes.
 
+use std::cell::Cell;
+use std::collections::VecDeque;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+use parking_lot::{Condvar, Mutex};
 
 use super::JsConfig;
 use super::error::LoadError;
@@ -30,10 +38,98 @@ pub type Job = Box<dyn FnOnce(&Worker) + Send>;
 /// At most this many temporary runtimes at once (each is a thread and a heap).
 const MAX_LENT: usize = 64;
 
+thread_local! {
+    /// Whether this thread runs JS (a worker or a temporary runtime).
+    static JS_THREAD: Cell<bool> = const { Cell::new(false) };
+    /// How many hook chains this thread is inside (running `e.next()` for a
+    /// JS handler whose worker waits for it).
+    static CHAIN_DEPTH: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Workers waiting for the built-in route behind a JS route's `e.next()`.
+static HTTP_PARKED: AtomicUsize = AtomicUsize::new(0);
+
+/// Marks the current thread as inside a hook chain while alive.
+pub struct ChainGuard(());
+
+impl ChainGuard {
+    pub fn enter() -> Self {
+        CHAIN_DEPTH.with(|d| d.set(d.get() + 1));
+        ChainGuard(())
+    }
+}
+
+impl Drop for ChainGuard {
+    fn drop(&mut self) {
+        CHAIN_DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
+    }
+}
+
+/// Counts a worker waiting for a route's built-in handler while alive.
+pub struct HttpParkGuard(());
+
+impl HttpParkGuard {
+    pub fn enter() -> Self {
+        HTTP_PARKED.fetch_add(1, Ordering::AcqRel);
+        HttpParkGuard(())
+    }
+}
+
+impl Drop for HttpParkGuard {
+    fn drop(&mut self) {
+        HTTP_PARKED.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// The shared job queue: jobs that may not wait go first.
+#[derive(Default)]
+struct Queue {
+    state: Mutex<QueueState>,
+    ready: Condvar,
+}
+
+#[derive(Default)]
+struct QueueState {
+    urgent: VecDeque<Job>,
+    normal: VecDeque<Job>,
+    /// Workers waiting for a job.
+    idle: usize,
+    closed: bool,
+}
+
+impl QueueState {
+    /// Waiting workers not yet spoken for by queued jobs.
+    fn free(&self) -> usize {
+        self.idle.saturating_sub(self.urgent.len() + self.normal.len())
+    }
+}
+
+impl Queue {
+    /// The next job for a worker, waiting for one; `None` once closed and drained.
+    fn take(&self) -> Option<Job> {
+        let mut s = self.state.lock();
+        loop {
+            if let Some(job) = s.urgent.pop_front().or_else(|| s.normal.pop_front()) {
+                return Some(job);
+            }
+            if s.closed {
+                return None;
+            }
+            s.idle += 1;
+            self.ready.wait(&mut s);
+            s.idle -= 1;
+        }
+    }
+
+    fn close(&self) {
+        self.state.lock().closed = true;
+        self.ready.notify_all();
+    }
+}
+
 /// The runtimes of one load of the hook scripts.
 pub struct Pool {
-    jobs: async_channel::Sender<Job>,
-    idle: Arc<AtomicUsize>,
+    queue: Arc<Queue>,
     /// Temporary runtimes alive now (capped by [`MAX_LENT`]).
     lent: Arc<AtomicUsize>,
     app: App,
@@ -50,13 +146,13 @@ pub struct Pool {
 impl Pool {
     /// Loads the scripts on worker 0 and starts the other workers.
     pub fn start(app: &App, config: &JsConfig, scripts: Arc<Scripts>, generation: u64) -> Result<Arc<Pool>, LoadError> {
-        let (tx, rx) = async_channel::unbounded::<Job>();
-        let idle = Arc::new(AtomicUsize::new(0));
+        let queue = Arc::new(Queue::default());
         let slot = PoolSlot::default();
         let spawn = |i: usize, ready: Option<std::sync::mpsc::Sender<Result<Registry, LoadError>>>| {
-            let (app, config, scripts, rx, idle, slot) =
-                (app.clone(), config.clone(), scripts.clone(), rx.clone(), idle.clone(), slot.clone());
+            let (app, config, scripts, queue, slot) =
+                (app.clone(), config.clone(), scripts.clone(), queue.clone(), slot.clone());
             std::thread::Builder::new().name(format!("js-{generation}-{i}")).stack_size(THREAD_STACK).spawn(move || {
+                JS_THREAD.with(|j| j.set(true));
                 let worker = match Worker::new(&app, &config, &scripts, &slot, ready.is_some()) {
                     Ok(w) => w,
                     Err(e) => {
@@ -72,7 +168,7 @@ impl Pool {
                 if let Some(ready) = ready {
                     let _ = ready.send(worker.registry());
                 }
-                serve(worker, &rx, &idle, &app, &config, &scripts, &slot);
+                serve(worker, &queue, &app, &config, &scripts, &slot);
             })
         };
         // the loader goes first: a broken script then costs one runtime,
@@ -87,8 +183,7 @@ impl Pool {
         }
         let routes = RouteTable::build(&registry.routes);
         let pool = Arc::new(Pool {
-            jobs: tx,
-            idle,
+            queue,
             lent: Arc::new(AtomicUsize::new(0)),
             app: app.clone(),
             config: config.clone(),
@@ -102,16 +197,30 @@ impl Pool {
         Ok(pool)
     }
 
-    /// Runs `job` on an idle worker, or on a lent runtime when none is idle.
+    /// Runs `job` on a free worker; when none is free, queues it, or lends
+    /// a temporary runtime for a nested job (see the module doc).
     pub fn submit(&self, job: Job) {
-        let claimed = self.idle.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1)).is_ok();
-        if !claimed {
+        let nested = self.must_not_wait();
+        let mut s = self.queue.state.lock();
+        if s.free() == 0 && nested {
+            drop(s);
             return self.lend(job);
         }
-        if let Err(e) = self.jobs.try_send(job) {
-            self.idle.fetch_add(1, Ordering::AcqRel);
-            self.lend(e.into_inner());
+        if nested {
+            s.urgent.push_back(job);
+        } else {
+            s.normal.push_back(job);
         }
+        drop(s);
+        self.queue.ready.notify_one();
+    }
+
+    /// Whether a job submitted from here may be what a busy worker waits for.
+    fn must_not_wait(&self) -> bool {
+        JS_THREAD.with(Cell::get)
+            || CHAIN_DEPTH.with(Cell::get) > 0
+            || HTTP_PARKED.load(Ordering::Acquire) > 0
+            || self.app.holds_writer()
     }
 
     /// Runs one job on a temporary runtime. If it cannot be built the job
@@ -122,9 +231,8 @@ impl Pool {
         if self.lent.fetch_add(1, Ordering::AcqRel) >= MAX_LENT {
             self.lent.fetch_sub(1, Ordering::AcqRel);
             tracing::warn!("all JS workers and {MAX_LENT} temporary runtimes are busy: queueing the job");
-            if self.jobs.try_send(job).is_err() {
-                tracing::error!("the JS job queue is closed; job dropped");
-            }
+            self.queue.state.lock().urgent.push_back(job);
+            self.queue.ready.notify_one();
             return;
         }
         let lent = self.lent.clone();
@@ -135,6 +243,7 @@ impl Pool {
             .name(format!("js-{}-lent", self.generation))
             .stack_size(THREAD_STACK)
             .spawn(move || {
+                JS_THREAD.with(|j| j.set(true));
                 match Worker::new(&app, &config, &scripts, &slot, false) {
                     Ok(worker) => {
                         run_job(&worker, job);
@@ -161,17 +270,8 @@ fn run_job(worker: &Worker, job: Job) -> bool {
     }
 }
 
-fn serve(
-    mut worker: Worker,
-    rx: &async_channel::Receiver<Job>,
-    idle: &AtomicUsize,
-    app: &App,
-    config: &JsConfig,
-    scripts: &Scripts,
-    slot: &PoolSlot,
-) {
-    idle.fetch_add(1, Ordering::AcqRel);
-    while let Ok(job) = rx.recv_blocking() {
+fn serve(mut worker: Worker, queue: &Queue, app: &App, config: &JsConfig, scripts: &Scripts, slot: &PoolSlot) {
+    while let Some(job) = queue.take() {
         // a panic, or a runtime that ran out of memory (whose globals may
         // still hold it), gets a fresh runtime
         if !run_job(&worker, job) || worker.needs_reset() {
@@ -183,6 +283,11 @@ fn serve(
                 }
             }
         }
-        idle.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        self.queue.close();
     }
 }

@@ -555,6 +555,59 @@ async fn nested_hooks_do_not_deadlock_a_single_runtime_pool() {
 }
 
 #[tokio::test]
+async fn busy_pools_queue_requests_and_lend_runtimes_only_to_nested_work() {
+    let t = spawn_app_with_hooks(
+        &[(
+            "main.pb.js",
+            r#"
+            // each runtime has its own globals: the id tells which one answered
+            routerAdd("GET", "/who", (e) => {
+                if (!globalThis.__rid) globalThis.__rid = $security.randomString(10);
+                sleep(15);
+                return e.json(200, {rid: globalThis.__rid});
+            });
+            // a middleware waiting in e.next() for a built-in route whose
+            // record hooks need a runtime too
+            routerUse((e) => { e.next(); });
+            onRecordCreate((e) => { e.record.set("status", "hooked"); e.next(); }, "posts");
+            onRecordCreateRequest((e) => { e.next(); }, "posts");
+            "#,
+        )],
+        |c| c.pool_size = 1,
+    )
+    .await;
+    posts(&t).await;
+    let send = |method: &'static str, path: &str, body: serde_json::Value| {
+        let (client, url) = (t.client.clone(), format!("{}{path}", t.base));
+        async move {
+            let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+            let mut rb = client.request(m, url);
+            if !body.is_null() {
+                rb = rb.json(&body);
+            }
+            let r = rb.send().await.expect("send");
+            (r.status().as_u16(), r.json::<serde_json::Value>().await.unwrap_or_default())
+        }
+    };
+    let mut calls = tokio::task::JoinSet::new();
+    for _ in 0..12 {
+        calls.spawn(send("GET", "/who", serde_json::Value::Null));
+    }
+    let answers = calls.join_all().await;
+    let ids: std::collections::BTreeSet<String> =
+        answers.iter().map(|(_, j)| j["rid"].as_str().unwrap_or_default().to_string()).collect();
+    assert!(answers.iter().all(|(status, _)| *status == 200), "{answers:?}");
+    assert_eq!(ids.len(), 1, "requests waited for the one worker instead of building runtimes: {ids:?}");
+    let mut creates = tokio::task::JoinSet::new();
+    for i in 0..6 {
+        creates.spawn(send("POST", "/api/collections/posts/records", json!({"title": format!("p{i}")})));
+    }
+    for (status, j) in creates.join_all().await {
+        assert_eq!((status, j["status"].as_str()), (200, Some("hooked")), "{j}");
+    }
+}
+
+#[tokio::test]
 async fn endless_loop_is_interrupted_and_the_runtime_keeps_serving() {
     let t = spawn_app_with_hooks(
         &[(

@@ -128,22 +128,23 @@ impl App {
         let limit = b.arg(SqlValue::Integer(per_page));
         let offset = b.arg(SqlValue::Integer((page - 1).saturating_mul(per_page)));
         let tail = format!("{joins} {where_sql} {group} {order_sql} LIMIT {limit} OFFSET {offset}");
-        let items = if c.is_view() {
-            self.find_records_sql(c, &tail, &b.args).map_err(query_error_core)?
-        } else {
-            // two phases: sort and page over rowids only, then load the page's
-            // rows (the sorter then never carries whole records)
-            let data = self
-                .executor()
-                .read(|conn| {
-                    let rowids =
-                        rows::query_rowids(conn, &format!("SELECT {table}.rowid FROM {table} {tail}"), &b.args)?;
-                    rows::find_by_rowids(conn, c, &rowids)
-                })
-                .map_err(query_error)?;
-            data.into_iter().map(|d| Record::from_stored(c.clone(), d)).collect()
-        };
+        let items = self.find_records_paged(c, &tail, &b.args).map_err(query_error_core)?;
         Ok(ListPage { page, per_page, total_items, total_pages, items })
+    }
+
+    /// Records selected by a SQL tail with ORDER BY/LIMIT, in two phases:
+    /// sort and page over rowids only, then load those rows (the sorter
+    /// never carries whole records). Views have no rowid: one phase.
+    fn find_records_paged(&self, c: &Arc<Collection>, tail: &str, args: &[SqlValue]) -> Result<Vec<Record>> {
+        if c.is_view() {
+            return self.find_records_sql(c, tail, args);
+        }
+        let table = quote(&c.name);
+        let data = self.executor().read(|conn| {
+            let rowids = rows::query_rowids(conn, &format!("SELECT {table}.rowid FROM {table} {tail}"), args)?;
+            rows::find_by_rowids(conn, c, &rowids)
+        })?;
+        Ok(data.into_iter().map(|d| Record::from_stored(c.clone(), d)).collect())
     }
 
     /// One record the caller may view: 403 for a null rule, 404 when the
@@ -214,7 +215,11 @@ impl App {
             let o = b.arg(SqlValue::Integer(offset.max(0)));
             tail.push_str(&format!(" LIMIT {l} OFFSET {o}"));
         }
-        self.find_records_sql(c, &tail, &b.args)
+        if order.is_empty() {
+            self.find_records_sql(c, &tail, &b.args)
+        } else {
+            self.find_records_paged(c, &tail, &b.args)
+        }
     }
 }
 

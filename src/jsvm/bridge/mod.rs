@@ -78,7 +78,11 @@ fn rust_handler<E: BridgeEvent>(pool: Arc<Pool>, index: usize, name: &'static st
             match from_worker.recv() {
                 Ok(ToCaller::CallNext(ev)) => {
                     *e = ev;
-                    let res = next(e);
+                    // the worker waits for this: jobs from here must not queue behind it
+                    let res = {
+                        let _chain = super::pool::ChainGuard::enter();
+                        next(e)
+                    };
                     let ev = std::mem::replace(e, e.placeholder());
                     if let Err(std::sync::mpsc::SendError(NextDone(ev, res))) = to_worker.send(NextDone(ev, res)) {
                         *e = ev;

@@ -262,6 +262,8 @@ impl HttpNative {
         if self.next_called.replace(true) {
             return Ok(());
         }
+        // hooks of the built-in route must not queue behind this worker
+        let _parked = crate::jsvm::pool::HttpParkGuard::enter();
         if self.to_async.send(HttpMsg::CallNext).is_err() {
             return Err(Exception::throw_message(&ctx, "the request was cancelled"));
         }
