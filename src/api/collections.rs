@@ -145,7 +145,11 @@ pub async fn import(State(st): State<AppState>, ctx: Ctx, body: BodyData) -> Api
             .into());
         };
         let delete_missing = body.fields.get("deleteMissing").and_then(Value::as_bool).unwrap_or(false);
-        app.import_collections(list, delete_missing)?;
+        let req = ctx.request_info(app, body.fields.clone());
+        if !app.collections_import_request(&req, list.clone(), delete_missing)? {
+            // a hook answered without next(), like PocketBase: 200, empty body
+            return Ok(StatusCode::OK.into_response());
+        }
         Ok(StatusCode::NO_CONTENT.into_response())
     })
     .await

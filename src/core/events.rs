@@ -141,6 +141,22 @@ impl Tagged for CollectionsListRequestEvent {
     }
 }
 
+/// `onCollectionsImportRequest`: the submitted collections, which the
+/// handlers may change before `next()` imports them.
+pub struct CollectionsImportRequestEvent {
+    pub app: App,
+    pub request: RequestInfo,
+    pub collections_data: Vec<serde_json::Value>,
+    pub delete_missing: bool,
+    pub handled: bool,
+}
+
+impl Tagged for CollectionsImportRequestEvent {
+    fn matches_tags(&self, _tags: &[String]) -> bool {
+        true
+    }
+}
+
 /// A record model event (`onRecordCreate`, `onRecordValidate`, …).
 pub struct RecordEvent {
     pub app: App,
@@ -306,6 +322,7 @@ pub struct Hooks {
     pub on_settings_list_request: Hook<SettingsRequestEvent>,
     pub on_settings_update_request: Hook<SettingsRequestEvent>,
     pub on_collections_list_request: Hook<CollectionsListRequestEvent>,
+    pub on_collections_import_request: Hook<CollectionsImportRequestEvent>,
     pub on_collection_view_request: Hook<CollectionRequestEvent>,
     pub on_records_list_request: Hook<RecordRequestEvent>,
     pub on_record_view_request: Hook<RecordRequestEvent>,

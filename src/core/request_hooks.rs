@@ -12,7 +12,8 @@ use super::app::App;
 use super::collections::Collection;
 use super::error::Result;
 use super::events::{
-    CollectionRequestEvent, CollectionsListRequestEvent, RecordAuthRequestEvent, SettingsRequestEvent,
+    CollectionRequestEvent, CollectionsImportRequestEvent, CollectionsListRequestEvent, RecordAuthRequestEvent,
+    SettingsRequestEvent,
 };
 use super::records::Record;
 use super::request::RequestInfo;
@@ -138,6 +139,29 @@ impl App {
             Ok(())
         })?;
         Ok(ev.handled.then_some(ev.collections))
+    }
+
+    /// `PUT /api/collections/import` through `onCollectionsImportRequest`;
+    /// false when a hook did not call `next()`.
+    pub fn collections_import_request(
+        &self,
+        req: &RequestInfo,
+        list: Vec<Value>,
+        delete_missing: bool,
+    ) -> Result<bool> {
+        let mut ev = CollectionsImportRequestEvent {
+            app: self.clone(),
+            request: req.clone(),
+            collections_data: list,
+            delete_missing,
+            handled: false,
+        };
+        self.hooks().on_collections_import_request.trigger(&mut ev, &mut |e| {
+            e.app.import_collections(&e.collections_data, e.delete_missing)?;
+            e.handled = true;
+            Ok(())
+        })?;
+        Ok(ev.handled)
     }
 
     /// `GET /api/collections/{c}` through `onCollectionViewRequest`.

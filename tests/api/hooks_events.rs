@@ -186,6 +186,13 @@ async fn settings_and_collections_request_hooks() {
             onCollectionCreateRequest((e) => { e.collection.listRule = ""; e.next(); });
             onCollectionUpdateRequest((e) => { e.next(); $app.store().set("updated", e.collection.name); });
             onCollectionDeleteRequest((e) => { if (e.collection.name === "keep") return; e.next(); });
+            onCollectionsImportRequest((e) => {
+                if (e.collectionsData.some((c) => c.name === "halt")) return;
+                e.collectionsData = e.collectionsData.filter((c) => c.name !== "skipme");
+                e.deleteMissing = false;
+                e.next();
+                $app.store().set("imported", e.collectionsData.length);
+            });
             routerAdd("GET", "/seen", (e) => e.json(200, {listed: $app.store().get("listed"), updated: $app.store().get("updated")}));
             "#,
         )],
@@ -211,4 +218,18 @@ async fn settings_and_collections_request_hooks() {
     assert_eq!(t.delete("/api/collections/keep", Some(&tok)).await.status, 200);
     assert_eq!(t.get("/api/collections/keep", Some(&tok)).await.status, 200, "not deleted");
     assert_eq!(t.delete("/api/collections/secret", Some(&tok)).await.status, 204);
+
+    let import = |names: &[&str]| {
+        let list: Vec<_> = names.iter().map(|n| json!({"name": n, "type": "base", "fields": []})).collect();
+        json!({"collections": list, "deleteMissing": true})
+    };
+    let imported = t.req("PUT", "/api/collections/import", Some(&tok), import(&["fromimport", "skipme"])).await;
+    assert_eq!(imported.status, 204, "{}", imported.text);
+    assert_eq!(t.get("/api/collections/fromimport", Some(&tok)).await.status, 200);
+    assert_eq!(t.get("/api/collections/skipme", Some(&tok)).await.status, 404, "the hook filtered it out");
+    assert_eq!(t.get("/api/collections/keep", Some(&tok)).await.status, 200, "deleteMissing was switched off");
+    assert_eq!(t.app.store().lock().get("imported"), Some(&json!(1)));
+    let halted = t.req("PUT", "/api/collections/import", Some(&tok), import(&["halt"])).await;
+    assert_eq!((halted.status, halted.text.as_str()), (200, ""));
+    assert_eq!(t.get("/api/collections/halt", Some(&tok)).await.status, 404);
 }

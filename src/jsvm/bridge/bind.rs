@@ -24,7 +24,7 @@ fn rebind<E: BridgeEvent>(hook: &Hook<E>, name: &'static str, regs: &Regs<'_>, p
 
 /// Hooks of subsystems Ferrobase does not have yet: their handlers load
 /// but never fire (a warning says so).
-const UNSUPPORTED_HOOKS: [&str; 25] = [
+const UNSUPPORTED_HOOKS: [&str; 24] = [
     "onBootstrapClear",
     "onBackupCreate",
     "onBackupRestore",
@@ -49,7 +49,6 @@ const UNSUPPORTED_HOOKS: [&str; 25] = [
     "onRecordConfirmVerificationRequest",
     "onRecordRequestEmailChangeRequest",
     "onRecordConfirmEmailChangeRequest",
-    "onCollectionsImportRequest",
 ];
 
 /// Replaces the JS handlers in every chain of `app` with the ones `pool`
@@ -100,6 +99,7 @@ fn bind(app: &App, pool: Option<&Arc<Pool>>) {
     rebind(&h.on_settings_list_request, "onSettingsListRequest", &regs, pool);
     rebind(&h.on_settings_update_request, "onSettingsUpdateRequest", &regs, pool);
     rebind(&h.on_collections_list_request, "onCollectionsListRequest", &regs, pool);
+    rebind(&h.on_collections_import_request, "onCollectionsImportRequest", &regs, pool);
     rebind(&h.on_collection_view_request, "onCollectionViewRequest", &regs, pool);
     rebind(&h.on_collection_create_request, "onCollectionCreateRequest", &regs, pool);
     rebind(&h.on_collection_update_request, "onCollectionUpdateRequest", &regs, pool);

@@ -12,8 +12,9 @@ use crate::core::Error;
 use crate::core::collections::Collection;
 use crate::core::collections::service::from_api_json;
 use crate::core::events::{
-    AppEvent, CollectionEvent, CollectionRequestEvent, CollectionsListRequestEvent, Model, ModelEvent,
-    RecordAuthRequestEvent, RecordEnrichEvent, RecordEvent, RecordRequestEvent, SettingsRequestEvent,
+    AppEvent, CollectionEvent, CollectionRequestEvent, CollectionsImportRequestEvent, CollectionsListRequestEvent,
+    Model, ModelEvent, RecordAuthRequestEvent, RecordEnrichEvent, RecordEvent, RecordRequestEvent,
+    SettingsRequestEvent,
 };
 use crate::core::records::Record;
 use crate::core::request::RequestInfo;
@@ -493,6 +494,49 @@ impl BridgeEvent for CollectionRequestEvent {
 
     fn refresh<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>, _h: &()) -> rquickjs::Result<()> {
         show_collection(ctx, e, "collection", &self.collection)
+    }
+}
+
+impl BridgeEvent for CollectionsImportRequestEvent {
+    type Handles = ();
+
+    fn placeholder(&self) -> Self {
+        CollectionsImportRequestEvent {
+            app: self.app.clone(),
+            request: RequestInfo::default(),
+            collections_data: Vec::new(),
+            delete_missing: false,
+            handled: false,
+        }
+    }
+
+    fn expose<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>) -> rquickjs::Result<()> {
+        e.set("app", JsApp::instance(ctx, &self.app)?)?;
+        expose_request(ctx, e, &self.request)?;
+        let list = serde_json::Value::Array(std::mem::take(&mut self.collections_data));
+        e.set("collectionsData", convert::to_js(ctx, &list)?)?;
+        e.set("deleteMissing", self.delete_missing)
+    }
+
+    fn collect<'js>(&mut self, _ctx: &Ctx<'js>, e: &Object<'js>, _h: &(), _keep_js: bool) -> Result<(), Error> {
+        let js_err = |err: rquickjs::Error| Error::Internal(err.to_string());
+        let data: Value = e.get("collectionsData").map_err(js_err)?;
+        self.collections_data = match convert::to_json(data).map_err(js_err)? {
+            serde_json::Value::Array(items) => items,
+            _ => return Err(Error::BadRequest("collectionsData must be an array.".into())),
+        };
+        self.delete_missing = e.get::<_, Option<bool>>("deleteMissing").map_err(js_err)?.unwrap_or(false);
+        Ok(())
+    }
+
+    fn refresh<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>, _h: &()) -> rquickjs::Result<()> {
+        let list = serde_json::Value::Array(std::mem::take(&mut self.collections_data));
+        e.set("collectionsData", convert::to_js(ctx, &list)?)?;
+        // put them back: the event keeps its data after next()
+        if let serde_json::Value::Array(items) = list {
+            self.collections_data = items;
+        }
+        Ok(())
     }
 }
 
