@@ -24,6 +24,9 @@ const JS_STACK_LIMIT: usize = 1 << 20;
 /// calls both recurse on it).
 pub const THREAD_STACK: usize = 16 << 20;
 
+/// Heap growth between cycle collections of a runtime.
+const GC_THRESHOLD: usize = 8 << 20;
+
 /// A loaded runtime.
 pub struct Worker {
     // field order: the context goes before the runtime it lives in
@@ -48,6 +51,10 @@ impl Worker {
         let rt = Runtime::new().map_err(|e| LoadError::Runtime(e.to_string()))?;
         rt.set_memory_limit(config.memory_limit);
         rt.set_max_stack_size(JS_STACK_LIMIT);
+        // reference counting frees most garbage at once; the cycle collector
+        // walks the whole heap (scripts and bindings included), so run it
+        // after every few MiB of growth rather than QuickJS's default 256 KiB
+        rt.set_gc_threshold(GC_THRESHOLD.min(config.memory_limit / 4));
         let budget = Budget::default();
         let watch = budget.clone();
         rt.set_interrupt_handler(Some(Box::new(move || watch.exceeded())));
