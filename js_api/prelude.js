@@ -123,9 +123,21 @@ class __PbHookEvent {
     }
     this.__store[key] = value;
   }
+  get auth() {
+    if (this.__auth === undefined) {
+      this.__auth = this.__ri !== undefined ? this.__ri.auth() : null;
+    }
+    return this.__auth;
+  }
+  set auth(v) {
+    this.__auth = v == null ? null : v;
+  }
   requestInfo() {
     if (this.__info === undefined) {
-      throw new TypeError("requestInfo() is not available on this event");
+      if (this.__ri === undefined) {
+        throw new TypeError("requestInfo() is not available on this event");
+      }
+      this.__info = this.__ri.build(this.auth);
     }
     return this.__info;
   }

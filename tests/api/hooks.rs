@@ -230,7 +230,12 @@ async fn record_request_hooks_see_the_http_request_and_set_response_headers() {
                 e.response.header().add("X-Second", "yes");
                 e.next();
             }, "posts");
-            onRecordUpdateRequest((e) => { e.response.header().set("X-Seen", seen(e)); e.next(); }, "posts");
+            onRecordUpdateRequest((e) => {
+                e.response.header().set("X-Seen", seen(e));
+                e.response.header().set("X-Auth", [e.auth.isSuperuser(), e.auth === e.requestInfo().auth,
+                    e.requestInfo().body.title, e.requestInfo().method].join("|"));
+                e.next();
+            }, "posts");
             onRecordDeleteRequest((e) => { e.response.header().set("X-Seen", seen(e)); e.next(); }, "posts");
             onRecordsListRequest((e) => { e.response.header().set("X-Count", String(e.records.length)); e.next(); });
             "#,
@@ -262,6 +267,7 @@ async fn record_request_hooks_see_the_http_request_and_set_response_headers() {
     let path = format!("/api/collections/posts/records/{id}");
     let updated = send("PATCH", &path, Some(json!({"title": "b"}))).await.expect("send");
     assert_eq!(header(&updated, "x-seen"), format!("PATCH|{path}||posts|{id}|t1|true"));
+    assert_eq!(header(&updated, "x-auth"), "true|true|b|PATCH", "e.auth is requestInfo().auth");
     let listed = send("GET", "/api/collections/posts/records", None).await.expect("send");
     assert_eq!(header(&listed, "x-count"), "1");
     let deleted = send("DELETE", &path, None).await.expect("send");

@@ -112,33 +112,15 @@ impl BridgeEvent for CollectionEvent {
     }
 }
 
-/// `e.requestInfo()` data of a request event.
-fn request_info_js<'js>(ctx: &Ctx<'js>, info: &RequestInfo) -> rquickjs::Result<Object<'js>> {
-    let obj = Object::new(ctx.clone())?;
-    obj.set("query", convert::to_js(ctx, &serde_json::Value::Object((*info.query).clone()))?)?;
-    obj.set("headers", convert::to_js(ctx, &serde_json::Value::Object((*info.headers).clone()))?)?;
-    obj.set("body", convert::to_js(ctx, &serde_json::Value::Object(info.body.clone()))?)?;
-    obj.set("auth", auth_js(ctx, info)?)?;
-    obj.set("method", info.method.as_str())?;
-    obj.set("context", info.context_name())?;
-    Ok(obj)
-}
-
-/// `e.auth`, `e.requestInfo()` and, over HTTP, `e.request`/`e.response`.
+/// `e.auth`, `e.requestInfo()` and, over HTTP, `e.request`/`e.response`:
+/// all built in JS on first use from `e.__ri`/`e.__http` (see
+/// `js_api/prelude.js`), so a handler pays only for what it reads.
 fn expose_request<'js>(ctx: &Ctx<'js>, e: &Object<'js>, info: &RequestInfo) -> rquickjs::Result<()> {
-    e.set("auth", auth_js(ctx, info)?)?;
-    e.set("__info", request_info_js(ctx, info)?)?;
+    e.set("__ri", super::http_meta::HookRequestInfo::instance(ctx, info)?)?;
     if let Some(http) = &info.http {
         e.set("__http", super::http_meta::HookHttp::instance(ctx, http)?)?;
     }
     Ok(())
-}
-
-fn auth_js<'js>(ctx: &Ctx<'js>, info: &RequestInfo) -> rquickjs::Result<Value<'js>> {
-    match &info.auth {
-        Some(a) => JsRecord::instance(ctx, (**a).clone()),
-        None => Ok(Value::new_null(ctx.clone())),
-    }
 }
 
 /// The record and list cells of a request event.
@@ -332,7 +314,8 @@ impl BridgeEvent for RecordEnrichEvent {
         // give it both shapes (`e.requestInfo.auth` and `e.requestInfo().auth`)
         let pb: Object = ctx.globals().get("__pb")?;
         let both: rquickjs::Function = pb.get("callableInfo")?;
-        let info: Value = e.get("__info")?;
+        let info_of: rquickjs::Function = e.get("requestInfo")?;
+        let info: Value = info_of.call((rquickjs::function::This(e.clone()),))?;
         e.set("requestInfo", both.call::<_, Value>((info,))?)?;
         Ok(h)
     }

@@ -1,14 +1,56 @@
-//! `e.__http` of a request hook event: the HTTP request behind the API call,
-//! read by `e.request`/`e.realIP()` and written by `e.response.header()`
-//! (see `js_api/router.js`).
+//! `e.__ri` and `e.__http` of a request hook event: the `@request` info
+//! behind `e.auth`/`e.requestInfo()` (see `js_api/prelude.js`), and the
+//! HTTP request behind the API call, read by `e.request`/`e.realIP()` and
+//! written by `e.response.header()` (see `js_api/router.js`).
 
 use std::sync::Arc;
 
 use rquickjs::class::Trace;
 use rquickjs::{Class, Ctx, JsLifetime, Object, Value};
 
-use crate::core::request::HttpMeta;
+use crate::core::request::{HttpMeta, RequestInfo};
+use crate::jsvm::bindings::convert;
+use crate::jsvm::bindings::record::JsRecord;
 use crate::jsvm::http::pairs_object;
+
+/// The JS view of a [`RequestInfo`], converted on demand.
+#[derive(Trace, JsLifetime)]
+#[rquickjs::class(rename = "HookRequestInfo")]
+pub struct HookRequestInfo {
+    #[qjs(skip_trace)]
+    info: RequestInfo,
+}
+
+impl HookRequestInfo {
+    /// A JS object for `info`.
+    pub fn instance<'js>(ctx: &Ctx<'js>, info: &RequestInfo) -> rquickjs::Result<Value<'js>> {
+        Ok(Class::instance(ctx.clone(), HookRequestInfo { info: info.clone() })?.into_value())
+    }
+}
+
+#[rquickjs::methods(rename_all = "camelCase")]
+impl HookRequestInfo {
+    /// The authenticated record (a new `Record`), or null.
+    pub fn auth<'js>(&self, ctx: Ctx<'js>) -> rquickjs::Result<Value<'js>> {
+        match &self.info.auth {
+            Some(a) => JsRecord::instance(&ctx, (**a).clone()),
+            None => Ok(Value::new_null(ctx)),
+        }
+    }
+
+    /// `e.requestInfo()` with `auth` as the event's.
+    pub fn build<'js>(&self, ctx: Ctx<'js>, auth: Value<'js>) -> rquickjs::Result<Object<'js>> {
+        let info = &self.info;
+        let obj = Object::new(ctx.clone())?;
+        obj.set("query", convert::to_js(&ctx, &serde_json::Value::Object((*info.query).clone()))?)?;
+        obj.set("headers", convert::to_js(&ctx, &serde_json::Value::Object((*info.headers).clone()))?)?;
+        obj.set("body", convert::to_js(&ctx, &serde_json::Value::Object(info.body.clone()))?)?;
+        obj.set("auth", auth)?;
+        obj.set("method", info.method.as_str())?;
+        obj.set("context", info.context_name())?;
+        Ok(obj)
+    }
+}
 
 /// The JS view of an [`HttpMeta`].
 #[derive(Trace, JsLifetime)]
