@@ -71,6 +71,20 @@ pub fn query_i64(conn: &Connection, sql: &str, args: &[SqlValue]) -> DbResult<i6
     stmt.query_row(params_from_iter(args.iter()), |r| r.get(0))
 }
 
+/// How many rows of `table` a tail (joins, WHERE) selects; `distinct`
+/// counts distinct ids (joins may repeat a row).
+pub fn count(conn: &Connection, table: &str, tail: &str, distinct: bool, args: &[SqlValue]) -> DbResult<i64> {
+    let t = quote(table);
+    let what = if distinct { format!("COUNT(DISTINCT {t}.`id`)") } else { "COUNT(*)".to_string() };
+    query_i64(conn, &format!("SELECT {what} FROM {t} {tail}"), args)
+}
+
+/// The rowids of `table` a tail (joins, WHERE, ORDER BY, LIMIT) selects, in order.
+pub fn rowids(conn: &Connection, table: &str, tail: &str, args: &[SqlValue]) -> DbResult<Vec<i64>> {
+    let t = quote(table);
+    query_rowids(conn, &format!("SELECT {t}.rowid FROM {t} {tail}"), args)
+}
+
 /// One record by id.
 pub fn find_by_id(conn: &Connection, c: &Collection, id: &str) -> DbResult<Option<Map<String, Value>>> {
     let tail = format!("WHERE {}.`id` = ?1 LIMIT 1", quote(&c.name));

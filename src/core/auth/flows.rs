@@ -202,10 +202,8 @@ impl App {
     /// Superusers other than the installer account.
     pub fn count_real_superusers(&self) -> Result<i64> {
         let su = self.superusers()?;
-        let sql = format!("SELECT COUNT(*) FROM {} WHERE email != ?1", quote(&su.name));
-        Ok(self
-            .executor()
-            .read(|c| crate::db::records::query_i64(c, &sql, &[SqlValue::Text(INSTALLER_EMAIL.into())]))?)
+        let installer = [SqlValue::Text(INSTALLER_EMAIL.into())];
+        Ok(self.executor().read(|c| crate::db::records::count(c, &su.name, "WHERE email != ?1", false, &installer))?)
     }
 
     /// When no superuser exists: a 30-minute, non-refreshable token of the

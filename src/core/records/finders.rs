@@ -96,13 +96,12 @@ impl App {
     /// How many records match an optional `dbx` expression.
     pub fn count_records_by_expr(&self, c: &Arc<Collection>, filter: Option<&Expr>) -> Result<i64> {
         let mut args = Vec::new();
-        let sql = format!("SELECT COUNT(*) FROM {} {}", quote(&c.name), where_clause(filter, &mut args));
-        Ok(self.executor().read(|conn| rows::query_i64(conn, &sql, &args))?)
+        let tail = where_clause(filter, &mut args);
+        Ok(self.executor().read(|conn| rows::count(conn, &c.name, &tail, false, &args))?)
     }
 
     /// How many records a collection has.
     pub fn count_records(&self, c: &Arc<Collection>) -> Result<i64> {
-        let sql = format!("SELECT COUNT(*) FROM {}", quote(&c.name));
-        Ok(self.executor().read(|conn| rows::query_i64(conn, &sql, &[]))?)
+        Ok(self.executor().read(|conn| rows::count(conn, &c.name, "", false, &[]))?)
     }
 }

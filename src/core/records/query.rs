@@ -118,9 +118,11 @@ impl App {
         let (total_items, total_pages) = if q.skip_total {
             (-1, -1)
         } else {
-            let count_expr = if b.distinct { format!("COUNT(DISTINCT {table}.`id`)") } else { "COUNT(*)".to_string() };
-            let sql = format!("SELECT {count_expr} FROM {table} {joins} {where_sql}");
-            let total = self.executor().read(|conn| rows::query_i64(conn, &sql, &b.args)).map_err(query_error)?;
+            let tail = format!("{joins} {where_sql}");
+            let total = self
+                .executor()
+                .read(|conn| rows::count(conn, &c.name, &tail, b.distinct, &b.args))
+                .map_err(query_error)?;
             (total, (total + per_page - 1) / per_page)
         };
         let group = if b.distinct { format!("GROUP BY {table}.`id`") } else { String::new() };
@@ -139,9 +141,8 @@ impl App {
         if c.is_view() {
             return self.find_records_sql(c, tail, args);
         }
-        let table = quote(&c.name);
         let data = self.executor().read(|conn| {
-            let rowids = rows::query_rowids(conn, &format!("SELECT {table}.rowid FROM {table} {tail}"), args)?;
+            let rowids = rows::rowids(conn, &c.name, tail, args)?;
             rows::find_by_rowids(conn, c, &rowids)
         })?;
         Ok(data.into_iter().map(|d| Record::from_stored(c.clone(), d)).collect())
@@ -181,8 +182,8 @@ impl App {
             compile_filter(&mut b, &ctx, rule, None).map_err(|e| Error::BadRequest(format!("Invalid rule: {e}")))?;
         let table = quote(&c.name);
         let idp = b.arg(SqlValue::Text(id.to_string()));
-        let sql = format!("SELECT COUNT(*) FROM {table} {} WHERE {table}.`id` = {idp} AND ({cond})", b.joins_sql());
-        let n = self.executor().read(|conn| rows::query_i64(conn, &sql, &b.args))?;
+        let tail = format!("{} WHERE {table}.`id` = {idp} AND ({cond})", b.joins_sql());
+        let n = self.executor().read(|conn| rows::count(conn, &c.name, &tail, false, &b.args))?;
         Ok(n > 0)
     }
 
@@ -260,13 +261,12 @@ pub fn list_table(
         n => n.min(MAX_PER_PAGE),
     };
     let page = q.page.max(1);
-    let table = quote(&meta.name);
     let joins = b.joins_sql();
     let (total_items, total_pages) = if q.skip_total {
         (-1, -1)
     } else {
-        let sql = format!("SELECT COUNT(*) FROM {table} {joins} {where_sql}");
-        let total = exec.read(|conn| rows::query_i64(conn, &sql, &b.args)).map_err(query_error)?;
+        let tail = format!("{joins} {where_sql}");
+        let total = exec.read(|conn| rows::count(conn, &meta.name, &tail, false, &b.args)).map_err(query_error)?;
         (total, (total + per_page - 1) / per_page)
     };
     let limit = b.arg(SqlValue::Integer(per_page));
