@@ -365,8 +365,11 @@ __pb.serveHttp = function (routeIndex, native) {
   const route = routeIndex >= 0 ? __pb.routes[routeIndex] : null;
   const chain = __pb.chainOf(route);
   const e = new RequestEvent(native, chain, route ? route.handler : null);
-  // the headers set before a throw still go out with the error response
-  const out = { failed: false, error: undefined };
+  // the headers set before a throw still go out with the error response.
+  // Nothing here may point back at `out` from what it holds: a cycle would
+  // keep the request (and its native side) alive until the cycle collector
+  // runs, instead of freeing it when the Rust side lets go.
+  const out = { failed: false, error: undefined, event: e };
   try {
     const r = e.next();
     // async handlers: the Rust side settles pending jobs before finish()
@@ -380,22 +383,26 @@ __pb.serveHttp = function (routeIndex, native) {
     out.failed = true;
     out.error = err;
   }
-  out.finish = () => {
-    const s = e.__state;
-    out.written = s.written;
-    out.status = s.status;
-    out.headers = e.__headerPairs();
-    out.body = s.body.map((b) => {
-      if (b instanceof ArrayBuffer) {
-        return Array.from(new Uint8Array(b));
-      }
-      if (ArrayBuffer.isView(b)) {
-        return Array.from(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
-      }
-      return b;
-    });
-    return out;
-  };
+  return out;
+};
+
+// Called by the Rust side once the handler (and its promises) settled.
+__pb.finishHttp = function (out) {
+  const e = out.event;
+  const s = e.__state;
+  out.event = undefined;
+  out.written = s.written;
+  out.status = s.status;
+  out.headers = e.__headerPairs();
+  out.body = s.body.map((b) => {
+    if (b instanceof ArrayBuffer) {
+      return Array.from(new Uint8Array(b));
+    }
+    if (ArrayBuffer.isView(b)) {
+      return Array.from(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+    }
+    return b;
+  });
   return out;
 };
 

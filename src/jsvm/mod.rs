@@ -71,6 +71,8 @@ struct EngineInner {
     pool: ArcSwapOption<Pool>,
     generation: Mutex<u64>,
     watcher: Mutex<Option<watch::Watcher>>,
+    /// Route requests whose JS side is alive (see [`JsEngine::live_requests`]).
+    live_requests: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl Drop for EngineInner {
@@ -105,6 +107,7 @@ impl JsEngine {
                 pool: ArcSwapOption::empty(),
                 generation: Mutex::new(0),
                 watcher: Mutex::new(None),
+                live_requests: Default::default(),
             }),
         };
         engine.reload()?;
@@ -158,6 +161,17 @@ impl JsEngine {
     /// The engine's config.
     pub fn config(&self) -> &JsConfig {
         &self.inner.config
+    }
+
+    /// Route requests whose JS side is still alive. Reference counting frees
+    /// a request as soon as it is answered; one held by a reference cycle
+    /// would wait for the cycle collector, keeping its body and headers.
+    pub fn live_requests(&self) -> usize {
+        self.inner.live_requests.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    pub(crate) fn live_counter(&self) -> Arc<std::sync::atomic::AtomicUsize> {
+        self.inner.live_requests.clone()
     }
 
     /// How many times the hooks were (re)loaded successfully.

@@ -614,6 +614,33 @@ async fn busy_pools_queue_requests_and_lend_runtimes_only_to_nested_work() {
 }
 
 #[tokio::test]
+async fn answered_route_requests_are_freed_at_once() {
+    let t = spawn_app_with_hooks(
+        &[(
+            "main.pb.js",
+            r#"
+            routerAdd("GET", "/sync", (e) => e.json(200, {ok: true}));
+            routerAdd("GET", "/async", async (e) => e.json(200, {ok: await Promise.resolve(true)}));
+            routerAdd("GET", "/throws", (e) => { throw new BadRequestError("no"); });
+            routerUse((e) => { e.response.header().set("X-Mw", "1"); return e.next(); });
+            "#,
+        )],
+        defaults,
+    )
+    .await;
+    posts(&t).await;
+    for path in ["/sync", "/async", "/throws", "/api/collections/posts/records"] {
+        for _ in 0..20 {
+            let r = t.get(path, None).await;
+            assert_eq!(r.headers.get("x-mw").and_then(|v| v.to_str().ok()), Some("1"), "{path}");
+        }
+    }
+    // no cycle keeps them for the cycle collector (which has not run: the
+    // runtimes grew far less than their GC threshold)
+    assert_eq!(t.js.as_ref().expect("engine").live_requests(), 0);
+}
+
+#[tokio::test]
 async fn endless_loop_is_interrupted_and_the_runtime_keeps_serving() {
     let t = spawn_app_with_hooks(
         &[(
@@ -662,11 +689,11 @@ async fn a_syntax_error_is_reported_with_file_and_line() {
     assert!(msg.contains("SyntaxError"), "{msg}");
 }
 
-async fn wait_for_text(t: &TestApp, path: &str, want: &str, limit: Duration) -> Duration {
+async fn wait_for_text(t: &TestApp, path: &str, want: &str, limit: Duration) {
     let started = Instant::now();
     loop {
         if t.get(path, None).await.text == want {
-            return started.elapsed();
+            return;
         }
         assert!(started.elapsed() < limit, "{path} did not answer {want:?} within {limit:?}");
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -674,7 +701,7 @@ async fn wait_for_text(t: &TestApp, path: &str, want: &str, limit: Duration) -> 
 }
 
 #[tokio::test]
-async fn hot_reload_swaps_a_route_quickly_and_keeps_good_scripts_on_errors() {
+async fn hot_reload_swaps_a_route_and_keeps_good_scripts_on_errors() {
     let t =
         spawn_app_with_hooks(&[("main.pb.js", r#"routerAdd("GET", "/version", (e) => e.string(200, "v1"));"#)], |c| {
             c.watch = true
@@ -683,9 +710,8 @@ async fn hot_reload_swaps_a_route_quickly_and_keeps_good_scripts_on_errors() {
     assert_eq!(t.get("/version", None).await.text, "v1");
     let file = hooks_dir(t.dir.path()).join("main.pb.js");
     std::fs::write(&file, r#"routerAdd("GET", "/version", (e) => e.string(200, "v2"));"#).expect("write");
-    let took = wait_for_text(&t, "/version", "v2", Duration::from_secs(5)).await;
-    eprintln!("hot reload swap took {took:?}");
-    assert!(took < Duration::from_millis(300), "swap took {took:?}");
+    // how fast is measured by bench/reload.py, not here
+    wait_for_text(&t, "/version", "v2", Duration::from_secs(5)).await;
 
     std::fs::write(&file, "routerAdd(\"GET\", \"/version\", (e) => {\n").expect("write");
     tokio::time::sleep(Duration::from_millis(400)).await;

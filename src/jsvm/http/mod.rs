@@ -85,7 +85,8 @@ pub async fn middleware(State(js): State<JsHttp>, req: Request, next: Next) -> R
     };
     let (to_async, mut from_worker) = tokio::sync::mpsc::unbounded_channel::<HttpMsg>();
     let (to_worker, from_async) = mpsc::channel::<u16>();
-    pool.submit(Box::new(move |w: &Worker| run_on_worker(w, route_index, data, to_async, from_async, &label)));
+    let live = js.engine.live_counter();
+    pool.submit(Box::new(move |w: &Worker| run_on_worker(w, route_index, data, to_async, from_async, &label, live)));
     drop(pool);
 
     let mut pending = Some((parts, next));

@@ -65,6 +65,9 @@ impl HttpOutcome {
 #[derive(Trace, JsLifetime)]
 #[rquickjs::class(rename = "HttpNative")]
 pub struct HttpNative {
+    /// The engine's count of live route requests.
+    #[qjs(skip_trace)]
+    live: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     #[qjs(skip_trace)]
     req: HttpRequest,
     #[qjs(skip_trace)]
@@ -77,6 +80,12 @@ pub struct HttpNative {
     next_called: Cell<bool>,
     #[qjs(skip_trace)]
     body_cache: RefCell<Option<Json>>,
+}
+
+impl Drop for HttpNative {
+    fn drop(&mut self) {
+        self.live.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+    }
 }
 
 /// `"1"` → 1, `"true"` → true, others stay strings (PocketBase's form guess).
@@ -282,6 +291,7 @@ pub(super) fn run_on_worker(
     to_async: UnboundedSender<HttpMsg>,
     from_async: mpsc::Receiver<u16>,
     label: &str,
+    live: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 ) {
     let reply = to_async.clone();
     let outcome = w.run(|ctx, w| {
@@ -289,7 +299,9 @@ pub(super) fn run_on_worker(
             Ok(s) => s.app.clone(),
             Err(e) => return HttpOutcome::failed(Error::Internal(e.to_string())),
         };
+        live.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         let native = HttpNative {
+            live,
             req,
             app,
             to_async,
@@ -313,8 +325,8 @@ fn serve<'js>(ctx: &Ctx<'js>, route: Option<usize>, native: HttpNative) -> rquic
     let out: Object = serve.call((index, native))?;
     // let async handlers settle before reading the response
     while ctx.execute_pending_job() {}
-    let finish: Function = out.get("finish")?;
-    finish.call(())
+    let finish: Function = pb.get("finishHttp")?;
+    finish.call((out,))
 }
 
 fn outcome_of<'js>(ctx: &Ctx<'js>, w: &Worker, res: &Object<'js>, label: &str) -> HttpOutcome {
