@@ -30,6 +30,13 @@ pub struct JsRecord {
 }
 
 impl JsRecord {
+    /// `hide()`/`unhide()`: forces the export visibility of these keys.
+    fn force_visibility(&self, ctx: &Ctx<'_>, names: Vec<String>, visible: bool) -> rquickjs::Result<()> {
+        let mut r = self.inner.try_borrow_mut().map_err(|_| borrow_err(ctx))?;
+        r.visibility.extend(names.into_iter().map(|n| (n, visible)));
+        Ok(())
+    }
+
     /// Wraps a record.
     pub fn new_shared(inner: SharedRecord) -> Self {
         JsRecord { inner }
@@ -151,10 +158,7 @@ impl JsRecord {
         this: This<Value<'js>>,
         names: Rest<String>,
     ) -> rquickjs::Result<Value<'js>> {
-        let mut r = self.inner.try_borrow_mut().map_err(|_| borrow_err(&ctx))?;
-        for n in names.0 {
-            r.visibility.insert(n, false);
-        }
+        self.force_visibility(&ctx, names.0, false)?;
         Ok(this.0)
     }
 
@@ -166,10 +170,7 @@ impl JsRecord {
         this: This<Value<'js>>,
         names: Rest<String>,
     ) -> rquickjs::Result<Value<'js>> {
-        let mut r = self.inner.try_borrow_mut().map_err(|_| borrow_err(&ctx))?;
-        for n in names.0 {
-            r.visibility.insert(n, true);
-        }
+        self.force_visibility(&ctx, names.0, true)?;
         Ok(this.0)
     }
 

@@ -496,9 +496,7 @@ impl BridgeEvent for CollectionsImportRequestEvent {
     fn expose<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>) -> rquickjs::Result<()> {
         e.set("app", JsApp::instance(ctx, &self.app)?)?;
         expose_request(ctx, e, &self.request)?;
-        let list = serde_json::Value::Array(std::mem::take(&mut self.collections_data));
-        e.set("collectionsData", convert::to_js(ctx, &list)?)?;
-        e.set("deleteMissing", self.delete_missing)
+        self.refresh(ctx, e, &())
     }
 
     fn collect<'js>(&mut self, _ctx: &Ctx<'js>, e: &Object<'js>, _h: &(), _keep_js: bool) -> Result<(), Error> {
@@ -513,13 +511,8 @@ impl BridgeEvent for CollectionsImportRequestEvent {
     }
 
     fn refresh<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>, _h: &()) -> rquickjs::Result<()> {
-        let list = serde_json::Value::Array(std::mem::take(&mut self.collections_data));
-        e.set("collectionsData", convert::to_js(ctx, &list)?)?;
-        // put them back: the event keeps its data after next()
-        if let serde_json::Value::Array(items) = list {
-            self.collections_data = items;
-        }
-        Ok(())
+        e.set("collectionsData", convert::to_js(ctx, &serde_json::Value::Array(self.collections_data.clone()))?)?;
+        e.set("deleteMissing", self.delete_missing)
     }
 }
 
