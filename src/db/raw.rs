@@ -7,10 +7,10 @@
 
 use std::time::Instant;
 
-use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, Statement};
 use serde_json::{Map, Value};
 
+use super::dbx::sql_value;
 use super::{DbResult, quote, values};
 
 /// Rewrites dbx syntax into SQLite's: `{:name}` → `:name`, `{{t}}` and
@@ -66,26 +66,12 @@ pub fn with_deadline<T>(conn: &Connection, deadline: Instant, f: impl FnOnce() -
     out
 }
 
-/// The SQLite value bound for a JSON parameter (objects and arrays as JSON text).
-fn to_sql(v: &Value) -> SqlValue {
-    match v {
-        Value::Null => SqlValue::Null,
-        Value::Bool(b) => SqlValue::Integer(i64::from(*b)),
-        Value::Number(n) => match n.as_i64() {
-            Some(i) => SqlValue::Integer(i),
-            None => SqlValue::Real(n.as_f64().unwrap_or(0.0)),
-        },
-        Value::String(s) => SqlValue::Text(s.clone()),
-        other => SqlValue::Text(other.to_string()),
-    }
-}
-
 /// Binds the parameters the statement uses; others are ignored (dbx binds
 /// by name too).
 fn bind(stmt: &mut Statement<'_>, params: &Map<String, Value>) -> DbResult<()> {
     for (name, v) in params {
         if let Some(idx) = stmt.parameter_index(&format!(":{name}"))? {
-            stmt.raw_bind_parameter(idx, to_sql(v))?;
+            stmt.raw_bind_parameter(idx, sql_value(v))?;
         }
     }
     Ok(())
