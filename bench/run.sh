@@ -23,4 +23,4 @@ cargo build --release
 if [ $# -eq 0 ]; then
   set -- --workloads W1,W2,W3,W9,W6,W7,W4,W5 --name ferrobase-vs-pocketbase
 fi
-BENCH_LIB_DIR="$SHARED/lib" exec python3 bench/extra.py "$PB" "$(pwd)/target/release/ferrobase" "$@"
+BENCH_LIB_DIR="$SHARED/lib" exec python3 bench/files.py "$PB" "$(pwd)/target/release/ferrobase" "$@"

@@ -1,5 +1,5 @@
 // `$os`, `$filepath`, `$http`, and the namespaces whose subsystem is not
-// built yet (`$mails`, `$filesystem`: every function throws a clear error).
+// built yet (`$mails`: every function throws a clear error).
 // The blocking host calls (`$os.cmd(...).output()`, `$http.send`) carry their
 // own timeout (the rest of the handler's time budget at most), since the JS
 // interrupt cannot stop them.
@@ -206,6 +206,14 @@ var $mails = __pb.unavailableNamespace("$mails (the mailer)", [
   "sendRecordPasswordReset", "sendRecordVerification", "sendRecordChangeEmail", "sendRecordOTP", "sendRecordAuthAlert",
 ]);
 
-var $filesystem = __pb.unavailableNamespace("$filesystem (file storage)", [
-  "fileFromPath", "fileFromBytes", "fileFromMultipart", "fileFromURL", "s3", "local",
-]);
+// files for record file fields and filesystems (see src/jsvm/bindings/files.rs)
+var $filesystem = {
+  fileFromPath(path) { return __native.fileFromPath(String(path)); },
+  fileFromBytes(bytes, name) { return __native.fileFromBytes(bytes, String(name)); },
+  fileFromMultipart(header) { return __native.fileFromMultipart(header); },
+  fileFromURL(url, secTimeout) { return __native.fileFromURL(String(url), secTimeout); },
+  s3(bucket, region, endpoint, accessKey, secret, forcePathStyle) {
+    return __native.filesystemS3(String(bucket), String(region), String(endpoint), String(accessKey), String(secret), !!forcePathStyle);
+  },
+  local(dir) { return __native.filesystemLocal(String(dir)); },
+};

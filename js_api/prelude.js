@@ -144,6 +144,13 @@ class __PbHookEvent {
   hasSuperuserAuth() {
     return !!this.auth && this.auth.isSuperuser();
   }
+  // the files uploaded under a multipart key, as `File` objects
+  findUploadedFiles(key) {
+    if (this.__ri === undefined) {
+      return [];
+    }
+    return this.__ri.uploadedFiles(String(key));
+  }
 }
 
 // `info` that can also be called (`e.requestInfo` of the enrich event is a

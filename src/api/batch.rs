@@ -20,6 +20,8 @@ struct SubRequest {
     raw_query: String,
     body: Map<String, Value>,
     token: Option<String>,
+    /// Files uploaded as `requests.N.field` / `requests[N].field`.
+    files: Vec<crate::core::files::Upload>,
 }
 
 fn parse_sub(v: &Value) -> Option<SubRequest> {
@@ -50,7 +52,7 @@ fn parse_sub(v: &Value) -> Option<SubRequest> {
         .and_then(|h| h.iter().find(|(k, _)| k.eq_ignore_ascii_case("authorization")))
         .and_then(|(_, v)| v.as_str())
         .map(|t| t.trim_start_matches("Bearer ").to_string());
-    Some(SubRequest { method, collection, id, raw_query: raw_query.to_string(), body, token })
+    Some(SubRequest { method, collection, id, raw_query: raw_query.to_string(), body, token, files: Vec::new() })
 }
 
 fn failure(index: usize, e: ApiError) -> ApiError {
@@ -101,7 +103,10 @@ fn run_one(tx: &App, ctx: &Ctx, sub: &SubRequest) -> ApiResult<Value> {
     sub_ctx.query = std::sync::Arc::new(parse_query(&sub.raw_query));
     sub_ctx.method = sub.method.parse().unwrap_or(axum::http::Method::POST);
     sub_ctx.http = std::sync::Arc::new(sub_http(ctx, sub));
-    let mut req = sub_ctx.request_info(tx, sub.body.clone());
+    let mut body = sub.body.clone();
+    crate::core::files::merge_uploads(&c, &mut body, &sub.files);
+    let mut req = sub_ctx.request_info(tx, body.clone());
+    req.files = std::sync::Arc::new(sub.files.clone());
     req.context = "batch".into();
     let method = match (sub.method.as_str(), &sub.id) {
         ("PUT", None) => {
@@ -113,7 +118,7 @@ fn run_one(tx: &App, ctx: &Ctx, sub: &SubRequest) -> ApiResult<Value> {
     };
     match method {
         "POST" => {
-            let body = match tx.create_record_request(&c, &sub.body, &req)? {
+            let body = match tx.create_record_request(&c, &body, &req)? {
                 Some(r) => export_record(tx, r, &sub_ctx, &req)?,
                 None => Value::Null,
             };
@@ -125,7 +130,7 @@ fn run_one(tx: &App, ctx: &Ctx, sub: &SubRequest) -> ApiResult<Value> {
                 .clone()
                 .or_else(|| sub.body.get("id").and_then(Value::as_str).map(str::to_string))
                 .unwrap_or_default();
-            let body = match tx.update_record_request(&c, &id, &sub.body, &req)? {
+            let body = match tx.update_record_request(&c, &id, &body, &req)? {
                 Some(r) => export_record(tx, r, &sub_ctx, &req)?,
                 None => Value::Null,
             };
@@ -166,8 +171,16 @@ pub async fn batch(State(st): State<AppState>, ctx: Ctx, body: BodyData) -> ApiR
             .into());
         }
         let mut subs = Vec::with_capacity(list.len());
+        let uploads = body.uploads();
         for (i, v) in list.iter().enumerate() {
-            subs.push(parse_sub(v).ok_or_else(|| failure(i, ApiError::new(400, "Invalid batch request data.")))?);
+            let mut sub = parse_sub(v).ok_or_else(|| failure(i, ApiError::new(400, "Invalid batch request data.")))?;
+            let (dotted, bracketed) = (format!("requests.{i}."), format!("requests[{i}]."));
+            for (key, file) in &uploads {
+                if let Some(field) = key.strip_prefix(&dotted).or_else(|| key.strip_prefix(&bracketed)) {
+                    sub.files.push((field.to_string(), file.clone()));
+                }
+            }
+            subs.push(sub);
         }
         let mut failed: Option<ApiError> = None;
         let result = app.run_in_transaction(|tx| {

@@ -5,8 +5,8 @@
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use axum::body::{Body, to_bytes};
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Multipart, RawPathParams, Request};
+use axum::body::to_bytes;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, RawPathParams, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, header};
 use serde_json::{Map, Value, json};
@@ -114,6 +114,7 @@ impl Ctx {
             body,
             auth: self.auth(app),
             http: Some(self.http.clone()),
+            files: Default::default(),
         }
     }
 
@@ -223,9 +224,14 @@ impl FromRequest<AppState> for BodyData {
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let ct =
             req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_lowercase();
-        let limit = state.body_limit;
+        let limit = body_limit_for(&req, state);
+        if let Some(len) = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+            && len > limit as u64
+        {
+            return Err(too_large());
+        }
         if ct.starts_with("multipart/form-data") {
-            return read_multipart(req, state).await;
+            return read_multipart(req, &ct, limit).await;
         }
         let bytes = to_bytes(req.into_body(), limit).await.map_err(|_| too_large())?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -245,28 +251,58 @@ impl FromRequest<AppState> for BodyData {
     }
 }
 
-async fn read_multipart(req: Request, state: &AppState) -> ApiResult<BodyData> {
-    let limit = state.body_limit;
-    let (parts, body) = req.into_parts();
-    let limited = Body::new(http_body_util::Limited::new(body, limit));
-    let req = Request::from_parts(parts, limited);
-    let mut mp = Multipart::from_request(req, state).await.map_err(|_| ApiError::bad_request())?;
-    let mut data = BodyData::default();
-    loop {
-        let field = match mp.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => {
-                return Err(if e.body_text().contains("length limit") { too_large() } else { ApiError::bad_request() });
+/// The body limit of a request: the server's, plus what the file fields of
+/// the collection of a records create/update may carry (PocketBase's
+/// dynamic collection body limit: `maxSize` × `maxSelect` per file field).
+fn body_limit_for(req: &Request, state: &AppState) -> usize {
+    let path = req.uri().path();
+    let Some(rest) = path.strip_prefix("/api/collections/") else {
+        return state.body_limit;
+    };
+    let mut parts = rest.split('/');
+    let (Some(name), Some("records")) = (parts.next(), parts.next()) else {
+        return state.body_limit;
+    };
+    let name = percent_encoding::percent_decode_str(name).decode_utf8_lossy();
+    let Some(c) = state.app.collections().get(&name) else {
+        return state.body_limit;
+    };
+    if c.is_view() {
+        return state.body_limit;
+    }
+    let extra: u64 = c
+        .fields
+        .iter()
+        .map(|f| match &f.kind {
+            crate::core::collections::FieldKind::File { max_select, max_size, .. } => {
+                let size = if *max_size <= 0 { crate::core::collections::field::DEFAULT_FILE_MAX_SIZE } else { *max_size };
+                (size.max(0) as u64).saturating_mul((*max_select).max(1) as u64)
             }
-        };
+            _ => 0,
+        })
+        .fold(0u64, u64::saturating_add);
+    usize::try_from((state.body_limit as u64).saturating_add(extra)).unwrap_or(usize::MAX)
+}
+
+/// Reads a multipart body: values (and `@jsonPayload`) into fields, parts
+/// with a file name into files. A truncated or malformed body is a 400,
+/// one over the limit a 413.
+async fn read_multipart(req: Request, content_type: &str, limit: usize) -> ApiResult<BodyData> {
+    let boundary = multer::parse_boundary(content_type).map_err(|_| ApiError::bad_request())?;
+    let constraints =
+        multer::Constraints::new().size_limit(multer::SizeLimit::new().whole_stream(limit as u64).per_field(limit as u64));
+    let stream = req.into_body().into_data_stream();
+    let mut mp = multer::Multipart::with_constraints(stream, boundary, constraints);
+    let failed = |e: multer::Error| match e {
+        multer::Error::StreamSizeExceeded { .. } | multer::Error::FieldSizeExceeded { .. } => too_large(),
+        _ => ApiError::bad_request(),
+    };
+    let mut data = BodyData::default();
+    while let Some(field) = mp.next_field().await.map_err(failed)? {
         let name = field.name().unwrap_or_default().to_string();
-        let filename = field.file_name().map(str::to_string);
-        let content_type = field.content_type().unwrap_or_default().to_string();
-        let bytes = field
-            .bytes()
-            .await
-            .map_err(|e| if e.body_text().contains("length limit") { too_large() } else { ApiError::bad_request() })?;
+        let filename = field.file_name().filter(|f| !f.is_empty()).map(str::to_string);
+        let content_type = field.content_type().map(ToString::to_string).unwrap_or_default();
+        let bytes = field.bytes().await.map_err(failed)?;
         match filename {
             Some(filename) => data.files.push(UploadedFile { field: name, filename, content_type, bytes }),
             None if name == "@jsonPayload" => match serde_json::from_slice::<Value>(&bytes) {
@@ -277,6 +313,16 @@ async fn read_multipart(req: Request, state: &AppState) -> ApiResult<BodyData> {
         }
     }
     Ok(data)
+}
+
+impl BodyData {
+    /// The uploaded files as core files with their form keys.
+    pub fn uploads(&self) -> Vec<crate::core::files::Upload> {
+        self.files
+            .iter()
+            .map(|u| (u.field.clone(), Arc::new(crate::core::files::File::from_upload(u.bytes.clone(), &u.filename))))
+            .collect()
+    }
 }
 
 /// The caller must be a superuser: 401 without a valid token, 403 for others.

@@ -16,10 +16,14 @@ use crate::core::logs::{RequestLog, level};
 /// Adds PocketBase's security headers to every response.
 pub async fn security_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
+    // uploaded files may be embedded (PocketBase drops the header for them)
+    let allow_framing = res.extensions().get::<super::files::AllowFraming>().is_some();
     let h = res.headers_mut();
     h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     h.insert("x-xss-protection", HeaderValue::from_static("1; mode=block"));
-    h.insert("x-frame-options", HeaderValue::from_static("SAMEORIGIN"));
+    if !allow_framing {
+        h.insert("x-frame-options", HeaderValue::from_static("SAMEORIGIN"));
+    }
     h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
     res
 }

@@ -6,6 +6,7 @@ pub mod collections;
 pub mod context;
 pub mod crons;
 pub mod error;
+pub mod files;
 pub mod middleware;
 pub mod record_auth;
 pub mod records;
@@ -72,6 +73,9 @@ fn route_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/crons", get(crons::list)),
         ("/api/crons/{id}", post(crons::run)),
         ("/api/settings", get(system::settings_get).patch(system::settings_update)),
+        ("/api/settings/test/s3", post(files::test_s3)),
+        ("/api/files/token", post(files::token)),
+        ("/api/files/{collection}/{record_id}/{filename}", get(files::download).head(files::download)),
         ("/api/logs", get(system::logs_list).delete(system::logs_delete)),
         ("/api/logs/stats", get(system::logs_stats)),
         ("/api/logs/{id}", get(system::logs_view)),

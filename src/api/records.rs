@@ -41,23 +41,16 @@ pub fn export_record(app: &App, record: Record, ctx: &Ctx, req: &RequestInfo) ->
     Ok(export_records(app, &mut list, ctx, req)?.pop().unwrap_or(Value::Null))
 }
 
-/// Uploaded files are refused with a field error until file storage exists,
-/// rather than silently dropped.
-fn reject_uploads(body: &BodyData) -> ApiResult<()> {
-    if body.files.is_empty() {
-        return Ok(());
-    }
-    let mut errors = serde_json::Map::new();
-    for f in &body.files {
-        errors.insert(
-            f.field.clone(),
-            crate::core::error::field_error(
-                "validation_file_upload_unsupported",
-                "File uploads are not supported yet.",
-            ),
-        );
-    }
-    Err(crate::core::Error::Validation { message: "File uploads are not supported yet.".into(), errors }.into())
+/// The record input of a create/update body: the submitted values with
+/// the names of the files uploaded for file fields merged in, and the
+/// request info carrying those files.
+pub fn record_input(app: &App, c: &Collection, ctx: &Ctx, body: BodyData) -> (serde_json::Map<String, Value>, RequestInfo) {
+    let uploads = body.uploads();
+    let mut fields = body.fields;
+    crate::core::files::merge_uploads(c, &mut fields, &uploads);
+    let mut req = ctx.request_info(app, fields.clone());
+    req.files = Arc::new(uploads);
+    (fields, req)
 }
 
 /// What PocketBase answers when a request hook did not call next: 200, empty body.
@@ -123,9 +116,8 @@ pub async fn create(
     blocking(move || {
         let app = &st.app;
         let c = collection_of(app, &collection)?;
-        reject_uploads(&body)?;
-        let req = ctx.request_info(app, body.fields.clone());
-        let Some(record) = app.create_record_request(&c, &body.fields, &req)? else {
+        let (fields, req) = record_input(app, &c, &ctx, body);
+        let Some(record) = app.create_record_request(&c, &fields, &req)? else {
             return Ok(empty_ok());
         };
         Ok(Json(export_record(app, record, &ctx, &req)?).into_response())
@@ -143,9 +135,8 @@ pub async fn update(
     blocking(move || {
         let app = &st.app;
         let c = collection_of(app, &collection)?;
-        reject_uploads(&body)?;
-        let req = ctx.request_info(app, body.fields.clone());
-        let Some(record) = app.update_record_request(&c, &id, &body.fields, &req)? else {
+        let (fields, req) = record_input(app, &c, &ctx, body);
+        let Some(record) = app.update_record_request(&c, &id, &fields, &req)? else {
             return Ok(empty_ok());
         };
         Ok(Json(export_record(app, record, &ctx, &req)?).into_response())

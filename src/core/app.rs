@@ -49,6 +49,7 @@ struct AppInner {
     cron: Arc<Cron>,
     logs: LogWriter,
     store: Mutex<Map<String, Value>>,
+    files: super::files::FilesState,
 }
 
 /// Handle to the application core.
@@ -89,6 +90,7 @@ impl App {
                 cron: Arc::new(Cron::default()),
                 logs,
                 store: Mutex::new(Map::new()),
+                files: super::files::FilesState::default(),
             }),
             exec: Executor::Pool(data),
             tx_caches: None,
@@ -118,6 +120,7 @@ impl App {
         self.reload_collections()?;
         self.reload_settings()?;
         super::auth::flows::bind_system_hooks(self);
+        super::files::bind_system_hooks(self);
         Ok(())
     }
 
@@ -185,6 +188,11 @@ impl App {
     pub fn terminate(&self, is_restart: bool) -> Result<()> {
         let mut ev = AppEvent { app: self.clone(), is_restart };
         self.inner.hooks.on_terminate.trigger(&mut ev, &mut |_| Ok(()))
+    }
+
+    /// Storage clients and thumb generation state (`core::files`).
+    pub(crate) fn files_state(&self) -> &super::files::FilesState {
+        &self.inner.files
     }
 
     /// The shared key/value store (`$app.store()`).
@@ -344,6 +352,14 @@ impl App {
                 tx.rollback();
                 Err(e)
             }
+        }
+    }
+
+    /// Runs `f` if the current transaction rolls back; outside a
+    /// transaction there is nothing left to undo and `f` is dropped.
+    pub fn on_rollback(&self, f: impl FnOnce() + Send + 'static) {
+        if let Some(tx) = self.exec.tx() {
+            tx.on_rollback(Box::new(f));
         }
     }
 

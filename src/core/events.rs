@@ -340,6 +340,8 @@ pub struct Hooks {
     pub on_collection_create_request: Hook<CollectionRequestEvent>,
     pub on_collection_update_request: Hook<CollectionRequestEvent>,
     pub on_collection_delete_request: Hook<CollectionRequestEvent>,
+    pub on_file_download_request: Hook<crate::core::files::events::FileDownloadRequestEvent>,
+    pub on_file_token_request: Hook<crate::core::files::events::FileTokenRequestEvent>,
 }
 
 /// Runs `inner` inside a model chain: the record moves into the model event

@@ -8,6 +8,7 @@ pub mod cron;
 pub mod datetime;
 pub mod error;
 pub mod events;
+pub mod files;
 pub mod filter;
 pub mod hooks;
 pub mod logs;

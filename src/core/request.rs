@@ -57,6 +57,9 @@ pub struct RequestInfo {
     pub auth: Option<Arc<Record>>,
     /// The HTTP request, when the call came over HTTP.
     pub http: Option<Arc<HttpMeta>>,
+    /// Files uploaded with the request, with their form keys
+    /// (`e.findUploadedFiles`; named into `body` for file fields).
+    pub files: Arc<Vec<crate::core::files::Upload>>,
 }
 
 impl RequestInfo {

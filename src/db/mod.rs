@@ -150,7 +150,9 @@ impl Db {
         let guard = self.lock_writer()?;
         guard.execute_batch("BEGIN IMMEDIATE")?;
         *self.writer_owner.lock() = Some(thread::current().id());
-        Ok(Tx { conn: Mutex::new(Some(guard)), after_commit: Mutex::new(Vec::new()), owner: self.writer_owner.clone() })
+        Ok(Tx { conn: Mutex::new(Some(guard)), after_commit: Mutex::new(Vec::new()),
+            on_rollback: Mutex::new(Vec::new()),
+            owner: self.writer_owner.clone() })
     }
 
     /// Closes the idle readers (releases file handles, e.g. before a restore).
@@ -189,12 +191,17 @@ pub type AfterCommitError = Box<dyn std::error::Error + Send + Sync>;
 /// Work to run once a transaction has committed.
 pub type AfterCommit = Box<dyn FnOnce() -> Result<(), AfterCommitError> + Send>;
 
+/// Cleanup to run when a transaction does not commit (files written for
+/// rows that never became durable).
+pub type OnRollback = Box<dyn FnOnce() + Send>;
+
 /// An open transaction holding the writer lock until commit or rollback.
 /// The lock is released as soon as the transaction ends, before any
 /// after-commit work runs (which may write again).
 pub struct Tx {
     conn: Mutex<Option<ArcMutexGuard<RawMutex, Connection>>>,
     after_commit: Mutex<Vec<AfterCommit>>,
+    on_rollback: Mutex<Vec<OnRollback>>,
     owner: Arc<Mutex<Option<ThreadId>>>,
 }
 
@@ -217,6 +224,18 @@ impl Tx {
         self.after_commit.lock().push(f);
     }
 
+    /// Queues cleanup for when the transaction rolls back (or fails to commit).
+    pub fn on_rollback(&self, f: OnRollback) {
+        self.on_rollback.lock().push(f);
+    }
+
+    fn run_rollback_work(&self) {
+        let work = std::mem::take(&mut *self.on_rollback.lock());
+        for f in work {
+            f();
+        }
+    }
+
     /// Commits and releases the writer; returns the queued after-commit
     /// work for the caller to run.
     pub fn commit(&self) -> DbResult<Vec<AfterCommit>> {
@@ -230,15 +249,22 @@ impl Tx {
         }
         *self.owner.lock() = None;
         drop(conn);
+        if committed.is_err() {
+            self.run_rollback_work();
+        }
         committed?;
+        self.on_rollback.lock().clear();
         Ok(std::mem::take(&mut *self.after_commit.lock()))
     }
 
     /// Rolls back and releases the writer (idempotent).
     pub fn rollback(&self) {
-        if let Some(conn) = self.conn.lock().take() {
+        let taken = self.conn.lock().take();
+        if let Some(conn) = taken {
             let _ = conn.execute_batch("ROLLBACK");
             *self.owner.lock() = None;
+            drop(conn);
+            self.run_rollback_work();
         }
         self.after_commit.lock().clear();
     }

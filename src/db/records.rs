@@ -91,6 +91,26 @@ pub fn find_by_id(conn: &Connection, c: &Collection, id: &str) -> DbResult<Optio
     Ok(query(conn, c, &tail, &[SqlValue::Text(id.to_string())])?.into_iter().next())
 }
 
+/// The first record whose file column holds `filename` (one element of a
+/// JSON array for multi-file fields).
+pub fn find_by_file(
+    conn: &Connection,
+    c: &Collection,
+    column: &str,
+    multiple: bool,
+    filename: &str,
+) -> DbResult<Option<Map<String, Value>>> {
+    let col = format!("{}.{}", quote(&c.name), quote(column));
+    let tail = if multiple {
+        format!(
+            "WHERE EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid({col}) THEN {col} ELSE json_array({col}) END) WHERE value = ?1) LIMIT 1"
+        )
+    } else {
+        format!("WHERE {col} = ?1 LIMIT 1")
+    };
+    Ok(query(conn, c, &tail, &[SqlValue::Text(filename.to_string())])?.into_iter().next())
+}
+
 /// Inserts a record with all its field values.
 pub fn insert(conn: &Connection, c: &Collection, data: &Map<String, Value>) -> DbResult<()> {
     let mut cols = Vec::with_capacity(c.fields.len());

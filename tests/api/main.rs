@@ -5,6 +5,9 @@ mod common;
 
 mod bad_input;
 mod collections;
+mod files;
+mod files_js;
+mod files_s3;
 mod filters;
 mod hooks;
 mod hooks_bindings;

@@ -63,6 +63,7 @@ fn can_manage(app: &App, record: &Record, req: &RequestInfo) -> Result<bool> {
 /// and runs the form-level checks that precede field validation.
 pub fn load_input(app: &App, record: &mut Record, body: &Map<String, Value>, req: &RequestInfo) -> Result<()> {
     let c = record.collection.clone();
+    record.attach_files(req.files.iter().map(|(_, f)| f.clone()));
     let manage = c.is_auth() && can_manage(app, record, req)?;
     let mut errors = FieldErrors::new();
     let mut password_set = false;

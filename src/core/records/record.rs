@@ -31,6 +31,9 @@ pub struct Record {
     pub ignore_email_visibility: bool,
     /// Export hidden fields (superuser views, `unhide`).
     pub show_hidden: bool,
+    /// New files by storage name, stored on save when a file field value
+    /// names them (`core::files`).
+    pub pending_files: BTreeMap<String, Arc<crate::core::files::File>>,
 }
 
 impl Record {
@@ -51,6 +54,7 @@ impl Record {
             plain_passwords: Map::new(),
             ignore_email_visibility: false,
             show_hidden: false,
+            pending_files: BTreeMap::new(),
         }
     }
 
@@ -236,6 +240,7 @@ impl Record {
             plain_passwords: Map::new(),
             ignore_email_visibility: false,
             show_hidden: false,
+            pending_files: BTreeMap::new(),
         }
     }
 }

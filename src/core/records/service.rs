@@ -133,6 +133,12 @@ impl App {
         for f in &c.fields {
             let v = record.get(&f.name);
             let plain = record.plain_passwords.get(&f.name).and_then(Value::as_str);
+            if matches!(f.kind, FieldKind::File { .. }) {
+                if let Some(err) = crate::core::files::validate_field(record, f) {
+                    errors.insert(f.name.clone(), err);
+                }
+                continue;
+            }
             if matches!(f.kind, FieldKind::Password { .. }) && plain.is_none() {
                 // unchanged stored hash: only `required` applies
                 if f.required && record.get_str(&f.name).is_empty() {
@@ -190,15 +196,20 @@ impl App {
     /// Writes the record row (insert or update), mapping constraint errors.
     fn persist_record(&self, record: &mut Record) -> Result<()> {
         let c = record.collection.clone();
+        // new files are written before the row and follow its fate
+        let files = self.store_record_files(record)?;
         let res = if record.is_new() {
             self.executor().write(|conn| rows::insert(conn, &c, &record.data))
         } else {
             let old_id = record.original_id();
             self.executor().write(|conn| rows::update(conn, &c, &old_id, &record.data).map(|_| ()))
         };
+        let written = res.is_ok();
+        self.settle_record_files(files, written);
         res.map_err(|e| map_constraint_error(&c, e))?;
         record.original = Some(record.data.clone());
         record.plain_passwords.clear();
+        record.pending_files.clear();
         Ok(())
     }
 

@@ -226,6 +226,18 @@ impl JsApp {
         pb_call(&ctx, "newRecordQuery", (app, collection))
     }
 
+    /// `$app.newFilesystem()`: the record files storage (local or S3).
+    pub fn new_filesystem<'js>(&self, ctx: Ctx<'js>) -> rquickjs::Result<Value<'js>> {
+        let fs = self.app.new_filesystem().map_err(|e| throw_core(&ctx, e))?;
+        super::files::JsFilesystem::instance(&ctx, fs)
+    }
+
+    /// `$app.newBackupsFilesystem()`: the backups storage (local or S3).
+    pub fn new_backups_filesystem<'js>(&self, ctx: Ctx<'js>) -> rquickjs::Result<Value<'js>> {
+        let fs = self.app.new_backups_filesystem().map_err(|e| throw_core(&ctx, e))?;
+        super::files::JsFilesystem::instance(&ctx, fs)
+    }
+
     /// The mailer does not exist yet: this throws.
     pub fn new_mail_client<'js>(&self, ctx: Ctx<'js>) -> rquickjs::Result<Value<'js>> {
         Err(rquickjs::Exception::throw_message(

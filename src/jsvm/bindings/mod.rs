@@ -10,6 +10,7 @@ pub mod collection;
 pub mod convert;
 pub mod cron;
 pub mod db;
+pub mod files;
 pub mod globals;
 pub mod http_client;
 pub mod logger;
@@ -169,6 +170,7 @@ pub fn install<'js>(
     let native = Object::new(ctx.clone())?;
     collection::install(ctx, &native)?;
     db::install(&native)?;
+    files::install(ctx, &native)?;
     cron::install(&native)?;
     os::install(&native)?;
     http_client::install(&native)?;

@@ -118,10 +118,31 @@ impl JsRecord {
     /// Sets a field value (normalised to the field type; passwords hashed).
     /// `field+`, `+field` and `field-` add/append, prepend and subtract/remove
     /// on number and multi-value fields, like in the API body.
+    /// `File` objects (alone or in an array) are attached to the record and
+    /// stored when it is saved.
     pub fn set<'js>(&self, ctx: Ctx<'js>, name: String, value: Value<'js>) -> rquickjs::Result<()> {
-        let v = convert::to_json(value)?;
+        let (v, files) = match super::files::extract_files(&value)? {
+            Some((names, files)) => (names, files),
+            None => (convert::to_json(value)?, Vec::new()),
+        };
         let mut r = self.inner.try_borrow_mut().map_err(|_| borrow_err(&ctx))?;
+        r.attach_files(files);
         set_field(&mut r, &name, &v).map_err(|e| throw_core(&ctx, e))
+    }
+
+    /// The new files a file field refers to (`getUnsavedFiles`).
+    pub fn get_unsaved_files<'js>(&self, ctx: Ctx<'js>, name: String) -> rquickjs::Result<rquickjs::Array<'js>> {
+        let files = self.inner.try_borrow().map_err(|_| borrow_err(&ctx))?.unsaved_files(&name);
+        let arr = rquickjs::Array::new(ctx.clone())?;
+        for (i, f) in files.into_iter().enumerate() {
+            arr.set(i, super::files::JsFile::instance(&ctx, f)?)?;
+        }
+        Ok(arr)
+    }
+
+    /// The storage dir of the record (`<collectionId>/<recordId>`).
+    pub fn base_files_path(&self) -> String {
+        crate::core::files::record_dir(&self.inner.borrow())
     }
 
     /// Replaces this record's content with `other`'s (`recordQuery().one(record)`).
@@ -336,9 +357,22 @@ fn set_field(record: &mut Record, key: &str, v: &Json) -> Result<(), Error> {
 
 /// Sets each key of `data` on the record (PocketBase's `Load`).
 fn load<'js>(ctx: &Ctx<'js>, record: &mut Record, data: Value<'js>) -> rquickjs::Result<()> {
+    let mut with_files = Vec::new();
+    if let Some(obj) = data.as_object() {
+        for entry in obj.props::<String, Value>() {
+            let (k, v) = entry?;
+            if let Some((names, files)) = super::files::extract_files(&v)? {
+                record.attach_files(files);
+                set_field(record, &k, &names).map_err(|e| throw_core(ctx, e))?;
+                with_files.push(k);
+            }
+        }
+    }
     let map = convert::to_json_map(data)?;
     for (k, v) in map {
-        set_field(record, &k, &v).map_err(|e| throw_core(ctx, e))?;
+        if !with_files.contains(&k) {
+            set_field(record, &k, &v).map_err(|e| throw_core(ctx, e))?;
+        }
     }
     Ok(())
 }

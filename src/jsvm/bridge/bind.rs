@@ -24,7 +24,7 @@ fn rebind<E: BridgeEvent>(hook: &Hook<E>, name: &'static str, regs: &Regs<'_>, p
 
 /// Hooks of subsystems Ferrobase does not have yet: their handlers load
 /// but never fire (a warning says so).
-const UNSUPPORTED_HOOKS: [&str; 24] = [
+const UNSUPPORTED_HOOKS: [&str; 22] = [
     "onBootstrapClear",
     "onBackupCreate",
     "onBackupRestore",
@@ -38,8 +38,6 @@ const UNSUPPORTED_HOOKS: [&str; 24] = [
     "onRealtimeSubscribeRequest",
     "onRealtimeMessageSend",
     "onBatchRequest",
-    "onFileDownloadRequest",
-    "onFileTokenRequest",
     "onRecordAuthWithOAuth2Request",
     "onRecordAuthWithOTPRequest",
     "onRecordRequestOTPRequest",
@@ -135,4 +133,6 @@ fn bind(app: &App, pool: Option<&Arc<Pool>>) {
     rebind(&h.on_collection_delete.execute, "onCollectionDeleteExecute", &regs, pool);
     rebind(&h.on_collection_delete.after_success, "onCollectionAfterDeleteSuccess", &regs, pool);
     rebind(&h.on_collection_delete.after_error, "onCollectionAfterDeleteError", &regs, pool);
+    rebind(&h.on_file_download_request, "onFileDownloadRequest", &regs, pool);
+    rebind(&h.on_file_token_request, "onFileTokenRequest", &regs, pool);
 }

@@ -23,7 +23,7 @@ use crate::jsvm::bindings::app::JsApp;
 use crate::jsvm::bindings::record::{JsRecord, SharedRecord};
 use crate::jsvm::bindings::{collection, convert};
 
-fn take_record(h: &SharedRecord, keep_js: bool) -> Result<Record, Error> {
+pub(super) fn take_record(h: &SharedRecord, keep_js: bool) -> Result<Record, Error> {
     let mut slot = h.try_borrow_mut().map_err(|_| Error::Internal("the record is in use".into()))?;
     Ok(if keep_js {
         slot.clone()
@@ -33,7 +33,7 @@ fn take_record(h: &SharedRecord, keep_js: bool) -> Result<Record, Error> {
     })
 }
 
-fn put_record(h: &SharedRecord, record: Record) -> rquickjs::Result<()> {
+pub(super) fn put_record(h: &SharedRecord, record: Record) -> rquickjs::Result<()> {
     match h.try_borrow_mut() {
         Ok(mut slot) => {
             *slot = record;
@@ -44,11 +44,11 @@ fn put_record(h: &SharedRecord, record: Record) -> rquickjs::Result<()> {
 }
 
 /// The cell behind `e.record` (it may have been replaced by the handler).
-fn record_cell<'js>(e: &Object<'js>, fallback: &SharedRecord) -> SharedRecord {
+pub(super) fn record_cell<'js>(e: &Object<'js>, fallback: &SharedRecord) -> SharedRecord {
     e.get::<_, Value>("record").ok().and_then(|v| JsRecord::shared_of(&v)).unwrap_or_else(|| fallback.clone())
 }
 
-fn record_js<'js>(ctx: &Ctx<'js>, h: &SharedRecord) -> rquickjs::Result<Value<'js>> {
+pub(super) fn record_js<'js>(ctx: &Ctx<'js>, h: &SharedRecord) -> rquickjs::Result<Value<'js>> {
     Ok(Class::instance(ctx.clone(), JsRecord::new_shared(h.clone()))?.into_value())
 }
 
@@ -115,7 +115,7 @@ impl BridgeEvent for CollectionEvent {
 /// `e.auth`, `e.requestInfo()` and, over HTTP, `e.request`/`e.response`:
 /// all built in JS on first use from `e.__ri`/`e.__http` (see
 /// `js_api/prelude.js`), so a handler pays only for what it reads.
-fn expose_request<'js>(ctx: &Ctx<'js>, e: &Object<'js>, info: &RequestInfo) -> rquickjs::Result<()> {
+pub(super) fn expose_request<'js>(ctx: &Ctx<'js>, e: &Object<'js>, info: &RequestInfo) -> rquickjs::Result<()> {
     e.set("__ri", super::http_meta::HookRequestInfo::instance(ctx, info)?)?;
     if let Some(http) = &info.http {
         e.set("__http", super::http_meta::HookHttp::instance(ctx, http)?)?;

@@ -38,6 +38,15 @@ impl HookRequestInfo {
         }
     }
 
+    /// `e.findUploadedFiles(key)`: the files uploaded under a form key.
+    pub fn uploaded_files<'js>(&self, ctx: Ctx<'js>, key: String) -> rquickjs::Result<rquickjs::Array<'js>> {
+        let arr = rquickjs::Array::new(ctx.clone())?;
+        for (i, (_, f)) in self.info.files.iter().filter(|(k, _)| *k == key).enumerate() {
+            arr.set(i, crate::jsvm::bindings::files::JsFile::instance(&ctx, f.clone())?)?;
+        }
+        Ok(arr)
+    }
+
     /// `e.requestInfo()` with `auth` as the event's.
     pub fn build<'js>(&self, ctx: Ctx<'js>, auth: Value<'js>) -> rquickjs::Result<Object<'js>> {
         let info = &self.info;

@@ -22,6 +22,7 @@
 
 mod bind;
 mod events;
+mod file_events;
 mod http_meta;
 
 use std::cell::RefCell;

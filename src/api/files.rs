@@ -1,0 +1,311 @@
+//! Files API: `GET|HEAD /api/files/{collection}/{recordId}/{filename}`
+//! (download with ranges, conditional requests, `?download=1`, `?thumb=`,
+//! protected files with `?token=`), `POST /api/files/token` and
+//! `POST /api/settings/test/s3`. The core resolves what to serve; this file
+//! only speaks HTTP.
+
+use std::ops::Range;
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use serde_json::{Map, Value, json};
+
+use super::context::{AppState, BodyData, Ctx, blocking, require_auth, require_superuser};
+use super::error::{ApiError, ApiResult};
+use crate::core::files::download::DownloadQuery;
+
+/// Response header that tells the security-headers middleware not to add
+/// `X-Frame-Options` (uploaded files may be embedded, like in PocketBase).
+#[derive(Clone, Copy, Debug)]
+pub struct AllowFraming;
+
+/// Content types served inline unless `?download` asks otherwise.
+const INLINE_CONTENT_TYPES: &[&str] = &[
+    "image/png",
+    "image/jpg",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "image/x-icon",
+    "image/bmp",
+    "video/webm",
+    "video/mp4",
+    "video/3gpp",
+    "video/quicktime",
+    "video/x-ms-wmv",
+    "audio/basic",
+    "audio/aiff",
+    "audio/mpeg",
+    "audio/midi",
+    "audio/mp3",
+    "audio/wave",
+    "audio/wav",
+    "audio/x-wav",
+    "audio/x-mpeg",
+    "audio/x-m4a",
+    "audio/aac",
+    "application/pdf",
+    "application/x-pdf",
+];
+
+/// Content types forced by extension, whatever was sniffed (PocketBase's list).
+fn content_type_by_extension(key: &str) -> Option<&'static str> {
+    let ext = key.rsplit_once('.').map(|(_, e)| e)?;
+    Some(match ext {
+        "svg" => "image/svg+xml",
+        "css" => "text/css",
+        "js" | "mjs" => "text/javascript",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "pptx" => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        _ => return None,
+    })
+}
+
+/// Go's `strconv.ParseBool`.
+fn parse_bool(s: &str) -> bool {
+    matches!(s, "1" | "t" | "T" | "TRUE" | "true" | "True")
+}
+
+/// Go's `strconv.Quote` for the file name in `Content-Disposition`.
+fn quote(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 2);
+    out.push('"');
+    for c in name.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// `GET|HEAD /api/files/{collection}/{recordId}/{filename}`
+pub async fn download(
+    State(st): State<AppState>,
+    Path((collection, record_id, filename)): Path<(String, String, String)>,
+    method: Method,
+    headers: HeaderMap,
+    ctx: Ctx,
+) -> ApiResult<Response> {
+    let force_download = parse_bool(ctx.q("download"));
+    let app = st.app.clone();
+    let d = blocking(move || {
+        let q = DownloadQuery {
+            collection: &collection,
+            record_id: &record_id,
+            filename: &filename,
+            token: ctx.q("token"),
+            thumb: ctx.q("thumb"),
+        };
+        let req = ctx.request_info(&app, Map::new());
+        let d = app.prepare_file_download(&q, &req)?;
+        Ok(app.file_download_request(d, &req)?)
+    })
+    .await?;
+    let Some(d) = d else {
+        // a hook answered without calling next
+        return Ok(StatusCode::OK.into_response());
+    };
+    serve(&d.fs, &d.served_path, &d.served_name, &method, &headers, force_download).await
+}
+
+/// What the `Range` header asks for, resolved against the size.
+enum RangeAsk {
+    Full,
+    Part(Range<u64>),
+    Unsatisfiable,
+}
+
+fn parse_range(h: &str, size: u64) -> RangeAsk {
+    let Some(spec) = h.trim().strip_prefix("bytes=") else {
+        return RangeAsk::Full;
+    };
+    let mut parts = spec.split(',').map(str::trim).filter(|p| !p.is_empty());
+    let (Some(first), None) = (parts.next(), parts.next()) else {
+        // several ranges: serving the whole file is a valid answer
+        return RangeAsk::Full;
+    };
+    let Some((a, b)) = first.split_once('-') else {
+        return RangeAsk::Full;
+    };
+    let (a, b) = (a.trim(), b.trim());
+    if a.is_empty() {
+        let Ok(n) = b.parse::<u64>() else { return RangeAsk::Full };
+        if n == 0 || size == 0 {
+            return RangeAsk::Unsatisfiable;
+        }
+        return RangeAsk::Part(size.saturating_sub(n)..size);
+    }
+    let Ok(start) = a.parse::<u64>() else { return RangeAsk::Full };
+    if start >= size {
+        return RangeAsk::Unsatisfiable;
+    }
+    let end = if b.is_empty() {
+        size
+    } else {
+        match b.parse::<u64>() {
+            Ok(e) if e >= start => (e + 1).min(size),
+            _ => return RangeAsk::Full,
+        }
+    };
+    RangeAsk::Part(start..end)
+}
+
+fn http_date(t: DateTime<Utc>) -> String {
+    t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
+
+fn parse_http_date(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc2822(s.trim()).ok().map(|d| d.with_timezone(&Utc))
+}
+
+fn header_str<'h>(h: &'h HeaderMap, name: header::HeaderName) -> Option<&'h str> {
+    h.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn set(res: &mut Response, name: header::HeaderName, value: &str) {
+    if let Ok(v) = HeaderValue::from_str(value) {
+        res.headers_mut().insert(name, v);
+    }
+}
+
+/// Serves a stored blob like Go's `http.ServeContent` behind PocketBase's
+/// `Serve`: headers, conditional requests and a single byte range.
+pub async fn serve(
+    fs: &crate::core::files::Filesystem,
+    key: &str,
+    name: &str,
+    method: &Method,
+    headers: &HeaderMap,
+    force_download: bool,
+) -> ApiResult<Response> {
+    let attrs = fs.attributes(key).await.map_err(|_| ApiError::not_found())?;
+    let real_type = attrs.content_type.clone();
+    let disposition = if !force_download && INLINE_CONTENT_TYPES.contains(&real_type.as_str()) { "inline" } else { "attachment" };
+    let content_type = content_type_by_extension(key).map(str::to_string).unwrap_or(real_type);
+    let modified = attrs.modified;
+    let modified_secs = modified.timestamp();
+    let mut base = Response::new(Body::empty());
+    base.extensions_mut().insert(AllowFraming);
+    set(&mut base, header::CONTENT_DISPOSITION, &format!("{disposition}; filename={}", quote(name)));
+    set(&mut base, header::CONTENT_SECURITY_POLICY, "default-src 'none'; media-src 'self'; style-src 'unsafe-inline'; sandbox");
+    set(&mut base, header::CACHE_CONTROL, "max-age=2592000, stale-while-revalidate=86400");
+
+    if let Some(ius) = header_str(headers, header::IF_UNMODIFIED_SINCE).and_then(parse_http_date)
+        && modified_secs > ius.timestamp()
+    {
+        *base.status_mut() = StatusCode::PRECONDITION_FAILED;
+        return Ok(base);
+    }
+    let is_read = method == Method::GET || method == Method::HEAD;
+    if is_read
+        && headers.get(header::IF_NONE_MATCH).is_none()
+        && let Some(ims) = header_str(headers, header::IF_MODIFIED_SINCE).and_then(parse_http_date)
+        && modified_secs <= ims.timestamp()
+    {
+        *base.status_mut() = StatusCode::NOT_MODIFIED;
+        set(&mut base, header::LAST_MODIFIED, &http_date(modified));
+        return Ok(base);
+    }
+
+    let size = attrs.size;
+    let mut ask = header_str(headers, header::RANGE).map(|r| parse_range(r, size)).unwrap_or(RangeAsk::Full);
+    if let Some(if_range) = header_str(headers, header::IF_RANGE)
+        && parse_http_date(if_range).is_none_or(|t| modified_secs > t.timestamp())
+    {
+        ask = RangeAsk::Full;
+    }
+    let range = match ask {
+        RangeAsk::Unsatisfiable => {
+            let mut res = (StatusCode::RANGE_NOT_SATISFIABLE, "invalid range: failed to overlap\n").into_response();
+            res.extensions_mut().insert(AllowFraming);
+            for (k, v) in base.headers() {
+                if k != header::CACHE_CONTROL {
+                    res.headers_mut().insert(k.clone(), v.clone());
+                }
+            }
+            set(&mut res, header::CONTENT_RANGE, &format!("bytes */{size}"));
+            return Ok(res);
+        }
+        RangeAsk::Part(r) => Some(r),
+        RangeAsk::Full => None,
+    };
+    let served = range.clone().unwrap_or(0..size);
+    set(&mut base, header::CONTENT_TYPE, &content_type);
+    set(&mut base, header::ACCEPT_RANGES, "bytes");
+    set(&mut base, header::LAST_MODIFIED, &http_date(modified));
+    set(&mut base, header::CONTENT_LENGTH, &(served.end - served.start).to_string());
+    if range.is_some() {
+        *base.status_mut() = StatusCode::PARTIAL_CONTENT;
+        set(&mut base, header::CONTENT_RANGE, &format!("bytes {}-{}/{size}", served.start, served.end.saturating_sub(1)));
+    }
+    if method == Method::HEAD || served.is_empty() {
+        return Ok(base);
+    }
+    let opened = fs.open(key, range).await.map_err(|_| ApiError::not_found())?;
+    let stream = opened.body.map(|chunk| chunk.map_err(std::io::Error::other));
+    *base.body_mut() = Body::from_stream(stream);
+    Ok(base)
+}
+
+/// `POST /api/files/token`: a short-lived file token for the signed-in record.
+pub async fn token(State(st): State<AppState>, ctx: Ctx) -> ApiResult<Response> {
+    blocking(move || {
+        let app = &st.app;
+        let auth = require_auth(app, &ctx)?;
+        let req = ctx.request_info(app, Map::new());
+        match app.file_token_request(&auth, &req)? {
+            Some(token) => Ok(Json(json!({ "token": token })).into_response()),
+            None => Ok(StatusCode::OK.into_response()),
+        }
+    })
+    .await
+}
+
+/// `POST /api/settings/test/s3` (superusers): `{"filesystem": "storage"|"backups"}` → 204.
+pub async fn test_s3(State(st): State<AppState>, ctx: Ctx, body: BodyData) -> ApiResult<Response> {
+    blocking(move || {
+        let app = &st.app;
+        require_superuser(app, &ctx)?;
+        let which = body.fields.get("filesystem").and_then(Value::as_str).unwrap_or_default().to_string();
+        app.test_s3(&which)?;
+        Ok(StatusCode::NO_CONTENT.into_response())
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_resolve_like_go() {
+        let r = |h: &str| match parse_range(h, 100) {
+            RangeAsk::Full => "full".to_string(),
+            RangeAsk::Unsatisfiable => "416".to_string(),
+            RangeAsk::Part(r) => format!("{}-{}", r.start, r.end),
+        };
+        assert_eq!(r("bytes=0-9"), "0-10");
+        assert_eq!(r("bytes=90-"), "90-100");
+        assert_eq!(r("bytes=-10"), "90-100");
+        assert_eq!(r("bytes=50-500"), "50-100");
+        assert_eq!(r("bytes=999-"), "416");
+        assert_eq!(r("bytes=0-1,5-6"), "full");
+        assert_eq!(r("items=0-1"), "full");
+    }
+
+    #[test]
+    fn disposition_names_are_quoted() {
+        assert_eq!(quote("a\"b.txt"), "\"a\\\"b.txt\"");
+        assert_eq!(quote("x\ny"), "\"x\\x0ay\"");
+    }
+}
