@@ -231,7 +231,9 @@ impl FromRequest<AppState> for BodyData {
             return Err(too_large());
         }
         if ct.starts_with("multipart/form-data") {
-            return read_multipart(req, &ct, limit).await;
+            // the boundary is case-sensitive: take it from the header as sent
+            let raw = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+            return read_multipart(req, &raw, limit).await;
         }
         let bytes = to_bytes(req.into_body(), limit).await.map_err(|_| too_large())?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -300,7 +302,8 @@ async fn read_multipart(req: Request, content_type: &str, limit: usize) -> ApiRe
     let mut data = BodyData::default();
     while let Some(field) = mp.next_field().await.map_err(failed)? {
         let name = field.name().unwrap_or_default().to_string();
-        let filename = field.file_name().filter(|f| !f.is_empty()).map(str::to_string);
+        // like Go's multipart FileName: directories in the name are dropped
+        let filename = field.file_name().filter(|f| !f.is_empty()).map(crate::core::files::file::base_name);
         let content_type = field.content_type().map(ToString::to_string).unwrap_or_default();
         let bytes = field.bytes().await.map_err(failed)?;
         match filename {

@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use serde_json::{Map, Value, json};
 
-use super::context::{AppState, BodyData, Ctx, blocking, require_auth, require_superuser};
+use super::context::{AppState, BodyData, Ctx, blocking, inline_if, require_auth, require_superuser};
 use super::error::{ApiError, ApiResult};
 use crate::core::files::download::DownloadQuery;
 
@@ -88,6 +88,14 @@ fn quote(name: &str) -> String {
     out
 }
 
+/// What the resolving step hands back to the async side.
+enum Served {
+    /// The full response (local files are answered right away).
+    Ready(Response),
+    /// A remote (S3) blob still to be fetched.
+    Remote(crate::core::files::download::Download),
+}
+
 /// `GET|HEAD /api/files/{collection}/{recordId}/{filename}`
 pub async fn download(
     State(st): State<AppState>,
@@ -97,8 +105,13 @@ pub async fn download(
     ctx: Ctx,
 ) -> ApiResult<Response> {
     let force_download = parse_bool(ctx.q("download"));
+    // a local original with no hooks to wait for is answered on the async
+    // thread (a thread hop costs more than the read); thumbs may need
+    // generating and go to the blocking pool
+    let cheap = st.app.hooks().on_file_download_request.is_empty() && ctx.q("thumb").is_empty();
     let app = st.app.clone();
-    let d = blocking(move || {
+    let (m, h) = (method.clone(), headers.clone());
+    let served = inline_if(cheap, move || {
         let q = DownloadQuery {
             collection: &collection,
             record_id: &record_id,
@@ -108,14 +121,20 @@ pub async fn download(
         };
         let req = ctx.request_info(&app, Map::new());
         let d = app.prepare_file_download(&q, &req)?;
-        Ok(app.file_download_request(d, &req)?)
+        let Some(d) = app.file_download_request(d, &req)? else {
+            // a hook answered without calling next
+            return Ok(Served::Ready(StatusCode::OK.into_response()));
+        };
+        match d.fs.local_path(&d.served_path).map_err(|_| ApiError::not_found())? {
+            Some(path) => Ok(Served::Ready(serve_local(&path, &d.served_path, &d.served_name, &m, &h, force_download)?)),
+            None => Ok(Served::Remote(d)),
+        }
     })
     .await?;
-    let Some(d) = d else {
-        // a hook answered without calling next
-        return Ok(StatusCode::OK.into_response());
-    };
-    serve(&d.fs, &d.served_path, &d.served_name, &method, &headers, force_download).await
+    match served {
+        Served::Ready(res) => Ok(res),
+        Served::Remote(d) => serve(&d.fs, &d.served_path, &d.served_name, &method, &headers, force_download).await,
+    }
 }
 
 /// What the `Range` header asks for, resolved against the size.
@@ -178,20 +197,27 @@ fn set(res: &mut Response, name: header::HeaderName, value: &str) {
     }
 }
 
-/// Serves a stored blob like Go's `http.ServeContent` behind PocketBase's
-/// `Serve`: headers, conditional requests and a single byte range.
-pub async fn serve(
-    fs: &crate::core::files::Filesystem,
+/// A file response decided from the blob's attributes and the request:
+/// either final (304, 412, 416, HEAD, empty) or headers waiting for the
+/// bytes of `range` (the whole blob when `None`).
+enum Plan {
+    Done(Response),
+    Send(Response, Option<Range<u64>>, u64),
+}
+
+/// Headers and status like Go's `http.ServeContent` behind PocketBase's
+/// `Serve`: conditional requests and a single byte range.
+fn plan(
+    attrs: &crate::core::files::storage::Attributes,
     key: &str,
     name: &str,
     method: &Method,
     headers: &HeaderMap,
     force_download: bool,
-) -> ApiResult<Response> {
-    let attrs = fs.attributes(key).await.map_err(|_| ApiError::not_found())?;
-    let real_type = attrs.content_type.clone();
-    let disposition = if !force_download && INLINE_CONTENT_TYPES.contains(&real_type.as_str()) { "inline" } else { "attachment" };
-    let content_type = content_type_by_extension(key).map(str::to_string).unwrap_or(real_type);
+) -> Plan {
+    let real_type = attrs.content_type.as_str();
+    let disposition = if !force_download && INLINE_CONTENT_TYPES.contains(&real_type) { "inline" } else { "attachment" };
+    let content_type = content_type_by_extension(key).unwrap_or(real_type);
     let modified = attrs.modified;
     let modified_secs = modified.timestamp();
     let mut base = Response::new(Body::empty());
@@ -204,7 +230,7 @@ pub async fn serve(
         && modified_secs > ius.timestamp()
     {
         *base.status_mut() = StatusCode::PRECONDITION_FAILED;
-        return Ok(base);
+        return Plan::Done(base);
     }
     let is_read = method == Method::GET || method == Method::HEAD;
     if is_read
@@ -214,7 +240,7 @@ pub async fn serve(
     {
         *base.status_mut() = StatusCode::NOT_MODIFIED;
         set(&mut base, header::LAST_MODIFIED, &http_date(modified));
-        return Ok(base);
+        return Plan::Done(base);
     }
 
     let size = attrs.size;
@@ -234,13 +260,13 @@ pub async fn serve(
                 }
             }
             set(&mut res, header::CONTENT_RANGE, &format!("bytes */{size}"));
-            return Ok(res);
+            return Plan::Done(res);
         }
         RangeAsk::Part(r) => Some(r),
         RangeAsk::Full => None,
     };
     let served = range.clone().unwrap_or(0..size);
-    set(&mut base, header::CONTENT_TYPE, &content_type);
+    set(&mut base, header::CONTENT_TYPE, content_type);
     set(&mut base, header::ACCEPT_RANGES, "bytes");
     set(&mut base, header::LAST_MODIFIED, &http_date(modified));
     set(&mut base, header::CONTENT_LENGTH, &(served.end - served.start).to_string());
@@ -249,12 +275,64 @@ pub async fn serve(
         set(&mut base, header::CONTENT_RANGE, &format!("bytes {}-{}/{size}", served.start, served.end.saturating_sub(1)));
     }
     if method == Method::HEAD || served.is_empty() {
-        return Ok(base);
+        return Plan::Done(base);
     }
+    Plan::Send(base, range, size)
+}
+
+/// Files up to this size are read in one go; bigger ones are streamed.
+const READ_AT_ONCE: u64 = 4 << 20;
+
+/// Answers with a local blob, reading it straight from the disk.
+fn serve_local(
+    path: &std::path::Path,
+    key: &str,
+    name: &str,
+    method: &Method,
+    headers: &HeaderMap,
+    force_download: bool,
+) -> ApiResult<Response> {
+    use std::io::{Read, Seek, SeekFrom};
+    let attrs = crate::core::files::storage::local_attributes(path).map_err(|_| ApiError::not_found())?;
+    let (mut res, range, size) = match plan(&attrs, key, name, method, headers, force_download) {
+        Plan::Done(res) => return Ok(res),
+        Plan::Send(res, range, size) => (res, range, size),
+    };
+    let range = range.unwrap_or(0..size);
+    let mut file = std::fs::File::open(path).map_err(|_| ApiError::not_found())?;
+    if range.start > 0 {
+        file.seek(SeekFrom::Start(range.start)).map_err(|_| ApiError::not_found())?;
+    }
+    let len = range.end - range.start;
+    if len <= READ_AT_ONCE {
+        let mut buf = Vec::with_capacity(len as usize);
+        file.take(len).read_to_end(&mut buf).map_err(|_| ApiError::not_found())?;
+        *res.body_mut() = Body::from(buf);
+        return Ok(res);
+    }
+    let reader = tokio::io::AsyncReadExt::take(tokio::fs::File::from_std(file), len);
+    *res.body_mut() = Body::from_stream(tokio_util::io::ReaderStream::new(reader));
+    Ok(res)
+}
+
+/// Serves a blob of any storage (fetched through the async API).
+pub async fn serve(
+    fs: &crate::core::files::Filesystem,
+    key: &str,
+    name: &str,
+    method: &Method,
+    headers: &HeaderMap,
+    force_download: bool,
+) -> ApiResult<Response> {
+    let attrs = fs.attributes(key).await.map_err(|_| ApiError::not_found())?;
+    let (mut res, range) = match plan(&attrs, key, name, method, headers, force_download) {
+        Plan::Done(res) => return Ok(res),
+        Plan::Send(res, range, _) => (res, range),
+    };
     let opened = fs.open(key, range).await.map_err(|_| ApiError::not_found())?;
     let stream = opened.body.map(|chunk| chunk.map_err(std::io::Error::other));
-    *base.body_mut() = Body::from_stream(stream);
-    Ok(base)
+    *res.body_mut() = Body::from_stream(stream);
+    Ok(res)
 }
 
 /// `POST /api/files/token`: a short-lived file token for the signed-in record.

@@ -186,25 +186,3 @@ async fn hostile_filter_values_are_data_not_sql() {
     assert!(nul.status == 400 || nul.json["totalItems"] == 0, "{}", nul.text);
     assert_eq!(t.get("/api/collections/notes/records", None).await.json["totalItems"], 6, "the table is intact");
 }
-
-#[tokio::test]
-async fn file_uploads_are_refused_until_file_storage_exists() {
-    let t = spawn_app().await;
-    let tok = setup(&t).await;
-    let boundary = "XBOUNDARYX";
-    let body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nhello\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"doc\"; filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\nabc\r\n--{boundary}--\r\n"
-    );
-    let r = t
-        .raw(
-            "POST",
-            "/api/collections/entries/records",
-            None,
-            &format!("multipart/form-data; boundary={boundary}"),
-            body.into_bytes(),
-        )
-        .await;
-    assert_eq!(r.status, 400, "{}", r.text);
-    assert_eq!(code(&r, "doc"), "validation_file_upload_unsupported");
-    assert_eq!(count(&t, &tok).await, 0);
-}

@@ -482,6 +482,12 @@ async fn an_empty_file_is_stored_like_pocketbase_does() {
     assert_eq!(header(&d, "content-length"), "0");
 }
 
+async fn file_token(app: &TestApp, auth: &str) -> String {
+    let r = app.post("/api/files/token", Some(auth), Value::Null).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    r.json["token"].as_str().expect("token").to_string()
+}
+
 #[tokio::test]
 async fn protected_files_need_a_file_token_and_the_view_rule() {
     let app = spawn_app().await;
@@ -505,23 +511,18 @@ async fn protected_files_need_a_file_token_and_the_view_rule() {
     let path = format!("/api/files/secret/{}/{}", r.json["id"].as_str().expect("id"), r.json["doc"].as_str().expect("doc"));
 
     assert_eq!(fetch(&app, &path, &[]).await.status, 404, "no token");
-    let token_of = |t: String| async move {
-        let r = app.post("/api/files/token", Some(&t), Value::Null).await;
-        assert_eq!(r.status, 200, "{}", r.text);
-        r.json["token"].as_str().expect("token").to_string()
-    };
-    let alice_file = token_of(alice_token.clone()).await;
+    let alice_file = file_token(&app, &alice_token).await;
     let ok = fetch(&app, &format!("{path}?token={alice_file}"), &[]).await;
     assert_eq!(ok.status, 200);
     assert_eq!(ok.bytes, b"top secret");
-    let bob_file = token_of(bob_token).await;
+    let bob_file = file_token(&app, &bob_token).await;
     assert_eq!(fetch(&app, &format!("{path}?token={bob_file}"), &[]).await.status, 404, "view rule applies");
     // an auth token is not a file token, and a forged one is refused
     assert_eq!(fetch(&app, &format!("{path}?token={alice_token}"), &[]).await.status, 404);
     let mut forged = alice_file.clone();
     forged.pop();
     assert_eq!(fetch(&app, &format!("{path}?token={forged}"), &[]).await.status, 404);
-    let admin_file = token_of(admin.clone()).await;
+    let admin_file = file_token(&app, &admin).await;
     assert_eq!(fetch(&app, &format!("{path}?token={admin_file}"), &[]).await.status, 200, "superusers see all");
     // guests get no token
     assert_eq!(app.post("/api/files/token", None, Value::Null).await.status, 401);

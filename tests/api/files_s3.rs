@@ -101,10 +101,13 @@ async fn record_files_round_trip_through_s3() {
     assert_eq!(stored, vec![format!("{cid}/{id}/{name}")], "one object, no sidecar on S3");
     assert!(!app.dir.path().join("pb_data/storage").join(&cid).exists(), "nothing stored locally");
 
-    // the object carries PocketBase's attributes
-    let head = client.head(format!("{}/ferrobase-files/{cid}/{id}/{name}", moto.endpoint)).send().await.expect("head");
-    assert_eq!(head.headers()["content-type"], "image/png");
-    assert_eq!(head.headers()["x-amz-meta-original-filename"], "photo.png");
+    // the object carries PocketBase's attributes (read back with a signed HEAD)
+    let fs = app.app.new_filesystem().expect("s3 filesystem");
+    assert!(!fs.is_local());
+    let attrs = fs.attributes(&format!("{cid}/{id}/{name}")).await.expect("head");
+    assert_eq!(attrs.content_type, "image/png");
+    assert_eq!(attrs.meta("original-filename"), Some("photo.png"));
+    assert_eq!(attrs.size, img.len() as u64);
 
     let got = client.get(format!("{}/api/files/media/{id}/{name}", app.base)).send().await.expect("download");
     assert_eq!(got.status(), 200);

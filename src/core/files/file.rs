@@ -31,7 +31,8 @@ pub struct File {
 
 impl File {
     /// A file from in-memory bytes (an upload); empty content is allowed,
-    /// like a multipart part in PocketBase.
+    /// like a multipart part in PocketBase. The name is used as submitted:
+    /// multipart names are reduced to their base name by the HTTP layer.
     pub fn from_upload(bytes: Bytes, original_name: &str) -> File {
         let name = normalize_name(original_name, &bytes);
         File { name, original_name: original_name.to_string(), size: bytes.len() as u64, source: FileSource::Bytes(bytes) }
@@ -165,6 +166,19 @@ pub fn snake_case(s: &str) -> String {
     out
 }
 
+/// Go's `filepath.Base` on Unix, which `multipart.Part.FileName` applies to
+/// a submitted file name: the last `/`-separated element.
+pub fn base_name(name: &str) -> String {
+    if name.is_empty() {
+        return ".".into();
+    }
+    let trimmed = name.trim_end_matches('/');
+    if trimmed.is_empty() {
+        return "/".into();
+    }
+    trimmed.rsplit('/').next().unwrap_or(trimmed).to_string()
+}
+
 /// Whether a stored file name is a plain name (PocketBase's loose check:
 /// 1..150 chars, no leading dot, no path separators).
 pub fn is_plain_name(name: &str) -> bool {
@@ -197,13 +211,13 @@ mod tests {
             ("abcd", "abcd_", ".txt"),
             (".abcd.123.", "abcd_", ".123"),
             ("a  b! c d  . 456", "a_b_c_d_", ".456"),
-            ("../../etc/pass wd.txt", "etc_pass_wd_", ".txt"),
             ("..\\..\\x.txt", "x_", ".txt"),
+            ("../../x.txt", "x_", ".txt"),
             ("fileName.txt", "file_name_", ".txt"),
         ];
         for (input, prefix, suffix) in cases {
             let n = normalize_name(input, b"abc");
-            if input.contains('\\') {
+            if input.contains(['\\', '/']) {
                 // the secondary "extension" swallows the separators, which are cleaned away
                 assert!(n.ends_with(".x.txt") && !n.contains(['\\', '/']), "{input} -> {n}");
                 continue;
@@ -227,6 +241,14 @@ mod tests {
         assert!(png.ends_with(".png"), "{png}");
         let multibyte = normalize_name(&"é".repeat(200), b"abc");
         assert!(multibyte.ends_with(".txt"), "{multibyte}");
+    }
+
+    #[test]
+    fn multipart_names_lose_their_directories() {
+        assert_eq!(base_name("../../etc/pass wd.txt"), "pass wd.txt");
+        assert_eq!(base_name("a/b/"), "b");
+        assert_eq!(base_name("..\\x.txt"), "..\\x.txt");
+        assert_eq!(base_name("/"), "/");
     }
 
     #[test]

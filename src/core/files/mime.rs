@@ -79,7 +79,8 @@ pub fn detect(head: &[u8]) -> Detected {
             // the names the `mimetype` library (and so PocketBase) stores
             "audio/x-wav" => "audio/wav",
             "image/vnd.microsoft.icon" => "image/x-icon",
-            "application/x-rar-compressed" => "application/x-rar-compressed",
+            "text/html" => "text/html; charset=utf-8",
+            "text/xml" => "text/xml; charset=utf-8",
             other => other,
         };
         let ext = match t.extension() {

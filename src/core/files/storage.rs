@@ -255,20 +255,18 @@ impl Filesystem {
         let Ok(bytes) = raw.bytes().await else {
             return attrs;
         };
-        if let Ok(v) = serde_json::from_slice::<Value>(&bytes) {
-            if let Some(ct) = v.get("user.content_type").and_then(Value::as_str) {
-                attrs.content_type = ct.to_string();
-            }
-            if let Some(m) = v.get("user.metadata").and_then(Value::as_object) {
-                attrs.metadata =
-                    m.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect();
-            }
-            attrs.md5 = v
-                .get("md5")
-                .and_then(Value::as_str)
-                .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok());
-        }
+        apply_sidecar(&mut attrs, &bytes);
         attrs
+    }
+
+    /// Where a blob of a local filesystem is on disk (`None` for S3). The
+    /// key is checked like every other key.
+    pub fn local_path(&self, raw_key: &str) -> FsResult<Option<PathBuf>> {
+        let Some(root) = &self.local_root else {
+            return Ok(None);
+        };
+        let k = key(raw_key)?;
+        Ok(Some(root.join(k.as_ref())))
     }
 
     /// Opens a blob for reading, optionally a byte range of it (clamped to
@@ -448,6 +446,44 @@ impl Filesystem {
         let (fs, s, d) = (self.clone(), src.to_string(), dst.to_string());
         block_on(async move { fs.copy(&s, &d).await })
     }
+}
+
+/// Reads PocketBase's `.attrs` sidecar into `attrs` (a broken one is ignored).
+fn apply_sidecar(attrs: &mut Attributes, bytes: &[u8]) {
+    let Ok(v) = serde_json::from_slice::<Value>(bytes) else {
+        return;
+    };
+    if let Some(ct) = v.get("user.content_type").and_then(Value::as_str) {
+        attrs.content_type = ct.to_string();
+    }
+    if let Some(m) = v.get("user.metadata").and_then(Value::as_object) {
+        attrs.metadata = m.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect();
+    }
+    attrs.md5 =
+        v.get("md5").and_then(Value::as_str).and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok());
+}
+
+/// A local blob's attributes read straight from the disk (the download
+/// fast path: no thread hops). `NotFound` for anything but a regular file.
+pub fn local_attributes(path: &std::path::Path) -> FsResult<Attributes> {
+    let meta = std::fs::metadata(path).map_err(|_| FsError::NotFound)?;
+    if !meta.is_file() {
+        return Err(FsError::NotFound);
+    }
+    let modified = meta.modified().map(DateTime::<Utc>::from).unwrap_or_else(|_| Utc::now());
+    let mut attrs = Attributes {
+        content_type: "application/octet-stream".into(),
+        size: meta.len(),
+        modified,
+        metadata: Vec::new(),
+        md5: None,
+    };
+    let mut sidecar = path.as_os_str().to_owned();
+    sidecar.push(ATTRS_EXT);
+    if let Ok(bytes) = std::fs::read(std::path::Path::new(&sidecar)) {
+        apply_sidecar(&mut attrs, &bytes);
+    }
+    Ok(attrs)
 }
 
 fn remote_attrs(a: &StoreAttributes, size: u64, modified: DateTime<Utc>) -> Attributes {

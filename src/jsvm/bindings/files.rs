@@ -160,7 +160,7 @@ fn file_from_url<'js>(ctx: Ctx<'js>, url: String, timeout: Opt<f64>) -> rquickjs
     let path = url.split(['?', '#']).next().unwrap_or_default();
     let name = path.rsplit('/').next().unwrap_or_default();
     let name = percent_encoding::percent_decode_str(name).decode_utf8_lossy().into_owned();
-    let f = File::from_bytes(bytes, &name).map_err(|e| fail(e))?;
+    let f = File::from_bytes(bytes, &name).map_err(&fail)?;
     JsFile::instance(&ctx, Arc::new(f))
 }
 
