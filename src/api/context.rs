@@ -232,7 +232,8 @@ impl FromRequest<AppState> for BodyData {
         }
         if ct.starts_with("multipart/form-data") {
             // the boundary is case-sensitive: take it from the header as sent
-            let raw = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+            let raw =
+                req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
             return read_multipart(req, &raw, limit).await;
         }
         let bytes = to_bytes(req.into_body(), limit).await.map_err(|_| too_large())?;
@@ -277,7 +278,8 @@ fn body_limit_for(req: &Request, state: &AppState) -> usize {
         .iter()
         .map(|f| match &f.kind {
             crate::core::collections::FieldKind::File { max_select, max_size, .. } => {
-                let size = if *max_size <= 0 { crate::core::collections::field::DEFAULT_FILE_MAX_SIZE } else { *max_size };
+                let size =
+                    if *max_size <= 0 { crate::core::collections::field::DEFAULT_FILE_MAX_SIZE } else { *max_size };
                 (size.max(0) as u64).saturating_mul((*max_select).max(1) as u64)
             }
             _ => 0,
@@ -291,8 +293,8 @@ fn body_limit_for(req: &Request, state: &AppState) -> usize {
 /// one over the limit a 413.
 async fn read_multipart(req: Request, content_type: &str, limit: usize) -> ApiResult<BodyData> {
     let boundary = multer::parse_boundary(content_type).map_err(|_| ApiError::bad_request())?;
-    let constraints =
-        multer::Constraints::new().size_limit(multer::SizeLimit::new().whole_stream(limit as u64).per_field(limit as u64));
+    let constraints = multer::Constraints::new()
+        .size_limit(multer::SizeLimit::new().whole_stream(limit as u64).per_field(limit as u64));
     let stream = req.into_body().into_data_stream();
     let mut mp = multer::Multipart::with_constraints(stream, boundary, constraints);
     let failed = |e: multer::Error| match e {

@@ -126,7 +126,9 @@ pub async fn download(
             return Ok(Served::Ready(StatusCode::OK.into_response()));
         };
         match d.fs.local_path(&d.served_path).map_err(|_| ApiError::not_found())? {
-            Some(path) => Ok(Served::Ready(serve_local(&path, &d.served_path, &d.served_name, &m, &h, force_download)?)),
+            Some(path) => {
+                Ok(Served::Ready(serve_local(&path, &d.served_path, &d.served_name, &m, &h, force_download)?))
+            }
             None => Ok(Served::Remote(d)),
         }
     })
@@ -216,14 +218,19 @@ fn plan(
     force_download: bool,
 ) -> Plan {
     let real_type = attrs.content_type.as_str();
-    let disposition = if !force_download && INLINE_CONTENT_TYPES.contains(&real_type) { "inline" } else { "attachment" };
+    let disposition =
+        if !force_download && INLINE_CONTENT_TYPES.contains(&real_type) { "inline" } else { "attachment" };
     let content_type = content_type_by_extension(key).unwrap_or(real_type);
     let modified = attrs.modified;
     let modified_secs = modified.timestamp();
     let mut base = Response::new(Body::empty());
     base.extensions_mut().insert(AllowFraming);
     set(&mut base, header::CONTENT_DISPOSITION, &format!("{disposition}; filename={}", quote(name)));
-    set(&mut base, header::CONTENT_SECURITY_POLICY, "default-src 'none'; media-src 'self'; style-src 'unsafe-inline'; sandbox");
+    set(
+        &mut base,
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; media-src 'self'; style-src 'unsafe-inline'; sandbox",
+    );
     set(&mut base, header::CACHE_CONTROL, "max-age=2592000, stale-while-revalidate=86400");
 
     if let Some(ius) = header_str(headers, header::IF_UNMODIFIED_SINCE).and_then(parse_http_date)
@@ -272,7 +279,11 @@ fn plan(
     set(&mut base, header::CONTENT_LENGTH, &(served.end - served.start).to_string());
     if range.is_some() {
         *base.status_mut() = StatusCode::PARTIAL_CONTENT;
-        set(&mut base, header::CONTENT_RANGE, &format!("bytes {}-{}/{size}", served.start, served.end.saturating_sub(1)));
+        set(
+            &mut base,
+            header::CONTENT_RANGE,
+            &format!("bytes {}-{}/{size}", served.start, served.end.saturating_sub(1)),
+        );
     }
     if method == Method::HEAD || served.is_empty() {
         return Plan::Done(base);

@@ -44,7 +44,12 @@ pub fn export_record(app: &App, record: Record, ctx: &Ctx, req: &RequestInfo) ->
 /// The record input of a create/update body: the submitted values with
 /// the names of the files uploaded for file fields merged in, and the
 /// request info carrying those files.
-pub fn record_input(app: &App, c: &Collection, ctx: &Ctx, body: BodyData) -> (serde_json::Map<String, Value>, RequestInfo) {
+pub fn record_input(
+    app: &App,
+    c: &Collection,
+    ctx: &Ctx,
+    body: BodyData,
+) -> (serde_json::Map<String, Value>, RequestInfo) {
     let uploads = body.uploads();
     let mut fields = body.fields;
     crate::core::files::merge_uploads(c, &mut fields, &uploads);

@@ -150,9 +150,12 @@ impl Db {
         let guard = self.lock_writer()?;
         guard.execute_batch("BEGIN IMMEDIATE")?;
         *self.writer_owner.lock() = Some(thread::current().id());
-        Ok(Tx { conn: Mutex::new(Some(guard)), after_commit: Mutex::new(Vec::new()),
+        Ok(Tx {
+            conn: Mutex::new(Some(guard)),
+            after_commit: Mutex::new(Vec::new()),
             on_rollback: Mutex::new(Vec::new()),
-            owner: self.writer_owner.clone() })
+            owner: self.writer_owner.clone(),
+        })
     }
 
     /// Closes the idle readers (releases file handles, e.g. before a restore).

@@ -129,10 +129,13 @@ async fn docs_app() -> (TestApp, String, Value) {
 #[tokio::test]
 async fn upload_stores_a_sanitized_random_name_and_serves_the_bytes() {
     let (app, _admin, c) = docs_app().await;
-    let r = send_multipart(&app, "POST", "/api/collections/docs/records", None, &[
-        ("title", None, b"hello"),
-        ("one", Some("My File (1).txt"), b"some text"),
-    ])
+    let r = send_multipart(
+        &app,
+        "POST",
+        "/api/collections/docs/records",
+        None,
+        &[("title", None, b"hello"), ("one", Some("My File (1).txt"), b"some text")],
+    )
     .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let name = r.json["one"].as_str().expect("name").to_string();
@@ -169,7 +172,8 @@ async fn upload_stores_a_sanitized_random_name_and_serves_the_bytes() {
 async fn images_are_inline_and_download_forces_attachment() {
     let (app, _admin, _c) = docs_app().await;
     let img = png(40, 30);
-    let r = send_multipart(&app, "POST", "/api/collections/docs/records", None, &[("many", Some("pic.png"), &img)]).await;
+    let r =
+        send_multipart(&app, "POST", "/api/collections/docs/records", None, &[("many", Some("pic.png"), &img)]).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let (id, name) = (r.json["id"].as_str().expect("id"), r.json["many"][0].as_str().expect("name"));
     let inline = fetch(&app, &format!("/api/files/docs/{id}/{name}"), &[]).await;
@@ -188,7 +192,8 @@ async fn images_are_inline_and_download_forces_attachment() {
 async fn ranges_head_and_conditional_requests() {
     let (app, _admin, _c) = docs_app().await;
     let content: Vec<u8> = (0..100u8).map(|i| b'a' + i % 26).collect();
-    let r = send_multipart(&app, "POST", "/api/collections/docs/records", None, &[("one", Some("r.txt"), &content)]).await;
+    let r =
+        send_multipart(&app, "POST", "/api/collections/docs/records", None, &[("one", Some("r.txt"), &content)]).await;
     let path = format!("/api/files/docs/{}/{}", r.json["id"].as_str().expect("id"), r.json["one"].as_str().expect("f"));
     let part = fetch(&app, &path, &[("Range", "bytes=10-19")]).await;
     assert_eq!(part.status, 206);
@@ -222,12 +227,16 @@ async fn a_plain_string_for_a_file_field_is_refused_and_never_stored() {
     assert_eq!(list.json["totalItems"], 0);
 
     // an update may keep or drop existing names, never add one
-    let ok = send_multipart(&app, "POST", "/api/collections/docs/records", None, &[("many", Some("a.txt"), b"a")]).await;
+    let ok =
+        send_multipart(&app, "POST", "/api/collections/docs/records", None, &[("many", Some("a.txt"), b"a")]).await;
     let id = ok.json["id"].as_str().expect("id");
     let existing = ok.json["many"][0].as_str().expect("name").to_string();
-    let invent = app.patch(&format!("/api/collections/docs/records/{id}"), None, json!({"many": [existing, "z.txt"]})).await;
+    let invent =
+        app.patch(&format!("/api/collections/docs/records/{id}"), None, json!({"many": [existing, "z.txt"]})).await;
     assert_eq!(code(&invent, "many"), "validation_invalid_file");
-    let keep = app.patch(&format!("/api/collections/docs/records/{id}"), None, json!({"many": [existing], "title": "t"})).await;
+    let keep = app
+        .patch(&format!("/api/collections/docs/records/{id}"), None, json!({"many": [existing], "title": "t"}))
+        .await;
     assert_eq!(keep.status, 200, "{}", keep.text);
     assert_eq!(keep.json["many"], json!([existing]));
 }
@@ -236,31 +245,42 @@ async fn a_plain_string_for_a_file_field_is_refused_and_never_stored() {
 async fn size_count_and_type_limits_use_pocketbase_codes_and_store_nothing() {
     let (app, _admin, _c) = docs_app().await;
     let big = vec![b'x'; 2000];
-    let r = send_multipart(&app, "POST", "/api/collections/docs/records", None, &[("one", Some("big.txt"), &big)]).await;
+    let r =
+        send_multipart(&app, "POST", "/api/collections/docs/records", None, &[("one", Some("big.txt"), &big)]).await;
     assert_eq!(code(&r, "one"), "validation_file_size_limit", "{}", r.text);
     assert_eq!(r.json["data"]["one"]["params"]["maxSize"], 1000);
-    let r = send_multipart(&app, "POST", "/api/collections/docs/records", None, &[
-        ("many", Some("a.txt"), b"1"),
-        ("many", Some("b.txt"), b"2"),
-        ("many", Some("c.txt"), b"3"),
-        ("many", Some("d.txt"), b"4"),
-    ])
+    let r = send_multipart(
+        &app,
+        "POST",
+        "/api/collections/docs/records",
+        None,
+        &[
+            ("many", Some("a.txt"), b"1"),
+            ("many", Some("b.txt"), b"2"),
+            ("many", Some("c.txt"), b"3"),
+            ("many", Some("d.txt"), b"4"),
+        ],
+    )
     .await;
     assert_eq!(code(&r, "many"), "validation_too_many_files", "{}", r.text);
     assert_eq!(r.json["data"]["many"]["params"]["maxSelect"], 3);
-    let r = send_multipart(&app, "POST", "/api/collections/docs/records", None, &[(
-        "many",
-        Some("doc.pdf"),
-        b"%PDF-1.4 fake",
-    )])
+    let r = send_multipart(
+        &app,
+        "POST",
+        "/api/collections/docs/records",
+        None,
+        &[("many", Some("doc.pdf"), b"%PDF-1.4 fake")],
+    )
     .await;
     assert_eq!(code(&r, "many"), "validation_invalid_mime_type", "{}", r.text);
     // a .png name does not make text an image
-    let r = send_multipart(&app, "POST", "/api/collections/docs/records", None, &[(
-        "many",
-        Some("fake.png"),
-        b"\x00\x01binary",
-    )])
+    let r = send_multipart(
+        &app,
+        "POST",
+        "/api/collections/docs/records",
+        None,
+        &[("many", Some("fake.png"), b"\x00\x01binary")],
+    )
     .await;
     assert_eq!(code(&r, "many"), "validation_invalid_mime_type", "{}", r.text);
     assert!(files_under(&storage(&app)).is_empty(), "{:?}", files_under(&storage(&app)));
@@ -270,19 +290,26 @@ async fn size_count_and_type_limits_use_pocketbase_codes_and_store_nothing() {
 async fn append_remove_and_replace_keep_storage_in_step() {
     let (app, _admin, c) = docs_app().await;
     let cid = c["id"].as_str().expect("cid");
-    let r = send_multipart(&app, "POST", "/api/collections/docs/records", None, &[
-        ("many", Some("a.txt"), b"a"),
-        ("many", Some("b.txt"), b"b"),
-    ])
+    let r = send_multipart(
+        &app,
+        "POST",
+        "/api/collections/docs/records",
+        None,
+        &[("many", Some("a.txt"), b"a"), ("many", Some("b.txt"), b"b")],
+    )
     .await;
     let id = r.json["id"].as_str().expect("id").to_string();
-    let (a, b) = (r.json["many"][0].as_str().expect("a").to_string(), r.json["many"][1].as_str().expect("b").to_string());
+    let (a, b) =
+        (r.json["many"][0].as_str().expect("a").to_string(), r.json["many"][1].as_str().expect("b").to_string());
     let dir = storage(&app).join(cid).join(&id);
 
-    let r = send_multipart(&app, "PATCH", &format!("/api/collections/docs/records/{id}"), None, &[
-        ("many+", Some("c.txt"), b"c"),
-        ("many-", None, a.as_bytes()),
-    ])
+    let r = send_multipart(
+        &app,
+        "PATCH",
+        &format!("/api/collections/docs/records/{id}"),
+        None,
+        &[("many+", Some("c.txt"), b"c"), ("many-", None, a.as_bytes())],
+    )
     .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let names: Vec<String> = serde_json::from_value(r.json["many"].clone()).expect("names");
@@ -293,10 +320,13 @@ async fn append_remove_and_replace_keep_storage_in_step() {
     assert!(dir.join(&names[1]).exists());
 
     // a plain key with an upload keeps the names listed next to it
-    let r = send_multipart(&app, "PATCH", &format!("/api/collections/docs/records/{id}"), None, &[
-        ("many", None, b.as_bytes()),
-        ("many", Some("d.txt"), b"d"),
-    ])
+    let r = send_multipart(
+        &app,
+        "PATCH",
+        &format!("/api/collections/docs/records/{id}"),
+        None,
+        &[("many", None, b.as_bytes()), ("many", Some("d.txt"), b"d")],
+    )
     .await;
     let names: Vec<String> = serde_json::from_value(r.json["many"].clone()).expect("names");
     assert_eq!(names.len(), 2, "{names:?}");
@@ -310,21 +340,25 @@ async fn append_remove_and_replace_keep_storage_in_step() {
 
     // replacing a single file deletes the old one (and its thumbs)
     let img = png(40, 30);
-    let r = send_multipart(&app, "PATCH", &format!("/api/collections/docs/records/{id}"), None, &[(
-        "one",
-        Some("first.png"),
-        &img,
-    )])
+    let r = send_multipart(
+        &app,
+        "PATCH",
+        &format!("/api/collections/docs/records/{id}"),
+        None,
+        &[("one", Some("first.png"), &img)],
+    )
     .await;
     let first = r.json["one"].as_str().expect("first").to_string();
     let thumb = fetch(&app, &format!("/api/files/docs/{id}/{first}?thumb=10x10"), &[]).await;
     assert_eq!(thumb.status, 200);
     assert!(dir.join(format!("thumbs_{first}")).join(format!("10x10_{first}")).exists());
-    let r = send_multipart(&app, "PATCH", &format!("/api/collections/docs/records/{id}"), None, &[(
-        "one",
-        Some("second.png"),
-        &img,
-    )])
+    let r = send_multipart(
+        &app,
+        "PATCH",
+        &format!("/api/collections/docs/records/{id}"),
+        None,
+        &[("one", Some("second.png"), &img)],
+    )
     .await;
     let second = r.json["one"].as_str().expect("second").to_string();
     assert!(second.starts_with("second_"));
@@ -340,7 +374,8 @@ async fn deleting_a_record_or_collection_deletes_its_files() {
     let cid = c["id"].as_str().expect("cid");
     let mut ids = Vec::new();
     for _ in 0..2 {
-        let r = send_multipart(&app, "POST", "/api/collections/docs/records", None, &[("one", Some("x.txt"), b"x")]).await;
+        let r =
+            send_multipart(&app, "POST", "/api/collections/docs/records", None, &[("one", Some("x.txt"), b"x")]).await;
         ids.push(r.json["id"].as_str().expect("id").to_string());
     }
     let r = app.delete(&format!("/api/collections/docs/records/{}", ids[0]), None).await;
@@ -364,17 +399,23 @@ async fn a_failed_create_leaves_no_files_behind() {
                "fields": [{"name": "title", "type": "text"}, {"name": "f", "type": "file", "maxSelect": 1}]}),
     )
     .await;
-    let r = send_multipart(&app, "POST", "/api/collections/gated/records", None, &[
-        ("title", None, b"no"),
-        ("f", Some("a.txt"), b"a"),
-    ])
+    let r = send_multipart(
+        &app,
+        "POST",
+        "/api/collections/gated/records",
+        None,
+        &[("title", None, b"no"), ("f", Some("a.txt"), b"a")],
+    )
     .await;
     assert_eq!(r.status, 400, "{}", r.text);
     assert!(files_under(&storage(&app)).is_empty(), "{:?}", files_under(&storage(&app)));
-    let r = send_multipart(&app, "POST", "/api/collections/gated/records", None, &[
-        ("title", None, b"yes"),
-        ("f", Some("a.txt"), b"a"),
-    ])
+    let r = send_multipart(
+        &app,
+        "POST",
+        "/api/collections/gated/records",
+        None,
+        &[("title", None, b"yes"), ("f", Some("a.txt"), b"a")],
+    )
     .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(files_under(&storage(&app)).len(), 2, "file + sidecar");
@@ -384,7 +425,8 @@ async fn a_failed_create_leaves_no_files_behind() {
 async fn thumbs_in_every_format_are_generated_once_and_cached() {
     let (app, _admin, c) = docs_app().await;
     let img = png(40, 30);
-    let r = send_multipart(&app, "POST", "/api/collections/docs/records", None, &[("one", Some("pic.png"), &img)]).await;
+    let r =
+        send_multipart(&app, "POST", "/api/collections/docs/records", None, &[("one", Some("pic.png"), &img)]).await;
     let (id, name) = (r.json["id"].as_str().expect("id").to_string(), r.json["one"].as_str().expect("f").to_string());
     let cases = [
         ("10x10", (10, 10)),
@@ -422,7 +464,8 @@ async fn broken_or_bomb_images_fall_back_to_the_original() {
     let mut bomb = png(2, 2);
     bomb[16..20].copy_from_slice(&60_000u32.to_be_bytes());
     bomb[20..24].copy_from_slice(&60_000u32.to_be_bytes());
-    let r = send_multipart(&app, "POST", "/api/collections/docs/records", None, &[("one", Some("bomb.png"), &bomb)]).await;
+    let r =
+        send_multipart(&app, "POST", "/api/collections/docs/records", None, &[("one", Some("bomb.png"), &bomb)]).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let (id, name) = (r.json["id"].as_str().expect("id"), r.json["one"].as_str().expect("f"));
     let d = fetch(&app, &format!("/api/files/docs/{id}/{name}?thumb=10x10"), &[]).await;
@@ -433,11 +476,13 @@ async fn broken_or_bomb_images_fall_back_to_the_original() {
 #[tokio::test]
 async fn path_traversal_never_reaches_outside_the_storage() {
     let (app, _admin, _c) = docs_app().await;
-    let r = send_multipart(&app, "POST", "/api/collections/docs/records", None, &[(
-        "one",
-        Some("../../../data.db"),
-        b"evil",
-    )])
+    let r = send_multipart(
+        &app,
+        "POST",
+        "/api/collections/docs/records",
+        None,
+        &[("one", Some("../../../data.db"), b"evil")],
+    )
     .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let name = r.json["one"].as_str().expect("name");
@@ -473,7 +518,8 @@ async fn truncated_and_malformed_multipart_bodies_are_400() {
 #[tokio::test]
 async fn an_empty_file_is_stored_like_pocketbase_does() {
     let (app, _admin, _c) = docs_app().await;
-    let r = send_multipart(&app, "POST", "/api/collections/docs/records", None, &[("one", Some("empty.txt"), b"")]).await;
+    let r =
+        send_multipart(&app, "POST", "/api/collections/docs/records", None, &[("one", Some("empty.txt"), b"")]).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let (id, name) = (r.json["id"].as_str().expect("id"), r.json["one"].as_str().expect("f"));
     let d = fetch(&app, &format!("/api/files/docs/{id}/{name}"), &[]).await;
@@ -502,13 +548,17 @@ async fn protected_files_need_a_file_token_and_the_view_rule() {
     let (alice, alice_token) = app.user("alice@example.com", "alice12345678").await;
     let (_bob, bob_token) = app.user("bob@example.com", "bob1234567890").await;
     let alice_id = alice["id"].as_str().expect("id");
-    let r = send_multipart(&app, "POST", "/api/collections/secret/records", Some(&admin), &[
-        ("owner", None, alice_id.as_bytes()),
-        ("doc", Some("nda.txt"), b"top secret"),
-    ])
+    let r = send_multipart(
+        &app,
+        "POST",
+        "/api/collections/secret/records",
+        Some(&admin),
+        &[("owner", None, alice_id.as_bytes()), ("doc", Some("nda.txt"), b"top secret")],
+    )
     .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    let path = format!("/api/files/secret/{}/{}", r.json["id"].as_str().expect("id"), r.json["doc"].as_str().expect("doc"));
+    let path =
+        format!("/api/files/secret/{}/{}", r.json["id"].as_str().expect("id"), r.json["doc"].as_str().expect("doc"));
 
     assert_eq!(fetch(&app, &path, &[]).await.status, 404, "no token");
     let alice_file = file_token(&app, &alice_token).await;
@@ -543,9 +593,13 @@ async fn an_expired_file_token_is_refused() {
     )
     .await;
     let (_u, token) = app.user("carol@example.com", "carol1234567").await;
-    let r = send_multipart(&app, "POST", "/api/collections/vault/records", Some(&admin), &[("doc", Some("a.txt"), b"a")]).await;
-    let path = format!("/api/files/vault/{}/{}", r.json["id"].as_str().expect("id"), r.json["doc"].as_str().expect("doc"));
-    let file_token = app.post("/api/files/token", Some(&token), Value::Null).await.json["token"].as_str().expect("t").to_string();
+    let r =
+        send_multipart(&app, "POST", "/api/collections/vault/records", Some(&admin), &[("doc", Some("a.txt"), b"a")])
+            .await;
+    let path =
+        format!("/api/files/vault/{}/{}", r.json["id"].as_str().expect("id"), r.json["doc"].as_str().expect("doc"));
+    let file_token =
+        app.post("/api/files/token", Some(&token), Value::Null).await.json["token"].as_str().expect("t").to_string();
     assert_eq!(fetch(&app, &format!("{path}?token={file_token}"), &[]).await.status, 200);
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     assert_eq!(fetch(&app, &format!("{path}?token={file_token}"), &[]).await.status, 404);
@@ -554,10 +608,13 @@ async fn an_expired_file_token_is_refused() {
 #[tokio::test]
 async fn view_collections_serve_their_source_files() {
     let (app, admin, _c) = docs_app().await;
-    let r = send_multipart(&app, "POST", "/api/collections/docs/records", None, &[
-        ("title", None, b"v"),
-        ("many", Some("a.txt"), b"from the view"),
-    ])
+    let r = send_multipart(
+        &app,
+        "POST",
+        "/api/collections/docs/records",
+        None,
+        &[("title", None, b"v"), ("many", Some("a.txt"), b"from the view")],
+    )
     .await;
     let name = r.json["many"][0].as_str().expect("name").to_string();
     app.create_collection(
@@ -583,17 +640,24 @@ async fn batch_uploads_land_in_one_transaction() {
         {"method": "POST", "url": "/api/collections/docs/records", "body": {"title": "b2"}},
     ]})
     .to_string();
-    let r = send_multipart(&app, "POST", "/api/batch", None, &[
-        ("@jsonPayload", None, payload.as_bytes()),
-        ("requests.0.one", Some("first.txt"), b"1"),
-        ("requests[1].many", Some("second.txt"), b"2"),
-    ])
+    let r = send_multipart(
+        &app,
+        "POST",
+        "/api/batch",
+        None,
+        &[
+            ("@jsonPayload", None, payload.as_bytes()),
+            ("requests.0.one", Some("first.txt"), b"1"),
+            ("requests[1].many", Some("second.txt"), b"2"),
+        ],
+    )
     .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let first = r.json[0]["body"]["one"].as_str().expect("one");
     let second = r.json[1]["body"]["many"][0].as_str().expect("many");
     assert!(first.starts_with("first_") && second.starts_with("second_"));
-    let d = fetch(&app, &format!("/api/files/docs/{}/{second}", r.json[1]["body"]["id"].as_str().expect("id")), &[]).await;
+    let d =
+        fetch(&app, &format!("/api/files/docs/{}/{second}", r.json[1]["body"]["id"].as_str().expect("id")), &[]).await;
     assert_eq!(d.bytes, b"2");
 
     // a failing sub-request rolls back the files of the ones before it
@@ -603,10 +667,13 @@ async fn batch_uploads_land_in_one_transaction() {
         {"method": "POST", "url": "/api/collections/docs/records", "body": {"one": "invented.txt"}},
     ]})
     .to_string();
-    let r = send_multipart(&app, "POST", "/api/batch", None, &[
-        ("@jsonPayload", None, payload.as_bytes()),
-        ("requests.0.one", Some("rolled.txt"), b"r"),
-    ])
+    let r = send_multipart(
+        &app,
+        "POST",
+        "/api/batch",
+        None,
+        &[("@jsonPayload", None, payload.as_bytes()), ("requests.0.one", Some("rolled.txt"), b"r")],
+    )
     .await;
     assert_eq!(r.status, 400, "{}", r.text);
     let after = files_under(&storage(&app).join(c["id"].as_str().expect("cid")));
@@ -671,7 +738,13 @@ async fn files_written_by_pocketbase_serve_unchanged() {
     // the thumb PocketBase cached is served as it is
     let cid = r.json["collectionId"].as_str().expect("cid");
     let cached = std::fs::read(
-        app.dir.path().join("pb_data/storage").join(cid).join("fixturefile0001").join(format!("thumbs_{cover}")).join(format!("20x0_{cover}")),
+        app.dir
+            .path()
+            .join("pb_data/storage")
+            .join(cid)
+            .join("fixturefile0001")
+            .join(format!("thumbs_{cover}"))
+            .join(format!("20x0_{cover}")),
     )
     .expect("cached thumb");
     let t = fetch(&app, &format!("/api/files/attachments/fixturefile0001/{cover}?thumb=20x0"), &[]).await;
@@ -685,7 +758,11 @@ async fn files_written_by_pocketbase_serve_unchanged() {
     let path = format!("/api/files/attachments/fixturefile0001/{private}");
     assert_eq!(fetch(&app, &path, &[]).await.status, 404);
     let login = app
-        .post("/api/collections/users/auth-with-password", None, json!({"identity": "user@example.com", "password": "userpass123"}))
+        .post(
+            "/api/collections/users/auth-with-password",
+            None,
+            json!({"identity": "user@example.com", "password": "userpass123"}),
+        )
         .await;
     let token = login.json["token"].as_str().expect("token");
     let ft = app.post("/api/files/token", Some(token), Value::Null).await;
@@ -694,9 +771,8 @@ async fn files_written_by_pocketbase_serve_unchanged() {
     assert_eq!(d.bytes, b"fixture secret\n");
 
     // removing one of PocketBase's files deletes it and its sidecar
-    let r = app
-        .patch("/api/collections/attachments/records/fixturefile0001", Some(&admin), json!({"docs-": notes}))
-        .await;
+    let r =
+        app.patch("/api/collections/attachments/records/fixturefile0001", Some(&admin), json!({"docs-": notes})).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let dir = app.dir.path().join("pb_data/storage").join(cid).join("fixturefile0001");
     assert!(!dir.join(notes).exists() && !dir.join(format!("{notes}.attrs")).exists());

@@ -107,7 +107,13 @@ async fn request_hooks_see_the_uploaded_files() {
         "--{boundary}\r\nContent-Disposition: form-data; name=\"many\"; filename=\"up.txt\"\r\n\r\n12345\r\n--{boundary}--\r\n"
     );
     let r = t
-        .raw("POST", "/api/collections/docs/records", None, &format!("multipart/form-data; boundary={boundary}"), body.into_bytes())
+        .raw(
+            "POST",
+            "/api/collections/docs/records",
+            None,
+            &format!("multipart/form-data; boundary={boundary}"),
+            body.into_bytes(),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.json["title"], "uploaded:up.txt/5");
@@ -121,7 +127,13 @@ async fn download_and_token_hooks_change_what_is_served() {
         "--{boundary}\r\nContent-Disposition: form-data; name=\"many\"; filename=\"swap.txt\"\r\n\r\nswap\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"many\"; filename=\"target.txt\"\r\n\r\ntarget\r\n--{boundary}--\r\n"
     );
     let r = t
-        .raw("POST", "/api/collections/docs/records", None, &format!("multipart/form-data; boundary={boundary}"), body.into_bytes())
+        .raw(
+            "POST",
+            "/api/collections/docs/records",
+            None,
+            &format!("multipart/form-data; boundary={boundary}"),
+            body.into_bytes(),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let id = r.json["id"].as_str().expect("id");
@@ -130,8 +142,7 @@ async fn download_and_token_hooks_change_what_is_served() {
     // the hook can only point at what exists: make the swap target match
     let fs = t.app.new_filesystem().expect("fs");
     let dir = format!("{}/{id}", r.json["collectionId"].as_str().expect("cid"));
-    fs.copy_sync(&format!("{dir}/{target}"), &format!("{dir}/{}", swap.replacen("swap_", "target_", 1)))
-        .expect("copy");
+    fs.copy_sync(&format!("{dir}/{target}"), &format!("{dir}/{}", swap.replacen("swap_", "target_", 1))).expect("copy");
     let res = t.client.get(format!("{}/api/files/docs/{id}/{swap}", t.base)).send().await.expect("get");
     assert_eq!(res.headers()["x-served"], format!("{id}:many"));
     assert_eq!(res.text().await.expect("text"), "target");

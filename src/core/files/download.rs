@@ -82,11 +82,8 @@ impl App {
             return Err(Error::not_found());
         };
         if *protected {
-            let mut auth = if q.token.is_empty() {
-                None
-            } else {
-                self.find_auth_record_by_token(q.token, TokenType::File).ok()
-            };
+            let mut auth =
+                if q.token.is_empty() { None } else { self.find_auth_record_by_token(q.token, TokenType::File).ok() };
             if auth.as_ref().is_some_and(Record::is_superuser) && !superuser_ip_allowed(self, req) {
                 auth = None;
             }

@@ -35,7 +35,12 @@ impl File {
     /// multipart names are reduced to their base name by the HTTP layer.
     pub fn from_upload(bytes: Bytes, original_name: &str) -> File {
         let name = normalize_name(original_name, &bytes);
-        File { name, original_name: original_name.to_string(), size: bytes.len() as u64, source: FileSource::Bytes(bytes) }
+        File {
+            name,
+            original_name: original_name.to_string(),
+            size: bytes.len() as u64,
+            source: FileSource::Bytes(bytes),
+        }
     }
 
     /// `$filesystem.fileFromBytes`: like an upload but refuses empty content

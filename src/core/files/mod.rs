@@ -143,8 +143,13 @@ impl App {
         }
         let fs = Filesystem::s3(cfg).map_err(|e| raw(format!("failed to initialize the S3 filesystem: {e}")))?;
         let prefix = format!("pb_settings_test_{}", crate::core::security::random_string(5));
-        fs.upload_sync(&format!("{prefix}/test.txt"), bytes::Bytes::from_static(b"test"), "text/plain; charset=utf-8", &[])
-            .map_err(|e| raw(format!("failed to upload a test file: {e}")))?;
+        fs.upload_sync(
+            &format!("{prefix}/test.txt"),
+            bytes::Bytes::from_static(b"test"),
+            "text/plain; charset=utf-8",
+            &[],
+        )
+        .map_err(|e| raw(format!("failed to upload a test file: {e}")))?;
         if let Some(e) = fs.delete_prefix_sync(&format!("{prefix}/")).into_iter().next() {
             return Err(raw(format!("failed to delete a test file: {e}")));
         }

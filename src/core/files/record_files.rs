@@ -92,8 +92,13 @@ pub fn validate_field(record: &Record, f: &Field) -> Option<Value> {
     if current.is_empty() {
         return f.required.then(|| field_error("validation_required", "Cannot be blank."));
     }
-    let old: HashSet<String> =
-        record.original.as_ref().map(|o| names(o.get(&f.name).unwrap_or(&Value::Null))).unwrap_or_default().into_iter().collect();
+    let old: HashSet<String> = record
+        .original
+        .as_ref()
+        .map(|o| names(o.get(&f.name).unwrap_or(&Value::Null)))
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
     let invalid: Vec<String> = current
         .iter()
         .filter(|n| !old.contains(*n) && !record.pending_files.contains_key(*n))
@@ -190,7 +195,8 @@ impl App {
         let mut to_upload: Vec<Arc<File>> = Vec::new();
         for f in file_fields(c) {
             let current = names(record.get(&f.name));
-            let old = record.original.as_ref().map(|o| names(o.get(&f.name).unwrap_or(&Value::Null))).unwrap_or_default();
+            let old =
+                record.original.as_ref().map(|o| names(o.get(&f.name).unwrap_or(&Value::Null))).unwrap_or_default();
             for n in &current {
                 if !old.contains(n)
                     && let Some(file) = record.pending_files.get(n)
@@ -209,14 +215,17 @@ impl App {
         }
         let fs = self.new_filesystem()?;
         for file in to_upload {
-            let stored = file.bytes().map_err(|e| Error::Internal(format!("cannot read {:?}: {e}", file.original_name)));
+            let stored =
+                file.bytes().map_err(|e| Error::Internal(format!("cannot read {:?}: {e}", file.original_name)));
             let res = stored.and_then(|content| {
                 let ct = mime::detect(&content[..content.len().min(mime::SNIFF_LEN)]).to_string();
                 let original: String = file.original_name.chars().take(255).collect();
-                fs.upload_sync(&format!("{}/{}", changes.dir, file.name), content, &ct, &[(
-                    META_ORIGINAL_NAME,
-                    original.as_str(),
-                )])
+                fs.upload_sync(
+                    &format!("{}/{}", changes.dir, file.name),
+                    content,
+                    &ct,
+                    &[(META_ORIGINAL_NAME, original.as_str())],
+                )
                 .map_err(|e| Error::Internal(format!("failed to upload {:?}: {e}", file.name)))
             });
             if let Err(e) = res {

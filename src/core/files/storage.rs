@@ -173,11 +173,8 @@ impl Filesystem {
             .with_allow_http(endpoint.starts_with("http://"))
             .with_connect_timeout(Duration::from_secs(10))
             .with_timeout(Duration::from_secs(120));
-        let retry = object_store::RetryConfig {
-            max_retries: 2,
-            retry_timeout: Duration::from_secs(20),
-            ..Default::default()
-        };
+        let retry =
+            object_store::RetryConfig { max_retries: 2, retry_timeout: Duration::from_secs(20), ..Default::default() };
         let mut b = object_store::aws::AmazonS3Builder::new()
             .with_bucket_name(cfg.bucket.trim())
             .with_region(region)
@@ -487,13 +484,8 @@ pub fn local_attributes(path: &std::path::Path) -> FsResult<Attributes> {
 }
 
 fn remote_attrs(a: &StoreAttributes, size: u64, modified: DateTime<Utc>) -> Attributes {
-    let mut out = Attributes {
-        content_type: "application/octet-stream".into(),
-        size,
-        modified,
-        metadata: Vec::new(),
-        md5: None,
-    };
+    let mut out =
+        Attributes { content_type: "application/octet-stream".into(), size, modified, metadata: Vec::new(), md5: None };
     for (k, v) in a {
         match k {
             Attribute::ContentType => out.content_type = v.to_string(),
@@ -537,10 +529,12 @@ mod tests {
     fn local_roundtrip_writes_pocketbase_sidecars() {
         let dir = tempfile::tempdir().expect("tempdir");
         let fs = Filesystem::local(dir.path()).expect("local");
-        fs.upload_sync("c/r/a_b.txt", Bytes::from_static(b"hello"), "text/plain; charset=utf-8", &[(
-            META_ORIGINAL_NAME,
-            "a b.txt",
-        )])
+        fs.upload_sync(
+            "c/r/a_b.txt",
+            Bytes::from_static(b"hello"),
+            "text/plain; charset=utf-8",
+            &[(META_ORIGINAL_NAME, "a b.txt")],
+        )
         .expect("upload");
         let sidecar = std::fs::read_to_string(dir.path().join("c/r/a_b.txt.attrs")).expect("sidecar");
         assert!(sidecar.starts_with("{\"user.cache_control\":\"\""), "{sidecar}");

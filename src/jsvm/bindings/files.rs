@@ -293,7 +293,13 @@ impl JsFilesystem {
     }
 
     /// `createThumb(originalKey, thumbKey, size)`
-    pub fn create_thumb<'js>(&self, ctx: Ctx<'js>, original: String, thumb: String, size: String) -> rquickjs::Result<()> {
+    pub fn create_thumb<'js>(
+        &self,
+        ctx: Ctx<'js>,
+        original: String,
+        thumb: String,
+        size: String,
+    ) -> rquickjs::Result<()> {
         let bytes = self.fs.read_sync(&original).map_err(|e| fs_err(&ctx, e))?;
         let (out, ct) = crate::core::files::thumbs::create(&bytes, &size)
             .map_err(|e| throw_core(&ctx, Error::BadRequest(e.to_string())))?;
