@@ -94,6 +94,8 @@ enum Served {
     Ready(Response),
     /// A remote (S3) blob still to be fetched.
     Remote(crate::core::files::download::Download),
+    /// A thumb to generate first (off the async threads).
+    ThumbPending,
 }
 
 /// `GET|HEAD /api/files/{collection}/{recordId}/{filename}`
@@ -105,37 +107,54 @@ pub async fn download(
     ctx: Ctx,
 ) -> ApiResult<Response> {
     let force_download = parse_bool(ctx.q("download"));
-    // a local original with no hooks to wait for is answered on the async
-    // thread (a thread hop costs more than the read); thumbs may need
-    // generating and go to the blocking pool
-    let cheap = st.app.hooks().on_file_download_request.is_empty() && ctx.q("thumb").is_empty();
-    let app = st.app.clone();
-    let (m, h) = (method.clone(), headers.clone());
-    let served = inline_if(cheap, move || {
-        let q = DownloadQuery {
-            collection: &collection,
-            record_id: &record_id,
-            filename: &filename,
-            token: ctx.q("token"),
-            thumb: ctx.q("thumb"),
-        };
-        let req = ctx.request_info(&app, Map::new());
-        let d = app.prepare_file_download(&q, &req)?;
-        let Some(d) = app.file_download_request(d, &req)? else {
-            // a hook answered without calling next
-            return Ok(Served::Ready(StatusCode::OK.into_response()));
-        };
-        match d.fs.local_path(&d.served_path).map_err(|_| ApiError::not_found())? {
-            Some(path) => {
-                Ok(Served::Ready(serve_local(&path, &d.served_path, &d.served_name, &m, &h, force_download)?))
-            }
-            None => Ok(Served::Remote(d)),
-        }
-    })
-    .await?;
+    // with no hooks to wait for, a local file or cached thumb is answered
+    // on the async thread (a thread hop costs more than the read); a thumb
+    // to generate goes to the blocking pool
+    let cheap = st.app.hooks().on_file_download_request.is_empty();
+    let run = |generate_thumb: bool| {
+        let (app, ctx) = (st.app.clone(), ctx.clone());
+        let (collection, record_id, filename) = (collection.clone(), record_id.clone(), filename.clone());
+        let (m, h) = (method.clone(), headers.clone());
+        move || resolve(&app, &ctx, &collection, &record_id, &filename, generate_thumb, &m, &h, force_download)
+    };
+    let mut served = inline_if(cheap, run(!cheap)).await?;
+    if matches!(served, Served::ThumbPending) {
+        served = blocking(run(true)).await?;
+    }
     match served {
         Served::Ready(res) => Ok(res),
         Served::Remote(d) => serve(&d.fs, &d.served_path, &d.served_name, &method, &headers, force_download).await,
+        Served::ThumbPending => Err(ApiError::not_found()),
+    }
+}
+
+/// Resolves a download and, for local storage, answers it.
+#[allow(clippy::too_many_arguments)]
+fn resolve(
+    app: &crate::core::App,
+    ctx: &Ctx,
+    collection: &str,
+    record_id: &str,
+    filename: &str,
+    generate_thumb: bool,
+    m: &Method,
+    h: &HeaderMap,
+    force_download: bool,
+) -> ApiResult<Served> {
+    let q =
+        DownloadQuery { collection, record_id, filename, token: ctx.q("token"), thumb: ctx.q("thumb"), generate_thumb };
+    let req = ctx.request_info(app, Map::new());
+    let d = app.prepare_file_download(&q, &req)?;
+    if d.thumb_pending {
+        return Ok(Served::ThumbPending);
+    }
+    let Some(d) = app.file_download_request(d, &req)? else {
+        // a hook answered without calling next
+        return Ok(Served::Ready(StatusCode::OK.into_response()));
+    };
+    match d.fs.local_path(&d.served_path).map_err(|_| ApiError::not_found())? {
+        Some(path) => Ok(Served::Ready(serve_local(&path, &d.served_path, &d.served_name, m, h, force_download)?)),
+        None => Ok(Served::Remote(d)),
     }
 }
 

@@ -32,6 +32,8 @@ pub struct Download {
     pub served_name: String,
     /// Why a requested thumb is not served, if so.
     pub thumb_error: Option<String>,
+    /// The thumb still has to be generated (asked with `generate_thumb: false`).
+    pub thumb_pending: bool,
 }
 
 /// What the download query asks for.
@@ -42,6 +44,9 @@ pub struct DownloadQuery<'a> {
     pub filename: &'a str,
     pub token: &'a str,
     pub thumb: &'a str,
+    /// Whether a missing thumb may be generated now; when not, the download
+    /// comes back with `thumb_pending` set and nothing else resolved.
+    pub generate_thumb: bool,
 }
 
 /// The file field of a record that holds `filename`.
@@ -111,6 +116,7 @@ impl App {
             served_name: q.filename.to_string(),
             original_path,
             thumb_error: None,
+            thumb_pending: false,
         };
         let thumb = q.thumb;
         if !thumb.is_empty() && (thumb == DEFAULT_THUMB || allowed_thumbs.iter().any(|t| t == thumb)) {
@@ -118,6 +124,10 @@ impl App {
             if IMAGE_CONTENT_TYPES.contains(&attrs.content_type.as_str()) {
                 let name = format!("{thumb}_{}", q.filename);
                 let path = format!("{dir}/thumbs_{}/{name}", q.filename);
+                if !q.generate_thumb && !d.fs.exists_sync(&path).unwrap_or(false) {
+                    d.thumb_pending = true;
+                    return Ok(d);
+                }
                 match self.ensure_thumb(&d.fs, &d.original_path, &path, thumb) {
                     Ok(()) => {
                         d.served_name = name;

@@ -396,20 +396,30 @@ impl Filesystem {
         })
     }
 
-    /// [`Filesystem::attributes`] from synchronous code.
+    /// [`Filesystem::attributes`] from synchronous code (a local blob is
+    /// read right here, without a trip through the storage runtime).
     pub fn attributes_sync(&self, k: &str) -> FsResult<Attributes> {
+        if let Some(path) = self.local_path(k)? {
+            return local_attributes(&path);
+        }
         let (fs, k) = (self.clone(), k.to_string());
         block_on(async move { fs.attributes(&k).await })
     }
 
     /// [`Filesystem::read`] from synchronous code.
     pub fn read_sync(&self, k: &str) -> FsResult<Bytes> {
+        if let Some(path) = self.local_path(k)? {
+            return std::fs::read(&path).map(Bytes::from).map_err(|_| FsError::NotFound);
+        }
         let (fs, k) = (self.clone(), k.to_string());
         block_on(async move { fs.read(&k).await })
     }
 
     /// [`Filesystem::exists`] from synchronous code.
     pub fn exists_sync(&self, k: &str) -> FsResult<bool> {
+        if let Some(path) = self.local_path(k)? {
+            return Ok(path.is_file());
+        }
         let (fs, k) = (self.clone(), k.to_string());
         block_on(async move { fs.exists(&k).await })
     }
