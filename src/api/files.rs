@@ -93,7 +93,7 @@ enum Served {
     /// The full response (local files are answered right away).
     Ready(Response),
     /// A remote (S3) blob still to be fetched.
-    Remote(crate::core::files::download::Download),
+    Remote(Box<crate::core::files::download::Download>),
     /// A thumb to generate first (off the async threads).
     ThumbPending,
 }
@@ -154,7 +154,7 @@ fn resolve(
     };
     match d.fs.local_path(&d.served_path).map_err(|_| ApiError::not_found())? {
         Some(path) => Ok(Served::Ready(serve_local(&path, &d.served_path, &d.served_name, m, h, force_download)?)),
-        None => Ok(Served::Remote(d)),
+        None => Ok(Served::Remote(Box::new(d))),
     }
 }
 
@@ -208,7 +208,7 @@ fn parse_http_date(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc2822(s.trim()).ok().map(|d| d.with_timezone(&Utc))
 }
 
-fn header_str<'h>(h: &'h HeaderMap, name: header::HeaderName) -> Option<&'h str> {
+fn header_str(h: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     h.get(name).and_then(|v| v.to_str().ok())
 }
 
