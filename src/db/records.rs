@@ -91,6 +91,34 @@ pub fn find_by_id(conn: &Connection, c: &Collection, id: &str) -> DbResult<Optio
     Ok(query(conn, c, &tail, &[SqlValue::Text(id.to_string())])?.into_iter().next())
 }
 
+/// Whether a record that is not stored yet would satisfy a compiled rule:
+/// its values become a one-row CTE named `alias` (the compiled SQL's base
+/// table), so the rule runs against them without anything being written
+/// (PocketBase's create-rule check). `cond` and `joins` use the numbered
+/// placeholders `?1..?n` of `args`; the values are bound after them.
+pub fn unsaved_matches(
+    conn: &Connection,
+    c: &Collection,
+    alias: &str,
+    data: &Map<String, Value>,
+    joins: &str,
+    cond: &str,
+    args: &[SqlValue],
+) -> DbResult<bool> {
+    let mut all = args.to_vec();
+    let mut columns = Vec::with_capacity(c.fields.len());
+    for f in &c.fields {
+        let v = data.get(&f.name).cloned().unwrap_or_else(|| f.zero_value());
+        all.push(to_sql(f, &v));
+        columns.push(format!("?{} AS {}", all.len(), quote(&f.name)));
+    }
+    let a = quote(alias);
+    let sql = format!("WITH {a} AS (SELECT {}) SELECT 1 FROM {a} {joins} WHERE {cond} LIMIT 1", columns.join(", "));
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(params_from_iter(all.iter()))?;
+    Ok(rows.next()?.is_some())
+}
+
 /// Inserts a record with all its field values.
 pub fn insert(conn: &Connection, c: &Collection, data: &Map<String, Value>) -> DbResult<()> {
     let mut cols = Vec::with_capacity(c.fields.len());

@@ -15,5 +15,6 @@ mod migrations;
 mod pocketbase_data;
 mod records;
 mod rules;
+mod security;
 mod server;
 mod superusers;
