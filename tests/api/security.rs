@@ -41,8 +41,9 @@ async fn owner_cannot_change_own_email_directly() {
     let r = t.patch(&format!("/api/collections/users/records/{uid}"), Some(&admin), json!({"verified": true})).await;
     assert_eq!(r.status, 200, "{}", r.text);
 
-    let r =
-        t.patch(&format!("/api/collections/users/records/{uid}"), Some(&token), json!({"email": "admin@corp.test"})).await;
+    let r = t
+        .patch(&format!("/api/collections/users/records/{uid}"), Some(&token), json!({"email": "admin@corp.test"}))
+        .await;
     assert_eq!(r.status, 400, "{}", r.text);
     assert_eq!(code(&r, "email"), "validation_values_mismatch");
     let s = stored(&t, &admin, &uid).await;
@@ -121,7 +122,11 @@ async fn hidden_fields_are_ignored_from_guests_and_owners() {
     assert_eq!(stored(&t, &admin, &uid).await["role"], "");
 
     let token = t
-        .post("/api/collections/users/auth-with-password", None, json!({"identity": "g@example.com", "password": "guestpass1"}))
+        .post(
+            "/api/collections/users/auth-with-password",
+            None,
+            json!({"identity": "g@example.com", "password": "guestpass1"}),
+        )
         .await
         .json["token"]
         .as_str()
@@ -136,7 +141,9 @@ async fn hidden_fields_are_ignored_from_guests_and_owners() {
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(stored(&t, &admin, &uid).await["role"], "editor");
     // and a tokenKey sent by the owner is ignored (its token keeps working)
-    let r = t.patch(&format!("/api/collections/users/records/{uid}"), Some(&token), json!({"tokenKey": "x".repeat(40)})).await;
+    let r = t
+        .patch(&format!("/api/collections/users/records/{uid}"), Some(&token), json!({"tokenKey": "x".repeat(40)}))
+        .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(t.get(&format!("/api/collections/users/records/{uid}"), Some(&token)).await.status, 200);
 }
@@ -233,7 +240,11 @@ async fn create_rule_sees_the_submitted_values_and_relations() {
         t.post("/api/collections/msgs/records", Some(&alice_token), json!({"author": id(&bob), "tags": ["a"]})).await;
     assert_eq!(forged.status, 400, "{}", forged.text);
     let too_many = t
-        .post("/api/collections/msgs/records", Some(&alice_token), json!({"author": id(&alice), "tags": ["a", "b", "c"]}))
+        .post(
+            "/api/collections/msgs/records",
+            Some(&alice_token),
+            json!({"author": id(&alice), "tags": ["a", "b", "c"]}),
+        )
         .await;
     assert_eq!(too_many.status, 400, "{}", too_many.text);
     // modifiers are resolved before the rule: `tags+` counts as the result
