@@ -175,6 +175,40 @@ pub fn referencing_ids(
     rows.collect()
 }
 
+/// The ids of the first `limit` records of `table` (in insertion order;
+/// views have none) whose relation `column` points at `id`.
+pub fn back_relation_ids(
+    conn: &Connection,
+    table: &str,
+    column: &str,
+    multiple: bool,
+    id: &str,
+    limit: i64,
+) -> DbResult<Vec<String>> {
+    let (t, col) = (quote(table), quote(column));
+    let order = if has_rowid(conn, table)? { format!("ORDER BY {t}.rowid") } else { String::new() };
+    let sql = if multiple {
+        format!(
+            "SELECT `id` FROM {t} WHERE EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid({t}.{col}) THEN {t}.{col} ELSE json_array({t}.{col}) END) je WHERE je.value = ?1) {order} LIMIT ?2"
+        )
+    } else {
+        format!("SELECT `id` FROM {t} WHERE {t}.{col} = ?1 {order} LIMIT ?2")
+    };
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(rusqlite::params![id, limit], |r| r.get::<_, String>(0))?;
+    rows.collect()
+}
+
+/// Whether `name` is a table (views have no rowid).
+fn has_rowid(conn: &Connection, name: &str) -> DbResult<bool> {
+    let mut stmt = conn.prepare_cached("SELECT type = 'table' FROM sqlite_master WHERE name = ?1 COLLATE NOCASE")?;
+    let mut rows = stmt.query([name])?;
+    Ok(match rows.next()? {
+        Some(row) => row.get::<_, bool>(0)?,
+        None => false,
+    })
+}
+
 /// Every id of a table.
 pub fn all_ids(conn: &Connection, table: &str) -> DbResult<Vec<String>> {
     let mut stmt = conn.prepare(&format!("SELECT `id` FROM {}", quote(table)))?;
