@@ -256,3 +256,183 @@ async fn create_rule_sees_the_submitted_values_and_relations() {
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.json["tags"], json!(["b"]));
 }
+
+/// `nodes` with a self-relation: `n` records, each related to the next `k`.
+async fn dense_nodes(t: &TestApp, admin: &str, n: usize, k: usize) -> Vec<String> {
+    let c = t
+        .create_collection(
+            admin,
+            json!({"name": "nodes", "listRule": "", "viewRule": "", "fields": [{"name": "title", "type": "text"}]}),
+        )
+        .await;
+    let mut fields = c["fields"].as_array().expect("fields").clone();
+    fields.push(json!({"name": "rel", "type": "relation", "collectionId": c["id"], "maxSelect": k}));
+    let r = t.patch("/api/collections/nodes", Some(admin), json!({ "fields": fields })).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let app = t.app.clone();
+    tokio::task::spawn_blocking(move || {
+        let c = app.find_collection("nodes").expect("nodes");
+        let mut ids = Vec::new();
+        for i in 0..n {
+            let mut r = ferrobase::core::records::Record::new(c.clone());
+            r.set("title", &json!(format!("n{i}"))).expect("set");
+            app.save_record(&mut r).expect("save");
+            ids.push(r.id().to_string());
+        }
+        for (i, id) in ids.iter().enumerate() {
+            let mut r = app.find_record_by_id(&c, id).expect("find");
+            let rel: Vec<&String> = (1..=k).map(|j| &ids[(i + j) % n]).collect();
+            r.set("rel", &json!(rel)).expect("set");
+            app.save_record(&mut r).expect("save");
+        }
+        ids
+    })
+    .await
+    .expect("join")
+}
+
+#[tokio::test]
+async fn deep_expand_on_a_dense_relation_is_refused_not_built() {
+    let t = spawn_app().await;
+    let admin = t.admin_token().await;
+    dense_nodes(&t, &admin, 60, 40).await;
+    // 1 + 40 + 1,600 related records: served
+    let r = t.get("/api/collections/nodes/records?perPage=1&expand=rel.rel", None).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let first = &r.json["items"][0]["expand"]["rel"];
+    assert_eq!(first.as_array().map(Vec::len), Some(40));
+    assert_eq!(first[0]["expand"]["rel"].as_array().map(Vec::len), Some(40));
+    // 40 + 1,600 + 64,000: over the budget, a 400 in PocketBase's shape
+    let r = t.get("/api/collections/nodes/records?perPage=1&expand=rel.rel.rel", None).await;
+    assert_eq!(r.status, 400, "{}", r.text.chars().take(300).collect::<String>());
+    assert_eq!(r.json["status"], 400);
+    assert!(r.json["message"].as_str().unwrap_or_default().contains("expand"), "{}", r.text);
+    assert_eq!(r.json["data"], json!({}));
+    // and the same on a single record view
+    let list = t.get("/api/collections/nodes/records?perPage=1", None).await;
+    let rid = list.json["items"][0]["id"].as_str().expect("id").to_string();
+    let r = t.get(&format!("/api/collections/nodes/records/{rid}?expand=rel.rel.rel.rel"), None).await;
+    assert_eq!(r.status, 400, "view: {}", r.text.chars().take(300).collect::<String>());
+}
+
+#[tokio::test]
+async fn back_relation_expand_lists_at_most_1000_records() {
+    let t = spawn_app().await;
+    let admin = t.admin_token().await;
+    t.create_collection(
+        &admin,
+        json!({"name": "parents", "listRule": "", "viewRule": "", "fields": [{"name": "title", "type": "text"}]}),
+    )
+    .await;
+    let parent = t.post("/api/collections/parents/records", Some(&admin), json!({"title": "p"})).await;
+    let pid = id(&parent.json);
+    let parents = t.get("/api/collections/parents", Some(&admin)).await.json;
+    t.create_collection(
+        &admin,
+        json!({"name": "kids", "listRule": "", "viewRule": "",
+            "fields": [{"name": "n", "type": "number"},
+                       {"name": "parent", "type": "relation", "collectionId": parents["id"], "maxSelect": 1}]}),
+    )
+    .await;
+    let app = t.app.clone();
+    let p = pid.clone();
+    tokio::task::spawn_blocking(move || {
+        let c = app.find_collection("kids").expect("kids");
+        app.run_in_transaction(|tx| {
+            for i in 0..1500 {
+                let mut r = ferrobase::core::records::Record::new(c.clone());
+                r.set("n", &json!(i))?;
+                r.set("parent", &json!(p))?;
+                tx.save_record(&mut r)?;
+            }
+            Ok(())
+        })
+        .expect("kids saved");
+    })
+    .await
+    .expect("join");
+    let r = t.get(&format!("/api/collections/parents/records/{pid}?expand=kids_via_parent"), None).await;
+    assert_eq!(r.status, 200, "{}", r.text.chars().take(300).collect::<String>());
+    let kids = r.json["expand"]["kids_via_parent"].as_array().expect("kids");
+    assert_eq!(kids.len(), 1000);
+    // the first 1000 in insertion order
+    assert_eq!(kids[0]["n"], 0);
+    assert_eq!(kids[999]["n"], 999);
+}
+
+/// Teams with a multi-relation to users: T1 = alice + bob, T2 = alice.
+async fn teams(t: &TestApp, admin: &str) -> (String, String, String) {
+    let (alice, alice_token) = t.user("alice@example.com", "alicepass1").await;
+    let (bob, _) = t.user("bob@example.com", "bobpass123").await;
+    for (u, name) in [(&alice, "alice"), (&bob, "bob")] {
+        let r = t.patch(&format!("/api/collections/users/records/{}", id(u)), Some(admin), json!({"name": name})).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+    t.create_collection(
+        admin,
+        json!({"name": "teams", "listRule": "", "viewRule": "",
+            "fields": [{"name": "title", "type": "text"},
+                       {"name": "members", "type": "relation", "collectionId": "_pb_users_auth_", "maxSelect": 10}]}),
+    )
+    .await;
+    for (title, members) in [("T1", vec![id(&alice), id(&bob)]), ("T2", vec![id(&alice)])] {
+        let r =
+            t.post("/api/collections/teams/records", Some(admin), json!({"title": title, "members": members})).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+    (id(&alice), alice_token, id(&bob))
+}
+
+async fn titles(t: &TestApp, token: Option<&str>, filter: &str) -> Vec<String> {
+    let q: String = url_escape(filter);
+    let r = t.get(&format!("/api/collections/teams/records?sort=title&filter={q}"), token).await;
+    assert_eq!(r.status, 200, "{filter}: {}", r.text);
+    r.json["items"].as_array().expect("items").iter().map(|i| i["title"].as_str().unwrap_or_default().into()).collect()
+}
+
+fn url_escape(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn every_item_filters_cannot_probe_rows_the_caller_cannot_list() {
+    let t = spawn_app().await;
+    let admin = t.admin_token().await;
+    let (_, alice_token, _) = teams(&t, &admin).await;
+    // alice may list only herself in users (the default list rule); bob's
+    // name must not change which teams her filters return
+    let probe_hit = titles(&t, Some(&alice_token), "members.name !~ 'b%'").await;
+    let probe_miss = titles(&t, Some(&alice_token), "members.name !~ 'q%'").await;
+    assert_eq!(probe_hit, probe_miss, "a hidden row decided an every-item comparison");
+    assert_eq!(probe_miss, ["T1", "T2"]);
+    let probe_hit = titles(&t, Some(&alice_token), "members.name != 'bob'").await;
+    let probe_miss = titles(&t, Some(&alice_token), "members.name != 'carl'").await;
+    assert_eq!(probe_hit, probe_miss);
+    // the superuser sees every member
+    assert_eq!(titles(&t, Some(&admin), "members.name !~ 'b%'").await, ["T2"]);
+}
+
+#[tokio::test]
+async fn every_item_filters_cannot_probe_hidden_emails() {
+    let t = spawn_app().await;
+    let admin = t.admin_token().await;
+    let r = t.patch("/api/collections/users", Some(&admin), json!({"listRule": "", "viewRule": ""})).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let (alice, alice_token, _) = teams(&t, &admin).await;
+    let r = t
+        .patch(&format!("/api/collections/users/records/{alice}"), Some(&admin), json!({"emailVisibility": true}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    // bob keeps emailVisibility false
+    let hit = titles(&t, Some(&alice_token), "members.email != 'bob@example.com'").await;
+    let miss = titles(&t, Some(&alice_token), "members.email != 'nobody@example.com'").await;
+    assert_eq!(hit, miss, "a hidden email decided an every-item comparison");
+    let hit = titles(&t, None, "members.email !~ 'bob'").await;
+    let miss = titles(&t, None, "members.email !~ 'zed'").await;
+    assert_eq!(hit, miss);
+    assert_eq!(titles(&t, Some(&admin), "members.email != 'bob@example.com'").await, ["T2"]);
+}
