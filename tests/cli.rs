@@ -257,6 +257,7 @@ fn sigterm_ends_serve_with_slow_queries_in_flight() {
     let wal = server.data.join("data.db-wal");
     let wal_len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
     assert_eq!(wal_len, 0, "the WAL is checkpointed into data.db on exit");
+}
 
 /// A port nobody listens on now.
 fn free_port() -> u16 {
