@@ -370,7 +370,6 @@ impl BodyData {
     }
 }
 
-
 /// The caller must be a superuser: 401 without a valid token, 403 for others.
 pub fn require_superuser(app: &App, ctx: &Ctx) -> ApiResult<Arc<Record>> {
     let auth = ctx.auth(app).ok_or_else(ApiError::unauthorized)?;

@@ -205,6 +205,8 @@ impl App {
     /// Storage clients and thumb generation state (`core::files`).
     pub(crate) fn files_state(&self) -> &super::files::FilesState {
         &self.inner.files
+    }
+
     /// Stops every running query of both databases and fails new ones at
     /// once (shutdown: in-flight requests end with an error instead of
     /// holding the process). Undone by [`App::resume_queries`].
