@@ -1,5 +1,6 @@
 //! Auth endpoints of auth collections: auth-with-password, auth-refresh,
-//! auth-methods. Thin: the flows live in `core::auth`.
+//! auth-methods (the other flows: `record_auth_flows.rs`). Thin: the flows
+//! live in `core::auth`.
 
 use std::sync::Arc;
 
@@ -20,7 +21,7 @@ use crate::core::records::values::to_string;
 
 /// The auth collection of the path: 404 for an unknown or non-auth one,
 /// with PocketBase's messages.
-fn auth_collection(app: &App, name: &str) -> ApiResult<Arc<Collection>> {
+pub(crate) fn auth_collection(app: &App, name: &str) -> ApiResult<Arc<Collection>> {
     let c = app.find_collection(name).map_err(|_| ApiError::new(404, "Missing or invalid collection context."))?;
     if !c.is_auth() {
         return Err(ApiError::new(404, "Missing or invalid auth collection context."));
@@ -30,7 +31,7 @@ fn auth_collection(app: &App, name: &str) -> ApiResult<Arc<Collection>> {
 
 /// Renders an authentication outcome: `{token, record[, meta]}`, the MFA
 /// challenge (401 `{mfaId}`), or the empty 200 of a hook that stopped it.
-fn auth_response(app: &App, outcome: AuthOutcome, ctx: &Ctx) -> ApiResult<Response> {
+pub(crate) fn auth_response(app: &App, outcome: AuthOutcome, ctx: &Ctx) -> ApiResult<Response> {
     let res = match outcome {
         AuthOutcome::Authenticated(res) => res,
         AuthOutcome::MfaRequired(id) => {
@@ -97,25 +98,12 @@ pub async fn auth_refresh(State(st): State<AppState>, Path(name): Path<String>, 
     .await
 }
 
-/// `GET /api/collections/{collection}/auth-methods`: only the methods this
-/// server can complete are reported as enabled.
+/// `GET /api/collections/{collection}/auth-methods`: only the enabled
+/// methods, each provider with a fresh state and PKCE pair.
 pub async fn auth_methods(State(st): State<AppState>, Path(name): Path<String>) -> ApiResult<Json<Value>> {
     blocking(move || {
         let c = auth_collection(&st.app, &name)?;
-        let a = c.auth.clone().unwrap_or_default();
-        let password_fields = if a.password_auth.enabled { a.password_auth.identity_fields.clone() } else { vec![] };
-        let mfa_duration = if a.mfa.enabled { a.mfa.duration } else { 0 };
-        // OTP and OAuth2 are not served yet: reporting them would send
-        // clients to endpoints that do not exist
-        Ok(Json(json!({
-            "password": {"enabled": a.password_auth.enabled, "identityFields": password_fields},
-            "oauth2": {"enabled": false, "providers": []},
-            "mfa": {"enabled": a.mfa.enabled, "duration": mfa_duration},
-            "otp": {"enabled": false, "duration": 0},
-            "authProviders": [],
-            "usernamePassword": a.password_auth.enabled && password_fields.iter().any(|f| f == "username"),
-            "emailPassword": a.password_auth.enabled && password_fields.iter().any(|f| f == "email"),
-        })))
+        Ok(Json(st.app.auth_methods(&c)))
     })
     .await
 }

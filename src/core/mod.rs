@@ -11,6 +11,8 @@ pub mod events;
 pub mod filter;
 pub mod hooks;
 pub mod logs;
+pub mod mail;
+pub mod oauth2;
 pub mod records;
 pub mod request;
 pub mod request_hooks;

@@ -4,6 +4,8 @@
 mod common;
 
 mod auth;
+mod auth_mail;
+mod auth_oauth2;
 mod bad_input;
 mod collections;
 mod filters;
@@ -11,6 +13,7 @@ mod hooks;
 mod hooks_bindings;
 mod hooks_events;
 mod hooks_examples;
+mod mailbox;
 mod migrate_cli;
 mod migrations;
 mod pocketbase_data;

@@ -72,6 +72,28 @@ impl App {
         self.new_record_token(record, TokenType::Auth, None, extra)
     }
 
+    /// A verification token (carries the email it was sent to).
+    pub fn new_verification_token(&self, record: &Record) -> Result<String> {
+        let mut extra = Map::new();
+        extra.insert("email".into(), json!(record.email()));
+        self.new_record_token(record, TokenType::Verification, None, extra)
+    }
+
+    /// A password reset token (carries the email it was sent to).
+    pub fn new_password_reset_token(&self, record: &Record) -> Result<String> {
+        let mut extra = Map::new();
+        extra.insert("email".into(), json!(record.email()));
+        self.new_record_token(record, TokenType::PasswordReset, None, extra)
+    }
+
+    /// An email change token for `new_email`.
+    pub fn new_email_change_token(&self, record: &Record, new_email: &str) -> Result<String> {
+        let mut extra = Map::new();
+        extra.insert("email".into(), json!(record.email()));
+        extra.insert("newEmail".into(), json!(new_email));
+        self.new_record_token(record, TokenType::EmailChange, None, extra)
+    }
+
     /// The record a token of `kind` belongs to, after checking signature,
     /// expiry and type.
     pub fn find_auth_record_by_token(&self, token: &str, kind: TokenType) -> Result<Record> {

@@ -82,6 +82,17 @@ impl App {
         Ok(self.find_records_sql(c, &tail, &[SqlValue::Text(value.to_string())])?.into_iter().next())
     }
 
+    /// The auth record with this email (case-insensitive when the email
+    /// index is `COLLATE NOCASE`), PocketBase's `FindAuthRecordByEmail`.
+    pub fn find_auth_record_by_email(&self, c: &Arc<Collection>, email: &str) -> Result<Option<Record>> {
+        if !c.is_auth() || email.is_empty() {
+            return Ok(None);
+        }
+        let collate = if unique_index_collation(c, "email") == Some(true) { " COLLATE NOCASE" } else { "" };
+        let tail = format!("WHERE {}.`email` = ?1{collate} LIMIT 1", quote(&c.name));
+        Ok(self.find_records_sql(c, &tail, &[SqlValue::Text(email.to_string())])?.into_iter().next())
+    }
+
     /// Looks up the record a login names: the given identity field, or each
     /// identity field in turn (email first, and only for email-like input).
     pub fn find_login_record(

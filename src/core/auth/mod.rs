@@ -5,7 +5,11 @@
 pub mod flows;
 pub mod login;
 pub mod mfa;
+pub mod oauth2;
+pub mod origins;
+pub mod otp;
 pub mod password;
+pub mod recovery;
 pub mod refs;
 pub mod response;
 pub mod tokens;

@@ -80,19 +80,18 @@ impl App {
         Ok(())
     }
 
-    /// Deletes the `_mfas`/`_otps` rows older than their collection's
-    /// MFA/OTP duration (an hourly job, like PocketBase's).
-    pub fn delete_expired_auth_refs(&self) -> Result<()> {
+    /// Deletes the `_mfas` or `_otps` rows older than their collection's
+    /// MFA/OTP duration (hourly jobs, like PocketBase's).
+    pub fn delete_expired_auth_refs(&self, name: &str) -> Result<()> {
         for c in self.collections().all().iter().filter(|c| c.is_auth()) {
             let Some(opts) = c.auth.as_ref() else { continue };
-            for (name, secs) in [(MFAS, opts.mfa.duration), (OTPS, opts.otp.duration)] {
-                let cutoff = chrono::Utc::now() - chrono::Duration::seconds(secs.max(0));
-                let mut p = Map::new();
-                p.insert("c".into(), json!(c.id));
-                p.insert("d".into(), json!(crate::core::datetime::format(cutoff)));
-                for r in self.find_refs_by_filter(name, "collectionRef = {:c} && created < {:d}", &p)? {
-                    self.delete_record(&r)?;
-                }
+            let secs = if name == MFAS { opts.mfa.duration } else { opts.otp.duration };
+            let cutoff = chrono::Utc::now() - chrono::Duration::seconds(secs.max(0));
+            let mut p = Map::new();
+            p.insert("c".into(), json!(c.id));
+            p.insert("d".into(), json!(crate::core::datetime::format(cutoff)));
+            for r in self.find_refs_by_filter(name, "collectionRef = {:c} && created < {:d}", &p)? {
+                self.delete_record(&r)?;
             }
         }
         Ok(())
@@ -191,13 +190,15 @@ pub fn bind_hooks(app: &App) {
             Ok(())
         }),
     );
-    let cleanup = app.without_tx();
-    let job: crate::core::cron::JobFn = Arc::new(move || {
-        if let Err(err) = cleanup.delete_expired_auth_refs() {
-            tracing::warn!("failed to delete expired MFA/OTP sessions: {err}");
+    for (id, name) in [("__pbMFACleanup__", MFAS), ("__pbOTPCleanup__", OTPS)] {
+        let cleanup = app.without_tx();
+        let job: crate::core::cron::JobFn = Arc::new(move || {
+            if let Err(err) = cleanup.delete_expired_auth_refs(name) {
+                tracing::warn!("failed to delete expired {name} rows: {err}");
+            }
+        });
+        if let Err(err) = app.cron().add(id, "0 * * * *", "system", job) {
+            tracing::warn!("cannot schedule {id}: {err}");
         }
-    });
-    if let Err(err) = app.cron().add("__pbMFAOTPCleanup__", "0 * * * *", "system", job) {
-        tracing::warn!("cannot schedule the MFA/OTP cleanup: {err}");
     }
 }

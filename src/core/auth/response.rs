@@ -81,6 +81,12 @@ impl App {
                 mfa_id = Some(id);
                 return Ok(());
             }
+            if !e.auth_method.is_empty()
+                && record.collection.auth.as_ref().is_some_and(|a| a.auth_alert.enabled)
+                && let Err(err) = e.app.track_auth_origin(record, &e.request)
+            {
+                tracing::warn!("failed to record the login origin: {err}");
+            }
             e.handled = true;
             Ok(())
         })?;
@@ -112,6 +118,10 @@ impl App {
         ev.identity_field = form.identity_field.clone();
         let mut outcome = AuthOutcome::Stopped;
         self.hooks().on_record_auth_with_password_request.trigger(&mut ev, &mut |e| {
+            // a handler that rewrote the identity means that account
+            if e.identity != form.identity || e.identity_field != form.identity_field {
+                e.record = e.app.find_login_record(&e.collection, &e.identity, &e.identity_field)?;
+            }
             if !e.app.check_login_password(e.record.as_ref(), &e.password) {
                 return Err(Error::BadRequest("Failed to authenticate.".into()));
             }
