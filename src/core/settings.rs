@@ -178,6 +178,10 @@ pub struct Settings {
     pub trusted_proxy: TrustedProxyConfig,
     pub batch: BatchConfig,
     pub logs: LogsConfig,
+    /// Keys of the stored settings this version does not know (written by
+    /// a newer PocketBase), written back unchanged on save.
+    #[serde(skip)]
+    pub unknown: Value,
 }
 
 fn merge(dst: &mut Value, patch: &Value) {
@@ -197,6 +201,19 @@ fn merge(dst: &mut Value, patch: &Value) {
 }
 
 impl Settings {
+    /// Reads the stored settings JSON leniently (see [`super::lenient`]).
+    pub fn from_stored(raw: &str) -> Result<Settings, serde_json::Error> {
+        let raw: Value = serde_json::from_str(raw)?;
+        let (mut settings, unknown) = super::lenient::decode::<Settings>(&raw)?;
+        settings.unknown = unknown;
+        Ok(settings)
+    }
+
+    /// The JSON stored in `_params`, unknown keys included.
+    pub fn to_stored(&self) -> Result<String, serde_json::Error> {
+        Ok(super::lenient::encode(self, &self.unknown)?.to_string())
+    }
+
     /// The JSON the API returns: secrets blanked.
     pub fn to_public_json(&self) -> Value {
         let mut v = serde_json::to_value(self).unwrap_or_else(|_| json!({}));
@@ -215,6 +232,7 @@ impl Settings {
         let mut current = serde_json::to_value(self).map_err(|e| Error::Internal(e.to_string()))?;
         merge(&mut current, patch);
         let mut next: Settings = serde_json::from_value(current).map_err(|_| Error::bad_input())?;
+        next.unknown = self.unknown.clone();
         if next.smtp.password.is_empty() {
             next.smtp.password = self.smtp.password.clone();
         }
@@ -307,6 +325,27 @@ mod tests {
         };
         assert_eq!(errors["meta"]["appName"]["code"], "validation_required");
         assert!(errors["meta"]["appURL"].is_object());
+    }
+
+    #[test]
+    fn stored_settings_of_older_pocketbase_read_leniently() {
+        // PocketBase 0.23 writes nil slices as null and lacks newer keys
+        let s = Settings::from_stored(
+            r#"{"meta":{"appName":"Old"},"rateLimits":{"rules":null,"excludedIPs":null,"enabled":false},
+               "trustedProxy":{"headers":null},"superuserIPs":null,"someFutureKey":{"a":1},
+               "logs":{"maxDays":7,"futureLogOption":true}}"#,
+        )
+        .expect("reads");
+        assert_eq!(s.meta.app_name, "Old");
+        assert_eq!(s.meta.sender_name, "Support");
+        assert!(s.rate_limits.rules.is_empty());
+        assert!(s.trusted_proxy.headers.is_empty());
+        assert_eq!(s.logs.max_days, 7);
+        let n = s.patched(&json!({"meta": {"appName": "New"}})).expect("valid");
+        let stored: Value = serde_json::from_str(&n.to_stored().expect("encodes")).expect("json");
+        assert_eq!(stored["someFutureKey"], json!({"a": 1}));
+        assert_eq!(stored["logs"]["futureLogOption"], true);
+        assert_eq!(stored["meta"]["appName"], "New");
     }
 
     #[test]
