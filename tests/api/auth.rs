@@ -254,3 +254,56 @@ async fn deleting_an_auth_record_deletes_its_mfa_sessions() {
     assert_eq!(t.delete(&format!("/api/collections/users/records/{id}"), Some(&admin)).await.status, 204);
     assert_eq!(t.get(&path, Some(&admin)).await.status, 404);
 }
+
+#[tokio::test]
+async fn tampered_and_other_collection_tokens_are_refused() {
+    let t = spawn_app().await;
+    let (_, token) = t.user("u11@example.com", "pass123456").await;
+    // another collection's token does not open this one
+    let r = t.post("/api/collections/_superusers/auth-refresh", Some(&token), Value::Null).await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    // a payload edited to claim another type or record breaks the signature
+    let parts: Vec<&str> = token.split('.').collect();
+    let claims = ferrobase::core::auth::tokens::peek(&token).expect("claims");
+    let forged = serde_json::json!({"id": claims.id, "type": "auth", "collectionId": "pbc_3142635823", "exp": claims.exp, "refreshable": true});
+    use base64::Engine;
+    let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(forged.to_string());
+    let tampered = format!("{}.{}.{}", parts[0], payload, parts[2]);
+    assert_eq!(t.post("/api/collections/_superusers/auth-refresh", Some(&tampered), Value::Null).await.status, 401);
+    assert_eq!(t.post("/api/collections/users/auth-refresh", Some(&tampered), Value::Null).await.status, 401);
+    // an auth token is not a verification or reset token
+    let r = t
+        .post(
+            "/api/collections/users/confirm-password-reset",
+            None,
+            json!({"token": token, "password": "x1234567", "passwordConfirm": "x1234567"}),
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(code(&r, "token"), "validation_invalid_token");
+}
+
+#[tokio::test]
+async fn auth_options_are_validated_like_pocketbase() {
+    let t = spawn_app().await;
+    let admin = t.admin_token().await;
+    let r = t.patch("/api/collections/users", Some(&admin), json!({"mfa": {"enabled": true}})).await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert_eq!(r.json["data"]["mfa"]["enabled"]["code"], "validation_mfa_not_enough_auths");
+    let r = t.patch("/api/collections/users", Some(&admin), json!({"otp": {"enabled": true, "length": 2}})).await;
+    assert_eq!(r.json["data"]["otp"]["length"]["code"], "validation_min_greater_equal_than_required");
+    let r = t.patch("/api/collections/users", Some(&admin), json!({"authToken": {"duration": 5}})).await;
+    assert_eq!(r.json["data"]["authToken"]["duration"]["code"], "validation_min_greater_equal_than_required");
+    let r = t
+        .patch(
+            "/api/collections/users",
+            Some(&admin),
+            json!({"oauth2": {"enabled": true, "providers": [{"name": "nope", "clientId": "a", "clientSecret": "b"}, {"name": "google"}]}}),
+        )
+        .await;
+    assert_eq!(r.json["data"]["oauth2"]["providers"]["0"]["name"]["code"], "validation_missing_provider");
+    assert_eq!(r.json["data"]["oauth2"]["providers"]["1"]["clientId"]["code"], "validation_required");
+    let r =
+        t.patch("/api/collections/users", Some(&admin), json!({"passwordAuth": {"identityFields": ["name"]}})).await;
+    assert_eq!(r.json["data"]["passwordAuth"]["identityFields"]["code"], "validation_missing_unique_constraint");
+}

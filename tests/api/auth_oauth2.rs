@@ -193,6 +193,24 @@ async fn oauth2_bad_inputs_get_pocketbase_answers() {
     let r = sign_in(&t, "oidc", "made-up-code", "").await;
     assert_eq!(r.status, 400);
 
+    // the provider answers with an error page instead of a token
+    let mut broken = idp.config("oidc", true);
+    broken["tokenURL"] = json!(idp.url("/no-such-page"));
+    enable_oauth2(&t, &admin, json!([broken])).await;
+    let (c, verifier, _) = consent(&t, "oidc", "bob").await;
+    let r = sign_in(&t, "oidc", &c, &verifier).await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert_eq!(r.json["message"], "Failed to fetch OAuth2 token.");
+    // and a userinfo endpoint that fails
+    let mut broken = idp.config("oidc", true);
+    broken["userInfoURL"] = json!(idp.url("/no-such-page"));
+    enable_oauth2(&t, &admin, json!([broken])).await;
+    let (c, verifier, _) = consent(&t, "oidc", "bob").await;
+    let r = sign_in(&t, "oidc", &c, &verifier).await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert_eq!(r.json["message"], "Failed to fetch OAuth2 user.");
+    enable_oauth2(&t, &admin, json!([idp.config("oidc", true)])).await;
+
     // superusers never sign up through OAuth2
     let r = t
         .patch(

@@ -16,6 +16,10 @@ function startChild(cmd, args) {
   return new Promise((resolve, reject) => {
     const rl = createInterface({ input: child.stdout });
     rl.once('line', (line) => {
+      // the server may outlive the scenario's work: it must not keep node running
+      rl.close();
+      child.stdout.destroy();
+      child.unref();
       const m = /^READY (\d+)/.exec(line);
       m ? resolve(Number(m[1])) : reject(new Error(`unexpected output: ${line}`));
     });

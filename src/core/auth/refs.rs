@@ -191,9 +191,10 @@ pub fn bind_hooks(app: &App) {
         }),
     );
     for (id, name) in [("__pbMFACleanup__", MFAS), ("__pbOTPCleanup__", OTPS)] {
-        let cleanup = app.without_tx();
+        let cleanup = app.downgrade();
         let job: crate::core::cron::JobFn = Arc::new(move || {
-            if let Err(err) = cleanup.delete_expired_auth_refs(name) {
+            let Some(app) = cleanup.upgrade() else { return };
+            if let Err(err) = app.delete_expired_auth_refs(name) {
                 tracing::warn!("failed to delete expired {name} rows: {err}");
             }
         });
