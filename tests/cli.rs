@@ -228,3 +228,31 @@ fn superuser_otp_prints_a_working_code() {
     assert!(otp.validate_password(&pass));
     assert!(!otp.validate_password("000000x"));
 }
+
+#[test]
+fn a_broken_hook_file_stops_the_start_only_without_hooks_watch() {
+    // PocketBase: with --hooksWatch=false a hook file that fails panics the
+    // start; by default it is logged and the other files serve
+    let dir = tempfile::tempdir().expect("tmp");
+    let hooks = dir.path().join("pb_hooks");
+    std::fs::create_dir_all(&hooks).expect("mkdir");
+    std::fs::write(hooks.join("ok.pb.js"), r#"routerAdd("GET", "/ok", (e) => e.string(200, "ok"));"#).expect("write");
+    std::fs::write(hooks.join("old.pb.js"), "\nonRecordBeforeCreateRequest((e) => {});\n").expect("write");
+    let data = dir.path().join("pb_data");
+    let (d, h) = (data.to_str().expect("utf8"), hooks.to_str().expect("utf8"));
+    let port = free_port();
+    let http = format!("127.0.0.1:{port}");
+    let o = run(&["serve", "--dir", d, "--hooksDir", h, "--http", &http, "--hooksWatch=false"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("old.pb.js:2") && err.contains("onRecordCreateRequest"), "{err}");
+
+    let child = Command::new(env!("CARGO_BIN_EXE_ferrobase"))
+        .args(["serve", "--dir", d, "--hooksDir", h, "--http", &http])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let _server = Server(child);
+    wait_for(&format!("http://{http}/ok"), "ok", Duration::from_secs(20));
+}

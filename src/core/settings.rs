@@ -214,12 +214,16 @@ impl Settings {
         Ok(super::lenient::encode(self, &self.unknown)?.to_string())
     }
 
-    /// The JSON the API returns: secrets blanked.
+    /// The JSON the API returns: without the secrets (PocketBase leaves
+    /// the keys out, it does not blank them).
     pub fn to_public_json(&self) -> Value {
         let mut v = serde_json::to_value(self).unwrap_or_else(|_| json!({}));
-        v["smtp"]["password"] = json!("");
-        v["s3"]["secret"] = json!("");
-        v["backups"]["s3"]["secret"] = json!("");
+        for (path, key) in [(&["smtp"][..], "password"), (&["s3"][..], "secret"), (&["backups", "s3"][..], "secret")] {
+            let parent = path.iter().try_fold(&mut v, |node, k| node.get_mut(*k));
+            if let Some(Value::Object(m)) = parent {
+                m.remove(key);
+            }
+        }
         v
     }
 
@@ -352,7 +356,9 @@ mod tests {
     fn secrets_are_not_exported_and_survive_empty_patches() {
         let mut s = Settings::default();
         s.smtp.password = "hunter2".into();
-        assert_eq!(s.to_public_json()["smtp"]["password"], "");
+        let public = s.to_public_json();
+        assert!(public["smtp"].get("password").is_none() && public["backups"]["s3"].get("secret").is_none());
+        assert_eq!(public["smtp"]["host"], "smtp.example.com");
         let n = s.patched(&json!({"smtp": {"password": ""}})).expect("valid");
         assert_eq!(n.smtp.password, "hunter2");
     }

@@ -105,6 +105,7 @@ async fn serves_like_pocketbase(name: &str) {
     }
     let settings = t.get("/api/settings", Some(&tok)).await;
     diff("appName", &exp["appName"], &settings.json["meta"]["appName"], &[], &mut problems);
+    diff("settings", &exp["settings"], &settings.json, &[], &mut problems);
     assert!(problems.is_empty(), "{name} differs from PocketBase 0.40.6:\n{}", problems.join("\n"));
 }
 
