@@ -14,6 +14,7 @@ pub mod lenient;
 pub mod logs;
 pub mod mail;
 pub mod oauth2;
+pub mod ratelimit;
 pub mod records;
 pub mod request;
 pub mod request_hooks;
