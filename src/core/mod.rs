@@ -12,6 +12,7 @@ pub mod filter;
 pub mod hooks;
 pub mod lenient;
 pub mod logs;
+pub mod ratelimit;
 pub mod records;
 pub mod request;
 pub mod request_hooks;
