@@ -38,6 +38,35 @@ fn version_and_help() {
     }
 }
 
+/// `-v`/`--version` name the version and the commit the binary was built
+/// from, `+dirty` when its sources differ from that commit (build.rs).
+#[test]
+fn version_names_the_git_commit() {
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    let expected = match git(&["rev-parse", "--short=12", "HEAD"]) {
+        Some(sha) => {
+            let sources = ["src", "js_api", "typings", "Cargo.toml", "Cargo.lock", "build.rs"];
+            let status = git(&[&["status", "--porcelain", "--"][..], &sources].concat()).expect("git status");
+            let dirty = if status.is_empty() { "" } else { "+dirty" };
+            format!("ferrobase version {} (commit {sha}{dirty})\n", env!("CARGO_PKG_VERSION"))
+        }
+        None => format!("ferrobase version {} (commit unknown)\n", env!("CARGO_PKG_VERSION")),
+    };
+    for flag in ["-v", "--version", "-V"] {
+        let o = run(&[flag]);
+        assert!(o.status.success(), "{flag}: {}", stderr(&o));
+        assert_eq!(String::from_utf8_lossy(&o.stdout), expected, "{flag}");
+    }
+}
+
 #[test]
 fn superuser_commands_validate_input() {
     let dir = tempfile::tempdir().expect("tmp");
