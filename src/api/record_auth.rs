@@ -33,7 +33,7 @@ pub(crate) fn auth_collection(app: &App, name: &str) -> ApiResult<Arc<Collection
 /// challenge (401 `{mfaId}`), or the empty 200 of a hook that stopped it.
 pub(crate) fn auth_response(app: &App, outcome: AuthOutcome, ctx: &Ctx) -> ApiResult<Response> {
     let res = match outcome {
-        AuthOutcome::Authenticated(res) => res,
+        AuthOutcome::Authenticated(res) => *res,
         AuthOutcome::MfaRequired(id) => {
             return Ok((StatusCode::UNAUTHORIZED, Json(json!({"mfaId": id}))).into_response());
         }

@@ -23,8 +23,8 @@ pub struct AuthResponse {
 
 /// How an authentication attempt ended.
 pub enum AuthOutcome {
-    /// Token and record for the client.
-    Authenticated(AuthResponse),
+    /// Token and record for the client (boxed: a record is large).
+    Authenticated(Box<AuthResponse>),
     /// MFA is required: the client must authenticate again with another
     /// method and this id (answered as 401 `{"mfaId": …}`).
     MfaRequired(String),
@@ -95,7 +95,7 @@ impl App {
         }
         match ev.record {
             Some(record) if ev.handled => {
-                Ok(AuthOutcome::Authenticated(AuthResponse { record, token: ev.token, meta: ev.meta }))
+                Ok(AuthOutcome::Authenticated(Box::new(AuthResponse { record, token: ev.token, meta: ev.meta })))
             }
             _ => Ok(AuthOutcome::Stopped),
         }
