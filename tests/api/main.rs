@@ -10,6 +10,7 @@ mod hooks;
 mod hooks_bindings;
 mod hooks_events;
 mod hooks_examples;
+mod js_compat;
 mod limits;
 mod migrate_cli;
 mod migrations;
