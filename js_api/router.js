@@ -581,8 +581,10 @@ __pb.cookieString = function (c) {
   if (c.path) out += "; Path=" + c.path;
   if (c.domain) out += "; Domain=" + c.domain;
   if (c.expires) {
-    const d = c.expires instanceof Date ? c.expires : c.expires instanceof DateTime ? c.expires.time() : new Date(String(c.expires));
-    if (!isNaN(d.getTime()) && d.getTime() > 0) out += "; Expires=" + d.toUTCString();
+    const e = c.expires;
+    const ms = e instanceof Date ? e.getTime() : e instanceof DateTime ? e.time().unixMilli()
+      : e instanceof __PbTime ? e.unixMilli() : Date.parse(String(e));
+    if (!isNaN(ms) && ms > 0) out += "; Expires=" + new Date(ms).toUTCString();
   }
   if (c.maxAge > 0) out += "; Max-Age=" + Math.floor(c.maxAge);
   if (c.maxAge < 0) out += "; Max-Age=0";

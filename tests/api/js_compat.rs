@@ -66,8 +66,8 @@ async fn code_after_next_in_a_request_hook_runs_after_the_response_is_written() 
     let custom = t.patch(&format!("/api/collections/posts/records/{id}"), None, json!({"title": "custom"})).await;
     assert_eq!((custom.status, custom.json.clone()), (201, json!({"custom": true, "id": id})));
     assert_eq!(custom.headers["content-type"], "application/json");
-    let list = t.get("/api/collections/posts/records?sort=created", Some(&tok)).await;
-    assert_eq!(list.json["items"][0]["title"], "hi", "the custom answer saved nothing");
+    let kept = t.get(&format!("/api/collections/posts/records/{id}"), Some(&tok)).await;
+    assert_eq!(kept.json["title"], "hi", "the custom answer saved nothing");
 }
 
 #[tokio::test]
@@ -243,7 +243,7 @@ async fn require_resolves_like_node_with_json_modules() {
                 "#,
             ),
             ("routes/form.user.event.js", "module.exports = { name: 'form' };"),
-            ("routes/lib/index.js", "exports.name = 'lib:' + require('../config.json').port;"),
+            ("routes/lib/index.js", "exports.name = 'lib:' + require('../../config.json').port;"),
             ("routes/uses_dep.js", "module.exports = { name: require('dep').name };"),
             ("node_modules/dep/package.json", r#"{"main": "main.js"}"#),
             ("node_modules/dep/main.js", "module.exports = { name: 'dep' };"),
@@ -342,4 +342,76 @@ async fn a_snapshot_importing_users_replaces_the_default_users_collection() {
     let fields: Vec<&str> =
         users.json["fields"].as_array().into_iter().flatten().filter_map(|f| f["name"].as_str()).collect();
     assert!(fields.contains(&"nickname") && fields.contains(&"email"), "{fields:?}");
+}
+
+#[tokio::test]
+async fn date_times_honour_time_zones_like_pocketbase() {
+    // every expected value below is what PocketBase 0.40.6 answers
+    let t = spawn_app_with_hooks(
+        &[(
+            "main.pb.js",
+            r#"
+            routerAdd("GET", "/dt", (e) => {
+                const d = new DateTime("2023-07-01 10:20:30.123Z");
+                const zero = new DateTime("garbage");
+                const scanned = new DateTime(); scanned.scan("2020-01-02 03:04:05.000Z");
+                const unmarshaled = new DateTime(); unmarshaled.unmarshalJSON('"2021-01-02 03:04:05.000Z"');
+                const paris = d.time().in(new Timezone("Europe/Paris"));
+                const tokyo = d.time().in(new Timezone("Asia/Tokyo"));
+                return e.json(200, {
+                    ams: new DateTime("2023-07-01 00:00:00", "Europe/Amsterdam").string(),
+                    amsWinter: new DateTime("2023-01-01 00:00:00", "Europe/Amsterdam").string(),
+                    withZ: new DateTime("2023-07-01 00:00:00Z", "Europe/Amsterdam").string(),
+                    badTz: new DateTime("2023-07-01 00:00:00", "Nope/Where").string(),
+                    offset: new DateTime("2023-07-01T00:00:00+05:00").string(),
+                    dateOnly: new DateTime("2023-07-01").string(),
+                    zero: [zero.string(), JSON.stringify(zero), zero.unix(), zero.isZero()],
+                    unix: d.unix(),
+                    add: d.add(3600 * 1e9).string(),
+                    sub: d.sub(new DateTime("2023-07-01 10:00:00.000Z")).string(),
+                    subHours: d.sub(new DateTime("2023-07-01 08:00:00.000Z")).hours(),
+                    addDate: d.addDate(0, 1, 1).string(),
+                    compare: [d.compare(new DateTime("2024-01-01")), d.equal(new DateTime("2023-07-01 10:20:30.123Z"))],
+                    marshal: toString(d.marshalJSON()),
+                    value: d.value(),
+                    json: JSON.stringify({d}),
+                    fmt: d.time().format("2006-01-02 15:04:05 MST"),
+                    newYork: d.time().in(new Timezone("America/New_York")).format("2006-01-02 15:04:05 MST -07:00"),
+                    tokyo: [tokyo.year(), tokyo.month(), tokyo.day(), tokyo.hour(), tokyo.minute(), tokyo.second(),
+                        tokyo.weekday(), tokyo.yearDay(), tokyo.nanosecond()],
+                    zone: paris.zone(), location: paris.location().string(),
+                    timeUnix: [d.time().unix(), d.time().unixMilli()],
+                    timeString: d.time().string(),
+                    layout: d.time().utc().format("Mon Jan 2 15:04:05 2006"),
+                    now: new DateTime("").isZero(),
+                    scanned: scanned.string(), unmarshaled: unmarshaled.string(),
+                    truncate: d.time().truncate(3600 * 1e9).format("15:04"),
+                });
+            });
+            "#,
+        )],
+        |_| {},
+    )
+    .await;
+    let r = t.get("/dt", None).await;
+    assert_eq!(
+        r.json,
+        json!({
+            "ams": "2023-06-30 22:00:00.000Z", "amsWinter": "2022-12-31 23:00:00.000Z",
+            "withZ": "2023-07-01 00:00:00.000Z", "badTz": "2023-07-01 00:00:00.000Z",
+            "offset": "2023-06-30 19:00:00.000Z", "dateOnly": "2023-07-01 00:00:00.000Z",
+            "zero": ["", "\"\"", -62135596800i64, true], "unix": 1688206830,
+            "add": "2023-07-01 11:20:30.123Z", "sub": "20m30.123s", "subHours": 2.3417008333333333,
+            "addDate": "2023-08-02 10:20:30.123Z", "compare": [-1, true],
+            "marshal": "\"2023-07-01 10:20:30.123Z\"", "value": "2023-07-01 10:20:30.123Z",
+            "json": "{\"d\":\"2023-07-01 10:20:30.123Z\"}", "fmt": "2023-07-01 10:20:30 UTC",
+            "newYork": "2023-07-01 06:20:30 EDT -04:00", "tokyo": [2023, 7, 1, 19, 20, 30, 6, 182, 123000000],
+            "zone": ["CEST", 7200], "location": "Europe/Paris", "timeUnix": [1688206830, 1688206830123i64],
+            "timeString": "2023-07-01 10:20:30.123 +0000 UTC", "layout": "Sat Jul 1 10:20:30 2023",
+            "now": false, "scanned": "2020-01-02 03:04:05.000Z", "unmarshaled": "2021-01-02 03:04:05.000Z",
+            "truncate": "10:00",
+        }),
+        "{}",
+        r.text
+    );
 }
