@@ -155,7 +155,8 @@ mod tests {
         write("node_modules/dep/index.js", "");
         write("routes/node_modules/near/index.js", "");
         let found = |base: &Path, name: &str| {
-            resolve(base, &hooks, name).map(|p| p.strip_prefix(hooks.canonicalize().expect("abs")).expect("in hooks").to_path_buf())
+            resolve(base, &hooks, name)
+                .map(|p| p.strip_prefix(hooks.canonicalize().expect("abs")).expect("in hooks").to_path_buf())
         };
         let routes = hooks.join("routes");
         assert_eq!(found(&hooks, "./routes/form.user.event"), Some("routes/form.user.event.js".into()));

@@ -214,7 +214,9 @@ fn run_serve_hooks(ctx: &Ctx<'_>, worker: &Worker, scripts: &Scripts) -> Option<
             path: scripts.dir.join("onServe"),
             message: error::load_message(ctx, "onServe handler"),
         }),
-        Err(other) => Some(ScriptFailure { path: scripts.dir.join("onServe"), message: format!("onServe handler: {other}") }),
+        Err(other) => {
+            Some(ScriptFailure { path: scripts.dir.join("onServe"), message: format!("onServe handler: {other}") })
+        }
     }
 }
 

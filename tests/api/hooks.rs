@@ -287,7 +287,10 @@ async fn record_request_hooks_see_the_http_request_and_set_response_headers() {
         .await
         .expect("send");
     assert_eq!(stopped.status(), 403);
-    assert!(header(&stopped, "x-seen").ends_with("|stop|true|true"), "headers set before a throw go out with the error");
+    assert!(
+        header(&stopped, "x-seen").ends_with("|stop|true|true"),
+        "headers set before a throw go out with the error"
+    );
 
     t.patch("/api/settings", Some(&tok), json!({"batch": {"enabled": true}})).await;
     let batch = t

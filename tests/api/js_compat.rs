@@ -297,7 +297,10 @@ async fn hook_objects_of_app_bind_unbind_and_serve_routes() {
     assert_eq!((served.status, served.json.clone()), (200, json!({"hello": "zoe"})));
     let echo = t.post("/api/custom/echo", None, json!({"a": 1})).await;
     assert_eq!((echo.status, echo.json.clone()), (200, json!({"a": 1})), "{}", echo.text);
-    assert_eq!((&echo.headers["x-group"], &echo.headers["x-route"]), (&"1".parse().expect("h"), &"1".parse().expect("h")));
+    assert_eq!(
+        (&echo.headers["x-group"], &echo.headers["x-route"]),
+        (&"1".parse().expect("h"), &"1".parse().expect("h"))
+    );
     let r = t.post("/api/collections/posts/records", None, json!({"title": "t"})).await;
     assert_eq!(r.json["title"], "t+second+first", "priority -1 runs first: {}", r.text);
     assert_eq!(t.get("/counts", None).await.json, json!({"counts": [2, 1, true, false], "first": "string"}));
