@@ -13,6 +13,7 @@ pub mod db;
 pub mod globals;
 pub mod http_client;
 pub mod logger;
+pub mod mail;
 pub mod os;
 pub mod record;
 pub mod security;
@@ -176,6 +177,7 @@ pub fn install<'js>(
     os::install(&native)?;
     http_client::install(&native)?;
     time::install(&native)?;
+    mail::install(&native)?;
     app_extras::install(ctx, &native)?;
     g.set("__native", native)?;
     globals::install(ctx, &g)?;
