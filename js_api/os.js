@@ -225,7 +225,8 @@ var $filesystem = {
   fileFromPath(path) { return __native.fileFromPath(String(path)); },
   fileFromBytes(bytes, name) { return __native.fileFromBytes(bytes, String(name)); },
   fileFromMultipart(header) { return __native.fileFromMultipart(header); },
-  fileFromURL(url, secTimeout) { return __native.fileFromURL(String(url), secTimeout); },
+  // no or a non-positive timeout: 120 s like PocketBase
+  fileFromURL(url, secTimeout) { return __native.fileFromURL(String(url), Number(secTimeout) || 0); },
   s3(bucket, region, endpoint, accessKey, secret, forcePathStyle) {
     return __native.filesystemS3(String(bucket), String(region), String(endpoint), String(accessKey), String(secret), !!forcePathStyle);
   },

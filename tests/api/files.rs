@@ -390,6 +390,81 @@ async fn deleting_a_record_or_collection_deletes_its_files() {
 }
 
 #[tokio::test]
+async fn truncating_or_cascading_deletes_remove_the_files() {
+    let (app, admin, c) = docs_app().await;
+    let cid = c["id"].as_str().expect("cid");
+    let notes = app
+        .create_collection(
+            &admin,
+            json!({"name": "notes", "type": "base", "createRule": "",
+                   "fields": [{"name": "doc", "type": "relation", "collectionId": cid, "maxSelect": 1, "cascadeDelete": true},
+                              {"name": "att", "type": "file", "maxSelect": 1}]}),
+        )
+        .await;
+    let nid = notes["id"].as_str().expect("nid");
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let r =
+            send_multipart(&app, "POST", "/api/collections/docs/records", None, &[("one", Some("x.txt"), b"x")]).await;
+        ids.push(r.json["id"].as_str().expect("id").to_string());
+    }
+    let r = send_multipart(
+        &app,
+        "POST",
+        "/api/collections/notes/records",
+        None,
+        &[("doc", None, ids[0].as_bytes()), ("att", Some("n.txt"), b"n")],
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let note_dir = storage(&app).join(nid).join(r.json["id"].as_str().expect("note id"));
+    assert_eq!(files_under(&note_dir).len(), 2, "the file and its .attrs");
+
+    let r = app.delete(&format!("/api/collections/{cid}/truncate"), Some(&admin)).await;
+    assert_eq!(r.status, 204, "{}", r.text);
+    assert_eq!(app.get("/api/collections/notes/records", Some(&admin)).await.json["totalItems"], 0, "cascaded");
+    let docs_dir = storage(&app).join(cid);
+    assert!(eventually(|| files_under(&docs_dir).is_empty()).await, "{:?}", files_under(&docs_dir));
+    assert!(eventually(|| !note_dir.exists()).await, "the cascaded record's files are deleted too");
+}
+
+#[tokio::test]
+async fn removing_names_that_are_not_the_records_deletes_nothing() {
+    let (app, _admin, c) = docs_app().await;
+    let cid = c["id"].as_str().expect("cid");
+    let victim =
+        send_multipart(&app, "POST", "/api/collections/docs/records", None, &[("many", Some("v.txt"), b"v")]).await;
+    let victim_name = victim.json["many"][0].as_str().expect("v").to_string();
+    let victim_file = storage(&app).join(cid).join(victim.json["id"].as_str().expect("vid")).join(&victim_name);
+    let r = send_multipart(&app, "POST", "/api/collections/docs/records", None, &[("many", Some("a.txt"), b"a")]).await;
+    let id = r.json["id"].as_str().expect("id");
+    let own = r.json["many"][0].as_str().expect("own").to_string();
+    let db = app.dir.path().join("pb_data").join("data.db");
+    for bad in [
+        json!({"many-": ["../../../data.db"]}),
+        json!({"many-": [format!("../{}/{victim_name}", victim.json["id"].as_str().expect("vid"))]}),
+        json!({"many-": [victim_name.clone()]}),
+        json!({"many-": ["..\\..\\data.db"]}),
+    ] {
+        let r = app.patch(&format!("/api/collections/docs/records/{id}"), None, bad.clone()).await;
+        assert_eq!(r.status, 200, "{bad}: {}", r.text);
+        assert_eq!(r.json["many"], json!([own]), "{bad}");
+    }
+    assert!(db.exists() && victim_file.exists(), "nothing outside the record's own names is deleted");
+    let got =
+        fetch(&app, &format!("/api/files/docs/{}/{victim_name}", victim.json["id"].as_str().expect("vid")), &[]).await;
+    assert_eq!(got.bytes, b"v");
+    // a backslash path in an upload's name is cleaned like PocketBase does
+    // (no separators, the dots of `..` end in the extension: `<random>.evil.txt`)
+    let r =
+        send_multipart(&app, "POST", "/api/collections/docs/records", None, &[("one", Some("..\\..\\evil.txt"), b"e")])
+            .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let name = r.json["one"].as_str().expect("name");
+    assert!(!name.contains(['/', '\\']) && !name.contains("..") && name.ends_with(".evil.txt"), "{name}");
+}
+
+#[tokio::test]
 async fn a_failed_create_leaves_no_files_behind() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
@@ -579,30 +654,58 @@ async fn protected_files_need_a_file_token_and_the_view_rule() {
 }
 
 #[tokio::test]
-async fn an_expired_file_token_is_refused() {
+async fn expired_or_wrongly_signed_file_tokens_are_refused() {
+    use ferrobase::core::auth::tokens::{TokenType, claims, sign};
     let app = spawn_app().await;
     let admin = app.admin_token().await;
-    let mut users = app.get("/api/collections/users", Some(&admin)).await.json;
-    users["fileToken"]["duration"] = json!(1);
-    let r = app.patch("/api/collections/users", Some(&admin), json!({"fileToken": users["fileToken"]})).await;
-    assert_eq!(r.status, 200, "{}", r.text);
     app.create_collection(
         &admin,
         json!({"name": "vault", "type": "base", "viewRule": "@request.auth.id != ''",
                "fields": [{"name": "doc", "type": "file", "maxSelect": 1, "protected": true}]}),
     )
     .await;
-    let (_u, token) = app.user("carol@example.com", "carol1234567").await;
+    let (user, token) = app.user("carol@example.com", "carol1234567").await;
     let r =
         send_multipart(&app, "POST", "/api/collections/vault/records", Some(&admin), &[("doc", Some("a.txt"), b"a")])
             .await;
     let path =
         format!("/api/files/vault/{}/{}", r.json["id"].as_str().expect("id"), r.json["doc"].as_str().expect("doc"));
-    let file_token =
+    let issued =
         app.post("/api/files/token", Some(&token), Value::Null).await.json["token"].as_str().expect("t").to_string();
-    assert_eq!(fetch(&app, &format!("{path}?token={file_token}"), &[]).await.status, 200);
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
-    assert_eq!(fetch(&app, &format!("{path}?token={file_token}"), &[]).await.status, 404);
+    assert_eq!(fetch(&app, &format!("{path}?token={issued}"), &[]).await.status, 200);
+
+    // tokens signed like the server does (tokenKey + the collection's secret), with other claims
+    let users = app.app.find_collection("users").expect("users");
+    let uid = user["id"].as_str().expect("uid");
+    let record = app.app.find_record_by_id(&users, uid).expect("user");
+    let token_key = record.data["tokenKey"].as_str().expect("tokenKey").to_string();
+    let opts = users.auth.as_ref().expect("auth collection");
+    let file_key = format!("{token_key}{}", opts.file_token.secret);
+    let auth_key = format!("{token_key}{}", opts.auth_token.secret);
+    let mint =
+        |kind, secs, key: &str| sign(&claims(kind, uid, &users.id, secs, Default::default()), key).expect("sign");
+    let valid = mint(TokenType::File, 60, &file_key);
+    assert_eq!(fetch(&app, &format!("{path}?token={valid}"), &[]).await.status, 200, "the minted token is right");
+    for (why, bad) in [
+        ("expired", mint(TokenType::File, -1, &file_key)),
+        ("auth secret", mint(TokenType::File, 60, &auth_key)),
+        ("auth type", mint(TokenType::Auth, 60, &file_key)),
+        ("other key", mint(TokenType::File, 60, "not-the-key")),
+    ] {
+        let d = fetch(&app, &format!("{path}?token={bad}"), &[]).await;
+        assert_eq!(d.status, 404, "{why}");
+        assert_ne!(d.bytes, b"a", "{why}");
+    }
+    // a password change (new tokenKey) revokes the file tokens issued before it
+    let r = app
+        .patch(
+            &format!("/api/collections/users/records/{uid}"),
+            Some(&admin),
+            json!({"password": "newpass123456", "passwordConfirm": "newpass123456"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(fetch(&app, &format!("{path}?token={issued}"), &[]).await.status, 404, "revoked");
 }
 
 #[tokio::test]

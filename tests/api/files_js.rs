@@ -37,6 +37,37 @@ routerAdd("POST", "/js/files", (e) => {
     });
 });
 
+routerAdd("GET", "/js/src/report.txt", (e) => e.string(200, "remote report"));
+
+routerAdd("POST", "/js/more", (e) => {
+    const body = e.requestInfo().body;
+    const remote = $filesystem.fileFromURL(body.base + "/js/src/report.txt?x=1#top");
+    let missing = "";
+    try { $filesystem.fileFromURL(body.base + "/js/src/nothing-here.txt") } catch (err) { missing = "thrown" }
+    const pic = $filesystem.fileFromBytes(body.png, "pic.png");
+    const rec = new Record($app.findCollectionByNameOrId("docs"));
+    rec.set("many", [remote, pic]);
+    $app.save(rec);
+    const fs = $app.newFilesystem();
+    const dir = rec.baseFilesPath();
+    const picName = rec.get("many")[1];
+    const thumbKey = dir + "/thumbs_" + picName + "/4x3_" + picName;
+    fs.createThumb(dir + "/" + picName, thumbKey, "4x3");
+    const again = fs.getReuploadableFile(dir + "/" + rec.get("many")[0], true);
+    const backups = $app.newBackupsFilesystem();
+    backups.upload("backup bytes", "manual.zip");
+    return e.json(200, {
+        id: rec.id,
+        remoteName: remote.originalName,
+        remoteSize: remote.size,
+        missing,
+        thumb: Array.from(fs.getReader(thumbKey)),
+        again: again.name,
+        backups: backups.list("").map((o) => o.key),
+        backup: toString(backups.getReader("manual.zip")),
+    });
+});
+
 routerAdd("GET", "/js/cleanup", (e) => {
     const fs = $app.newFilesystem();
     fs.deletePrefix("custom/");
@@ -45,7 +76,8 @@ routerAdd("GET", "/js/cleanup", (e) => {
 
 onRecordCreateRequest((e) => {
     const files = e.findUploadedFiles("many");
-    e.record.set("title", "uploaded:" + files.map((f) => f.originalName + "/" + f.size).join(","));
+    const header = $filesystem.fileFromMultipart(files[0]);
+    e.record.set("title", "uploaded:" + files.map((f) => f.originalName + "/" + f.size).join(",") + "|" + header.originalName);
     e.next();
 }, "docs");
 
@@ -53,7 +85,8 @@ onFileDownloadRequest((e) => {
     if (e.servedName.startsWith("swap_")) {
         e.servedPath = e.servedPath.replace("swap_", "target_");
     }
-    e.response.header().set("X-Served", e.record.id + ":" + e.fileField.name);
+    // like PocketBase: the response is on e.requestEvent (e.response is unset)
+    e.requestEvent.response.header().set("X-Served", e.record.id + ":" + e.fileField.name);
     e.next();
 }, "docs");
 
@@ -116,7 +149,7 @@ async fn request_hooks_see_the_uploaded_files() {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(r.json["title"], "uploaded:up.txt/5");
+    assert_eq!(r.json["title"], "uploaded:up.txt/5|up.txt");
 }
 
 #[tokio::test]
@@ -150,4 +183,35 @@ async fn download_and_token_hooks_change_what_is_served() {
     let r = t.post("/api/files/token", Some(&admin), Value::Null).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.json["token"], "custom-admin@example.com");
+}
+
+#[tokio::test]
+async fn js_downloads_urls_makes_thumbs_and_writes_backups() {
+    let (t, _admin) = app().await;
+    let png: Vec<u8> = {
+        let img = image::RgbImage::from_pixel(40, 30, image::Rgb([10, 200, 10]));
+        let mut out = std::io::Cursor::new(Vec::new());
+        image::DynamicImage::ImageRgb8(img).write_to(&mut out, image::ImageFormat::Png).expect("png");
+        out.into_inner()
+    };
+    let r = t.post("/js/more", None, json!({"base": t.base, "png": png})).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let j = &r.json;
+    assert_eq!(j["remoteName"], "report.txt", "the URL's last path part, without query or fragment");
+    assert_eq!(j["remoteSize"], 13);
+    assert_eq!(j["missing"], "thrown", "a 404 URL is an error");
+    let thumb: Vec<u8> = serde_json::from_value(j["thumb"].clone()).expect("thumb bytes");
+    let img = image::load_from_memory(&thumb).expect("the thumb is an image");
+    assert_eq!((img.width(), img.height()), (4, 3));
+    assert!(j["again"].as_str().expect("again").starts_with("report_"), "{j}");
+    assert_eq!(j["backups"], json!(["manual.zip"]));
+    assert_eq!(j["backup"], "backup bytes");
+    let on_disk = t.dir.path().join("pb_data").join("backups").join("manual.zip");
+    assert_eq!(std::fs::read(on_disk).expect("backup file"), b"backup bytes");
+    // the downloaded file was saved on the record and serves
+    let id = j["id"].as_str().expect("id");
+    let rec = t.get(&format!("/api/collections/docs/records/{id}"), None).await;
+    let name = rec.json["many"][0].as_str().expect("name");
+    let got = t.client.get(format!("{}/api/files/docs/{id}/{name}", t.base)).send().await.expect("get");
+    assert_eq!(got.text().await.expect("text"), "remote report");
 }
