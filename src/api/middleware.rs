@@ -24,6 +24,11 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     res
 }
 
+/// Marks a response whose success is not logged (PocketBase's
+/// `SkipSuccessActivityLog`, e.g. realtime connections).
+#[derive(Debug, Clone, Copy)]
+pub struct SkipSuccessLog;
+
 /// Logs every request (method, url, status, time, ip, auth collection) into
 /// auxiliary.db through the background writer.
 pub async fn log_requests(State(st): State<AppState>, req: Request, next: Next) -> Response {
@@ -43,6 +48,9 @@ pub async fn log_requests(State(st): State<AppState>, req: Request, next: Next) 
         .unwrap_or_default();
     let res = next.run(req).await;
     let status = res.status().as_u16();
+    if status < 400 && res.extensions().get::<SkipSuccessLog>().is_some() {
+        return res;
+    }
     let settings = st.app.settings();
     let ip = if settings.logs.log_ip { remote_ip } else { String::new() };
     let lvl = if status >= 400 { level::ERROR } else { level::INFO };

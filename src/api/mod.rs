@@ -7,8 +7,10 @@ pub mod context;
 pub mod crons;
 pub mod error;
 pub mod middleware;
+pub mod realtime;
 pub mod record_auth;
 pub mod records;
+pub mod server;
 pub mod system;
 
 use std::path::PathBuf;
@@ -69,6 +71,7 @@ fn route_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/collections/{collection}/auth-refresh", post(record_auth::auth_refresh)),
         ("/api/collections/{collection}/auth-methods", get(record_auth::auth_methods)),
         ("/api/batch", post(batch::batch)),
+        ("/api/realtime", get(realtime::connect).post(realtime::subscribe)),
         ("/api/crons", get(crons::list)),
         ("/api/crons/{id}", post(crons::run)),
         ("/api/settings", get(system::settings_get).patch(system::settings_update)),

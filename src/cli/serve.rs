@@ -2,8 +2,6 @@
 //! turns on automigrate), prints the installer link on first run and
 //! serves HTTP until SIGINT/SIGTERM.
 
-use std::net::SocketAddr;
-
 use anyhow::Context;
 use clap::Args;
 
@@ -61,10 +59,16 @@ pub fn run(flags: &GlobalFlags, args: ServeArgs) -> anyhow::Result<()> {
         println!("Server started at {base}\n├─ REST API:  {base}/api/\n└─ Dashboard: {base}/_/");
         let state = AppState { app: app.clone(), body_limit: DEFAULT_BODY_LIMIT };
         let opts = HttpOptions { origins: args.origins, public_dir: Some(flags.public_dir.clone()), index_fallback: flags.index_fallback, js };
-        let service = router(state, &opts).into_make_service_with_connect_info::<SocketAddr>();
+        let service = router(state, &opts);
         let hooks_app = app.clone();
         tokio::task::spawn_blocking(move || hooks_app.trigger_serve()).await??;
-        axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await?;
+        let realtime = app.realtime().clone();
+        let shutdown = async move {
+            shutdown_signal().await;
+            // open SSE streams would keep the graceful shutdown waiting forever
+            realtime.close();
+        };
+        crate::api::server::serve(listener, service, shutdown).await?;
         tokio::task::spawn_blocking(move || app.terminate(false)).await??;
         anyhow::Ok(())
     })

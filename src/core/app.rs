@@ -48,6 +48,7 @@ struct AppInner {
     hooks: Hooks,
     cron: Arc<Cron>,
     logs: LogWriter,
+    realtime: Arc<super::realtime::Broker>,
     store: Mutex<Map<String, Value>>,
 }
 
@@ -88,6 +89,7 @@ impl App {
                 hooks: Hooks::default(),
                 cron: Arc::new(Cron::default()),
                 logs,
+                realtime: Arc::default(),
                 store: Mutex::new(Map::new()),
             }),
             exec: Executor::Pool(data),
@@ -118,6 +120,7 @@ impl App {
         self.reload_collections()?;
         self.reload_settings()?;
         super::auth::flows::bind_system_hooks(self);
+        super::realtime::broadcast::bind_system_hooks(self);
         Ok(())
     }
 
@@ -160,6 +163,11 @@ impl App {
     /// Hook chains.
     pub fn hooks(&self) -> &Hooks {
         &self.inner.hooks
+    }
+
+    /// The realtime subscriptions broker.
+    pub fn realtime(&self) -> &Arc<super::realtime::Broker> {
+        &self.inner.realtime
     }
 
     /// The cron jobs (`$app.cron()`, `cronAdd`).

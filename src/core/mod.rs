@@ -11,6 +11,7 @@ pub mod events;
 pub mod filter;
 pub mod hooks;
 pub mod logs;
+pub mod realtime;
 pub mod records;
 pub mod request;
 pub mod request_hooks;

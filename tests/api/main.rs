@@ -13,6 +13,7 @@ mod hooks_examples;
 mod migrate_cli;
 mod migrations;
 mod pocketbase_data;
+mod realtime;
 mod records;
 mod rules;
 mod server;

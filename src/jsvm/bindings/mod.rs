@@ -14,6 +14,7 @@ pub mod globals;
 pub mod http_client;
 pub mod logger;
 pub mod os;
+pub mod realtime;
 pub mod record;
 pub mod security;
 pub mod store;

@@ -115,7 +115,7 @@ impl BridgeEvent for CollectionEvent {
 /// `e.auth`, `e.requestInfo()` and, over HTTP, `e.request`/`e.response`:
 /// all built in JS on first use from `e.__ri`/`e.__http` (see
 /// `js_api/prelude.js`), so a handler pays only for what it reads.
-fn expose_request<'js>(ctx: &Ctx<'js>, e: &Object<'js>, info: &RequestInfo) -> rquickjs::Result<()> {
+pub(super) fn expose_request<'js>(ctx: &Ctx<'js>, e: &Object<'js>, info: &RequestInfo) -> rquickjs::Result<()> {
     e.set("__ri", super::http_meta::HookRequestInfo::instance(ctx, info)?)?;
     if let Some(http) = &info.http {
         e.set("__http", super::http_meta::HookHttp::instance(ctx, http)?)?;
