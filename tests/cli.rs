@@ -1,6 +1,7 @@
 //! The command line: PocketBase's commands, flags and one-line errors.
 
 use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
 fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ferrobase")).args(args).output().expect("ferrobase runs")
@@ -96,4 +97,126 @@ fn unknown_flags_fail_with_one_line() {
 fn go_style_boolean_flags_are_accepted() {
     let o = run(&["serve", "--help", "--hooksWatch=false", "--dev"]);
     assert!(o.status.success(), "{}", stderr(&o));
+}
+
+/// A port nobody listens on now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port()
+}
+
+/// A `ferrobase serve` child process, killed on drop.
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn get_text(url: &str) -> Option<(u16, String)> {
+    let r = reqwest::blocking::Client::new().get(url).timeout(Duration::from_secs(2)).send().ok()?;
+    Some((r.status().as_u16(), r.text().unwrap_or_default()))
+}
+
+/// Polls `url` until it answers `want` (200), or panics after `limit`.
+fn wait_for(url: &str, want: &str, limit: Duration) {
+    let started = Instant::now();
+    loop {
+        if let Some((200, text)) = get_text(url)
+            && text == want
+        {
+            return;
+        }
+        assert!(started.elapsed() < limit, "{url} did not answer {want:?} within {limit:?}: {:?}", get_text(url));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn start_up_failure_prints_the_cause_chain() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("pb_data");
+    let d = data.to_str().expect("utf8 path");
+    assert!(run(&["superuser", "upsert", "a@b.co", "longpassword1", "--dir", d]).status.success());
+    let db = rusqlite::Connection::open(data.join("data.db")).expect("open data.db");
+    db.execute(
+        "UPDATE _collections SET fields = '[{\"name\":\"x\",\"type\":\"nope\"}]' WHERE name = '_superusers'",
+        [],
+    )
+    .expect("break _superusers");
+    drop(db);
+    let o = run(&["serve", "--dir", d, "--http", &format!("127.0.0.1:{}", free_port())]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("Error: failed to open the data dir: cannot read collection \"_superusers\": field \"x\""),
+        "{err}"
+    );
+    assert!(err.contains("nope"), "the cause names the unknown field type: {err}");
+}
+
+#[test]
+fn a_busy_port_says_it_is_in_use() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("pb_data");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().expect("addr").to_string();
+    let o = run(&["serve", "--dir", data.to_str().expect("utf8 path"), "--http", &addr]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains(&format!("failed to listen on {addr}")) && err.contains("in use"), "{err}");
+}
+
+#[test]
+fn hooks_reload_in_the_default_layout() {
+    // what a new user does: a folder with ./pb_hooks, `ferrobase serve` in it
+    // (data in the default ./pb_data), then an edit of a hook file
+    let dir = tempfile::tempdir().expect("tmp");
+    let hooks = dir.path().join("pb_hooks");
+    std::fs::create_dir_all(&hooks).expect("mkdir");
+    let file = hooks.join("main.pb.js");
+    std::fs::write(&file, r#"routerAdd("GET", "/version", (e) => e.string(200, "v1"));"#).expect("write");
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_ferrobase"))
+        .args(["serve", "--http", &format!("127.0.0.1:{port}")])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let _server = Server(child);
+    let url = format!("http://127.0.0.1:{port}/version");
+    wait_for(&url, "v1", Duration::from_secs(20));
+    std::fs::write(&file, r#"routerAdd("GET", "/version", (e) => e.string(200, "v2"));"#).expect("edit");
+    wait_for(&url, "v2", Duration::from_secs(10));
+    assert!(dir.path().join("pb_data/data.db").exists(), "data in the default ./pb_data");
+}
+
+#[test]
+fn a_broken_hook_file_stops_the_start_only_without_hooks_watch() {
+    // PocketBase: with --hooksWatch=false a hook file that fails panics the
+    // start; by default it is logged and the other files serve
+    let dir = tempfile::tempdir().expect("tmp");
+    let hooks = dir.path().join("pb_hooks");
+    std::fs::create_dir_all(&hooks).expect("mkdir");
+    std::fs::write(hooks.join("ok.pb.js"), r#"routerAdd("GET", "/ok", (e) => e.string(200, "ok"));"#).expect("write");
+    std::fs::write(hooks.join("old.pb.js"), "\nonRecordBeforeCreateRequest((e) => {});\n").expect("write");
+    let data = dir.path().join("pb_data");
+    let (d, h) = (data.to_str().expect("utf8"), hooks.to_str().expect("utf8"));
+    let port = free_port();
+    let http = format!("127.0.0.1:{port}");
+    let o = run(&["serve", "--dir", d, "--hooksDir", h, "--http", &http, "--hooksWatch=false"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("old.pb.js:2") && err.contains("onRecordCreateRequest"), "{err}");
+
+    let child = Command::new(env!("CARGO_BIN_EXE_ferrobase"))
+        .args(["serve", "--dir", d, "--hooksDir", h, "--http", &http])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let _server = Server(child);
+    wait_for(&format!("http://{http}/ok"), "ok", Duration::from_secs(20));
 }

@@ -94,7 +94,8 @@ pub fn run() -> i32 {
     match result {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("Error: {e}");
+            // the whole cause chain: "failed to open the data dir: cannot read …"
+            eprintln!("Error: {e:#}");
             1
         }
     }
@@ -134,9 +135,12 @@ impl GlobalFlags {
         c
     }
 
-    /// The hooks dir (`--hooksDir`, default `<dir>/../pb_hooks`).
+    /// The hooks dir (`--hooksDir`, default `<dir>/../pb_hooks`, cleaned
+    /// like Go's `filepath.Join`: `./pb_data/../pb_hooks` is `pb_hooks`).
     pub fn hooks_dir(&self) -> PathBuf {
-        self.hooks_dir.clone().unwrap_or_else(|| self.dir.join("..").join("pb_hooks"))
+        self.hooks_dir
+            .clone()
+            .unwrap_or_else(|| crate::migrations::files::clean_path(&self.dir.join("..").join("pb_hooks")))
     }
 
     /// Starts the JS engine when the hooks dir exists; a hook file that
@@ -161,6 +165,8 @@ impl GlobalFlags {
         let mut config = crate::jsvm::JsConfig::new(dir);
         config.pool_size = self.hooks_pool;
         config.watch = watch;
+        // PocketBase stops on a broken hook file only without --hooksWatch
+        config.strict = !self.hooks_watch;
         Ok(Some(crate::jsvm::JsEngine::start(app, config)?))
     }
 

@@ -48,7 +48,14 @@ pub fn run(flags: &GlobalFlags, args: ServeArgs) -> anyhow::Result<()> {
     let runtime =
         tokio::runtime::Builder::new_multi_thread().max_blocking_threads(BLOCKING_THREADS).enable_all().build()?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(&addr).await.with_context(|| format!("failed to listen on {addr}"))?;
+        let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|e| {
+            let cause = if e.kind() == std::io::ErrorKind::AddrInUse {
+                anyhow::anyhow!("the port is already in use by another program ({e})")
+            } else {
+                anyhow::Error::new(e)
+            };
+            cause.context(format!("failed to listen on {addr}"))
+        })?;
         let local = listener.local_addr()?;
         let base = format!("http://{local}");
         if let Some(token) = app.installer_token()? {

@@ -50,6 +50,8 @@ struct AppInner {
     logs: LogWriter,
     realtime: Arc<super::realtime::Broker>,
     store: Mutex<Map<String, Value>>,
+    /// Collections already reported as unreadable (logged once each).
+    unreadable: Mutex<std::collections::HashSet<String>>,
 }
 
 /// Handle to the application core.
@@ -91,6 +93,7 @@ impl App {
                 logs,
                 realtime: Arc::default(),
                 store: Mutex::new(Map::new()),
+                unreadable: Mutex::default(),
             }),
             exec: Executor::Pool(data),
             tx_caches: None,
@@ -102,23 +105,27 @@ impl App {
     fn bootstrap(&self) -> Result<()> {
         self.run_in_transaction(|tx| {
             let applied = tx.exec.read(schema::applied_migrations)?;
-            if !applied.contains("1640988000_init.go") {
+            let fresh = applied.is_empty() && tx.exec.read(db::collections::all)?.is_empty();
+            if fresh {
                 for c in system::system_collections() {
                     tx.insert_collection_raw(c)?;
                 }
                 for m in schema::SYSTEM_MIGRATIONS {
                     tx.exec.write(|c| schema::mark_applied(c, m))?;
                 }
+            } else {
+                super::system_migrations::check_supported(&applied)?;
             }
             let stored = tx.exec.read(|c| schema::get_param(c, "settings"))?;
             if stored.is_none() {
-                let json = serde_json::to_string(&Settings::default()).map_err(|e| Error::Internal(e.to_string()))?;
+                let json = Settings::default().to_stored().map_err(|e| Error::Internal(e.to_string()))?;
                 tx.exec.write(|c| schema::set_param(c, "settings", &json))?;
             }
             Ok(())
         })?;
         self.reload_collections()?;
         self.reload_settings()?;
+        super::system_migrations::run_pending(self)?;
         super::auth::flows::bind_system_hooks(self);
         super::realtime::broadcast::bind_system_hooks(self);
         Ok(())
@@ -225,18 +232,26 @@ impl App {
     }
 
     /// Re-reads `_collections` into the cache.
+    /// A collection whose stored definition cannot be read is left out
+    /// (and logged once) so the others serve; a system collection that
+    /// cannot be read is an error, the app cannot work without it.
     pub fn reload_collections(&self) -> Result<()> {
         let rows = self.exec.read(db::collections::all)?;
-        let list = rows
-            .into_iter()
-            .map(|r| {
-                let name = r.name.clone();
-                Collection::from_row(
-                    r.id, r.system, &r.kind, r.name, &r.fields, &r.indexes, r.rules, &r.options, r.created, r.updated,
-                )
-                .map_err(|e| Error::Internal(format!("cannot read collection {name:?}: {e}")))
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let mut list = Vec::with_capacity(rows.len());
+        for r in rows {
+            let (name, system) = (r.name.clone(), r.system);
+            match Collection::from_row(
+                r.id, r.system, &r.kind, r.name, &r.fields, &r.indexes, r.rules, &r.options, r.created, r.updated,
+            ) {
+                Ok(c) => list.push(c),
+                Err(e) if system => return Err(Error::Internal(format!("cannot read collection {name:?}: {e}"))),
+                Err(e) => {
+                    if self.inner.unreadable.lock().insert(name.clone()) {
+                        tracing::error!("cannot read collection {name:?}: {e}; it is not served");
+                    }
+                }
+            }
+        }
         let list = Arc::new(Collections::new(list));
         match &self.tx_caches {
             Some(t) => *t.collections.lock() = Some(list),
@@ -259,7 +274,7 @@ impl App {
         let settings = match raw {
             // never fall back to defaults: a later save would overwrite the
             // stored credentials with them
-            Some(s) => serde_json::from_str(&s).map_err(|e| {
+            Some(s) => Settings::from_stored(&s).map_err(|e| {
                 Error::Internal(format!(
                     "cannot read the stored settings ({e}); settings encrypted with --encryptionEnv are not supported yet"
                 ))
@@ -273,7 +288,7 @@ impl App {
     /// Persists new settings.
     pub fn save_settings(&self, s: Settings) -> Result<()> {
         s.validate()?;
-        let json = serde_json::to_string(&s).map_err(|e| Error::Internal(e.to_string()))?;
+        let json = s.to_stored().map_err(|e| Error::Internal(e.to_string()))?;
         self.exec.write(|c| schema::set_param(c, "settings", &json))?;
         self.store_settings(s);
         let mut ev = AppEvent { app: self.clone(), is_restart: false };

@@ -10,6 +10,7 @@ pub mod error;
 pub mod events;
 pub mod filter;
 pub mod hooks;
+pub mod lenient;
 pub mod logs;
 pub mod realtime;
 pub mod records;
@@ -17,6 +18,7 @@ pub mod request;
 pub mod request_hooks;
 pub mod security;
 pub mod settings;
+pub mod system_migrations;
 
 pub use app::{App, AppConfig};
 pub use error::{Error, Result};

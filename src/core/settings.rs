@@ -178,6 +178,10 @@ pub struct Settings {
     pub trusted_proxy: TrustedProxyConfig,
     pub batch: BatchConfig,
     pub logs: LogsConfig,
+    /// Keys of the stored settings this version does not know (written by
+    /// a newer PocketBase), written back unchanged on save.
+    #[serde(skip)]
+    pub unknown: Value,
 }
 
 fn merge(dst: &mut Value, patch: &Value) {
@@ -197,12 +201,29 @@ fn merge(dst: &mut Value, patch: &Value) {
 }
 
 impl Settings {
-    /// The JSON the API returns: secrets blanked.
+    /// Reads the stored settings JSON leniently (see [`super::lenient`]).
+    pub fn from_stored(raw: &str) -> Result<Settings, serde_json::Error> {
+        let raw: Value = serde_json::from_str(raw)?;
+        let (mut settings, unknown) = super::lenient::decode::<Settings>(&raw)?;
+        settings.unknown = unknown;
+        Ok(settings)
+    }
+
+    /// The JSON stored in `_params`, unknown keys included.
+    pub fn to_stored(&self) -> Result<String, serde_json::Error> {
+        Ok(super::lenient::encode(self, &self.unknown)?.to_string())
+    }
+
+    /// The JSON the API returns: without the secrets (PocketBase leaves
+    /// the keys out, it does not blank them).
     pub fn to_public_json(&self) -> Value {
         let mut v = serde_json::to_value(self).unwrap_or_else(|_| json!({}));
-        v["smtp"]["password"] = json!("");
-        v["s3"]["secret"] = json!("");
-        v["backups"]["s3"]["secret"] = json!("");
+        for (path, key) in [(&["smtp"][..], "password"), (&["s3"][..], "secret"), (&["backups", "s3"][..], "secret")] {
+            let parent = path.iter().try_fold(&mut v, |node, k| node.get_mut(*k));
+            if let Some(Value::Object(m)) = parent {
+                m.remove(key);
+            }
+        }
         v
     }
 
@@ -215,6 +236,7 @@ impl Settings {
         let mut current = serde_json::to_value(self).map_err(|e| Error::Internal(e.to_string()))?;
         merge(&mut current, patch);
         let mut next: Settings = serde_json::from_value(current).map_err(|_| Error::bad_input())?;
+        next.unknown = self.unknown.clone();
         if next.smtp.password.is_empty() {
             next.smtp.password = self.smtp.password.clone();
         }
@@ -310,10 +332,33 @@ mod tests {
     }
 
     #[test]
+    fn stored_settings_of_older_pocketbase_read_leniently() {
+        // PocketBase 0.23 writes nil slices as null and lacks newer keys
+        let s = Settings::from_stored(
+            r#"{"meta":{"appName":"Old"},"rateLimits":{"rules":null,"excludedIPs":null,"enabled":false},
+               "trustedProxy":{"headers":null},"superuserIPs":null,"someFutureKey":{"a":1},
+               "logs":{"maxDays":7,"futureLogOption":true}}"#,
+        )
+        .expect("reads");
+        assert_eq!(s.meta.app_name, "Old");
+        assert_eq!(s.meta.sender_name, "Support");
+        assert!(s.rate_limits.rules.is_empty());
+        assert!(s.trusted_proxy.headers.is_empty());
+        assert_eq!(s.logs.max_days, 7);
+        let n = s.patched(&json!({"meta": {"appName": "New"}})).expect("valid");
+        let stored: Value = serde_json::from_str(&n.to_stored().expect("encodes")).expect("json");
+        assert_eq!(stored["someFutureKey"], json!({"a": 1}));
+        assert_eq!(stored["logs"]["futureLogOption"], true);
+        assert_eq!(stored["meta"]["appName"], "New");
+    }
+
+    #[test]
     fn secrets_are_not_exported_and_survive_empty_patches() {
         let mut s = Settings::default();
         s.smtp.password = "hunter2".into();
-        assert_eq!(s.to_public_json()["smtp"]["password"], "");
+        let public = s.to_public_json();
+        assert!(public["smtp"].get("password").is_none() && public["backups"]["s3"].get("secret").is_none());
+        assert_eq!(public["smtp"]["host"], "smtp.example.com");
         let n = s.patched(&json!({"smtp": {"password": ""}})).expect("valid");
         assert_eq!(n.smtp.password, "hunter2");
     }

@@ -115,6 +115,21 @@ pub fn set_param(conn: &Connection, id: &str, value: &str) -> DbResult<()> {
     Ok(())
 }
 
+/// The named indexes of a table as `(name, CREATE INDEX sql)`
+/// (SQLite's automatic indexes left out).
+pub fn table_indexes(conn: &Connection, table: &str) -> DbResult<Vec<(String, String)>> {
+    let mut stmt = conn.prepare(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL AND name NOT LIKE 'sqlite_autoindex_%'",
+    )?;
+    let rows = stmt.query_map(params![table], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
+}
+
+/// Drops an index if it exists.
+pub fn drop_index(conn: &Connection, name: &str) -> DbResult<()> {
+    conn.execute_batch(&format!("DROP INDEX IF EXISTS {}", super::quote(name)))
+}
+
 /// Whether a table or view exists.
 pub fn has_table(conn: &Connection, name: &str) -> DbResult<bool> {
     let mut stmt = conn.prepare_cached(

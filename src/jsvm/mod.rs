@@ -25,6 +25,7 @@ mod typescript;
 pub mod typings;
 mod watch;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -49,6 +50,9 @@ pub struct JsConfig {
     pub time_budget: Duration,
     /// Heap limit of each runtime in bytes.
     pub memory_limit: usize,
+    /// A hook file that fails to load stops the start instead of being
+    /// logged and skipped: PocketBase does so with `--hooksWatch=false`.
+    pub strict: bool,
 }
 
 impl JsConfig {
@@ -61,6 +65,7 @@ impl JsConfig {
             watch: true,
             time_budget: Duration::from_secs(5),
             memory_limit: 256 << 20,
+            strict: false,
         }
     }
 }
@@ -73,6 +78,11 @@ struct EngineInner {
     watcher: Mutex<Option<watch::Watcher>>,
     /// Route requests whose JS side is alive (see [`JsEngine::live_requests`]).
     live_requests: Arc<std::sync::atomic::AtomicUsize>,
+    /// The last source of each hook file that loaded without error: a
+    /// file that breaks at a reload keeps it.
+    good_sources: Mutex<HashMap<PathBuf, String>>,
+    /// Why hook files failed at the last (re)load, `file:line:col: message`.
+    load_errors: Mutex<Vec<String>>,
 }
 
 impl Drop for EngineInner {
@@ -97,8 +107,9 @@ impl std::fmt::Debug for JsEngine {
 
 impl JsEngine {
     /// Loads the hooks dir, binds the JS hooks into `app` and (with
-    /// `config.watch`) starts watching for changes. A script that fails to
-    /// load is an error naming its file and line.
+    /// `config.watch`) starts watching for changes. A hook file that fails
+    /// to load is logged with its file and line and the others serve, as in
+    /// PocketBase; with `config.strict` it is an error instead.
     pub fn start(app: &App, config: JsConfig) -> Result<JsEngine, LoadError> {
         let engine = JsEngine {
             inner: Arc::new(EngineInner {
@@ -108,6 +119,8 @@ impl JsEngine {
                 generation: Mutex::new(0),
                 watcher: Mutex::new(None),
                 live_requests: Default::default(),
+                good_sources: Mutex::default(),
+                load_errors: Mutex::default(),
             }),
         };
         engine.reload()?;
@@ -122,17 +135,65 @@ impl JsEngine {
         Ok(engine)
     }
 
-    /// Re-reads the hook files, builds a new pool and swaps it in; on error
-    /// the previous scripts stay active. Requests already running finish on
+    /// Re-reads the hook files, builds a new pool and swaps it in. A file
+    /// that fails to evaluate is logged; if an earlier load had it working,
+    /// that version of it stays active. Requests already running finish on
     /// the pool they started on.
     pub fn reload(&self) -> Result<(), LoadError> {
         let mut generation = self.inner.generation.lock();
-        let scripts = scripts::Scripts::read(&self.inner.config.hooks_dir)?;
-        let pool = Pool::start(&self.inner.app, &self.inner.config, Arc::new(scripts), *generation + 1)?;
+        let mut scripts = scripts::Scripts::read(&self.inner.config.hooks_dir)?;
+        let mut kept = Vec::new();
+        let pool = loop {
+            let pool = Pool::start(&self.inner.app, &self.inner.config, Arc::new(scripts.clone()), *generation + 1)?;
+            if let Some(first) = pool.failures().first()
+                && self.inner.config.strict
+            {
+                return Err(LoadError::Script(first.message.clone()));
+            }
+            // each broken file gets its last good version back (at most once,
+            // so this ends); the others keep their new version
+            let good = self.inner.good_sources.lock();
+            let mut swapped = false;
+            for failure in pool.failures() {
+                if let Some(previous) = good.get(&failure.path)
+                    && scripts.source_of(&failure.path) != Some(previous.as_str())
+                {
+                    scripts.replace(&failure.path, previous.clone());
+                    kept.push(failure.message.clone());
+                    swapped = true;
+                }
+            }
+            if !swapped {
+                break pool;
+            }
+        };
+        for message in &kept {
+            tracing::error!("failed to execute {message}; keeping the previous version of that file");
+        }
+        for failure in pool.failures() {
+            tracing::error!("failed to execute {}", failure.message);
+        }
+        let mut good = self.inner.good_sources.lock();
+        good.clear();
+        for script in &pool.scripts().files {
+            if !pool.failures().iter().any(|f| f.path == script.path) {
+                good.insert(script.path.clone(), script.source.clone());
+            }
+        }
+        drop(good);
+        *self.inner.load_errors.lock() =
+            kept.into_iter().chain(pool.failures().iter().map(|f| f.message.clone())).collect();
+        pool.start_replicas();
         *generation += 1;
         bridge::bind_hooks(&self.inner.app, &pool);
         self.inner.pool.store(Some(pool));
         Ok(())
+    }
+
+    /// Why hook files failed at the last (re)load (`file:line:col:
+    /// message`); empty when every file loaded.
+    pub fn load_errors(&self) -> Vec<String> {
+        self.inner.load_errors.lock().clone()
     }
 
     /// Runs the console command `name` (`$app.rootCmd.addCommand`) with

@@ -29,7 +29,7 @@ use super::http::RouteTable;
 use super::jobs::PoolSlot;
 use super::registry::Registry;
 use super::runtime::{THREAD_STACK, Worker};
-use super::scripts::Scripts;
+use super::scripts::{ScriptFailure, Scripts};
 use crate::core::App;
 
 /// Work for a runtime.
@@ -140,47 +140,63 @@ pub struct Pool {
     pub registry: Registry,
     /// JS routes by method and path.
     pub routes: RouteTable,
+    /// Hook files that failed to evaluate (the others serve).
+    failures: Vec<ScriptFailure>,
     generation: u64,
 }
 
+/// What the loader reports: the registrations, or why nothing loaded.
+type LoadReport = Result<(Registry, Vec<ScriptFailure>), LoadError>;
+
+/// Starts one worker thread; the loader (`ready` set) reports what the
+/// files registered, the others serve at once.
+#[allow(clippy::too_many_arguments)]
+fn spawn_worker(
+    i: usize,
+    ready: Option<std::sync::mpsc::Sender<LoadReport>>,
+    app: &App,
+    config: &JsConfig,
+    scripts: &Arc<Scripts>,
+    queue: &Arc<Queue>,
+    slot: &PoolSlot,
+    generation: u64,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    let (app, config, scripts, queue, slot) =
+        (app.clone(), config.clone(), scripts.clone(), queue.clone(), slot.clone());
+    std::thread::Builder::new().name(format!("js-{generation}-{i}")).stack_size(THREAD_STACK).spawn(move || {
+        JS_THREAD.with(|j| j.set(true));
+        let worker = match Worker::new(&app, &config, &scripts, &slot, ready.is_some()) {
+            Ok(w) => w,
+            Err(e) => {
+                match ready {
+                    Some(ready) => {
+                        let _ = ready.send(Err(e));
+                    }
+                    None => tracing::error!("JS worker {i} failed to load: {e}"),
+                }
+                return;
+            }
+        };
+        if let Some(ready) = ready {
+            let report = worker.registry().map(|r| (r, worker.failures().to_vec()));
+            let _ = ready.send(report);
+        }
+        serve(worker, &queue, &app, &config, &scripts, &slot);
+    })
+}
+
 impl Pool {
-    /// Loads the scripts on worker 0 and starts the other workers.
+    /// Loads the scripts on worker 0 (the loader). The other workers start
+    /// with [`Pool::start_replicas`] once the caller accepts this load (its
+    /// [`Pool::failures`]); a pool dropped before that costs one runtime.
     pub fn start(app: &App, config: &JsConfig, scripts: Arc<Scripts>, generation: u64) -> Result<Arc<Pool>, LoadError> {
         let queue = Arc::new(Queue::default());
         let slot = PoolSlot::default();
-        let spawn = |i: usize, ready: Option<std::sync::mpsc::Sender<Result<Registry, LoadError>>>| {
-            let (app, config, scripts, queue, slot) =
-                (app.clone(), config.clone(), scripts.clone(), queue.clone(), slot.clone());
-            std::thread::Builder::new().name(format!("js-{generation}-{i}")).stack_size(THREAD_STACK).spawn(move || {
-                JS_THREAD.with(|j| j.set(true));
-                let worker = match Worker::new(&app, &config, &scripts, &slot, ready.is_some()) {
-                    Ok(w) => w,
-                    Err(e) => {
-                        match ready {
-                            Some(ready) => {
-                                let _ = ready.send(Err(e));
-                            }
-                            None => tracing::error!("JS worker {i} failed to load: {e}"),
-                        }
-                        return;
-                    }
-                };
-                if let Some(ready) = ready {
-                    let _ = ready.send(worker.registry());
-                }
-                serve(worker, &queue, &app, &config, &scripts, &slot);
-            })
-        };
-        // the loader goes first: a broken script then costs one runtime,
-        // not the whole pool
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-        spawn(0, Some(ready_tx)).map_err(|e| LoadError::Runtime(format!("cannot spawn a JS thread: {e}")))?;
-        let registry = ready_rx.recv().map_err(|_| LoadError::Runtime("the JS loader thread died".into()))??;
-        for i in 1..config.pool_size.max(1) {
-            if let Err(e) = spawn(i, None) {
-                tracing::error!("cannot spawn JS worker {i}: {e}");
-            }
-        }
+        spawn_worker(0, Some(ready_tx), app, config, &scripts, &queue, &slot, generation)
+            .map_err(|e| LoadError::Runtime(format!("cannot spawn a JS thread: {e}")))?;
+        let (registry, failures) =
+            ready_rx.recv().map_err(|_| LoadError::Runtime("the JS loader thread died".into()))??;
         let routes = RouteTable::build(&registry.routes);
         let pool = Arc::new(Pool {
             queue,
@@ -191,10 +207,32 @@ impl Pool {
             slot: slot.clone(),
             registry,
             routes,
+            failures,
             generation,
         });
         let _ = slot.set(Arc::downgrade(&pool));
         Ok(pool)
+    }
+
+    /// Starts the workers beside the loader (up to `--hooksPool`).
+    pub fn start_replicas(&self) {
+        for i in 1..self.config.pool_size.max(1) {
+            if let Err(e) =
+                spawn_worker(i, None, &self.app, &self.config, &self.scripts, &self.queue, &self.slot, self.generation)
+            {
+                tracing::error!("cannot spawn JS worker {i}: {e}");
+            }
+        }
+    }
+
+    /// The hook files that failed to evaluate in this load.
+    pub fn failures(&self) -> &[ScriptFailure] {
+        &self.failures
+    }
+
+    /// The scripts this pool evaluates.
+    pub fn scripts(&self) -> &Scripts {
+        &self.scripts
     }
 
     /// Runs `job` on a free worker; when none is free, queues it, or lends

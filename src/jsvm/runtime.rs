@@ -14,7 +14,7 @@ use super::bindings::{self, Budget};
 use super::error::{self, LoadError};
 use super::jobs::PoolSlot;
 use super::registry::Registry;
-use super::scripts::Scripts;
+use super::scripts::{ScriptFailure, Scripts};
 use crate::core::{App, Error};
 
 /// QuickJS stack limit of a runtime; worker threads get a larger native stack.
@@ -36,6 +36,8 @@ pub struct Worker {
     time_budget: Duration,
     /// Set when the runtime hit its memory limit: the pool replaces it.
     exhausted: Cell<bool>,
+    /// The hook files that failed to evaluate in this runtime.
+    failures: Vec<ScriptFailure>,
 }
 
 impl Worker {
@@ -59,8 +61,15 @@ impl Worker {
         let watch = budget.clone();
         rt.set_interrupt_handler(Some(Box::new(move || watch.exceeded())));
         let ctx = Context::full(&rt).map_err(|e| LoadError::Runtime(e.to_string()))?;
-        let worker = Worker { ctx, rt, budget, time_budget: config.time_budget, exhausted: Cell::new(false) };
-        worker.ctx.with(|ctx| -> Result<(), LoadError> {
+        let mut worker = Worker {
+            ctx,
+            rt,
+            budget,
+            time_budget: config.time_budget,
+            exhausted: Cell::new(false),
+            failures: Vec::new(),
+        };
+        let failures = worker.ctx.with(|ctx| -> Result<Vec<ScriptFailure>, LoadError> {
             bindings::install(&ctx, app, scripts.dir.clone(), worker.budget.clone(), slot.clone()).map_err(
                 |e| match e {
                     rquickjs::Error::Exception => LoadError::Runtime(error::load_message(&ctx, "js_api")),
@@ -73,13 +82,19 @@ impl Worker {
                 }
             };
             quiet(!loader);
-            let loaded = load_scripts(&ctx, &worker, scripts);
+            let failures = load_scripts(&ctx, &worker, scripts);
             quiet(false);
-            loaded?;
             // from now on cronAdd registers live jobs
-            ctx.eval::<(), _>("__pb.loading = false;").map_err(|e| LoadError::Runtime(e.to_string()))
+            ctx.eval::<(), _>("__pb.loading = false;").map_err(|e| LoadError::Runtime(e.to_string()))?;
+            Ok(failures)
         })?;
+        worker.failures = failures;
         Ok(worker)
+    }
+
+    /// The hook files that failed to evaluate (the others are loaded).
+    pub fn failures(&self) -> &[ScriptFailure] {
+        &self.failures
     }
 
     /// What the loaded files registered.
@@ -156,8 +171,11 @@ impl Worker {
     }
 }
 
-/// Evaluates the hook files in order under the time budget.
-fn load_scripts(ctx: &Ctx<'_>, worker: &Worker, scripts: &Scripts) -> Result<(), LoadError> {
+/// Evaluates the hook files in order under the time budget. Like
+/// PocketBase, a file that fails stops where it failed (what it registered
+/// before stays) and the next files still load; the failures are returned.
+fn load_scripts(ctx: &Ctx<'_>, worker: &Worker, scripts: &Scripts) -> Vec<ScriptFailure> {
+    let mut failures = Vec::new();
     for script in &scripts.files {
         let file = script.path.to_string_lossy().into_owned();
         let mut opts = EvalOptions::default();
@@ -167,18 +185,47 @@ fn load_scripts(ctx: &Ctx<'_>, worker: &Worker, scripts: &Scripts) -> Result<(),
         let res = ctx.eval_with_options::<(), _>(script.source.as_str(), opts);
         let timed_out = worker.budget.exceeded();
         worker.budget.clear();
-        match res {
-            Ok(()) => {}
+        let message = match res {
+            Ok(()) => continue,
             Err(rquickjs::Error::Exception) if timed_out => {
                 let _ = ctx.catch();
-                return Err(LoadError::Script(format!(
-                    "{file}: interrupted after {:?} (endless loop at load time?)",
-                    worker.time_budget
-                )));
+                format!("{file}: interrupted after {:?} (endless loop at load time?)", worker.time_budget)
             }
-            Err(rquickjs::Error::Exception) => return Err(LoadError::Script(error::load_message(ctx, &file))),
-            Err(other) => return Err(LoadError::Script(format!("{file}: {other}"))),
-        }
+            Err(rquickjs::Error::Exception) => with_upgrade_hint(error::load_message(ctx, &file)),
+            Err(other) => format!("{file}: {other}"),
+        };
+        failures.push(ScriptFailure { path: script.path.clone(), message });
     }
-    Ok(())
+    failures
+}
+
+/// A hook name of PocketBase before 0.23 (`onRecordBeforeCreateRequest`)
+/// is undefined now: the message says which name replaced it.
+fn with_upgrade_hint(message: String) -> String {
+    let Some(name) = message.split("ReferenceError: ").nth(1).and_then(|m| m.strip_suffix(" is not defined")) else {
+        return message;
+    };
+    let renamed = ["Before", "After"].iter().find_map(|w| {
+        let (head, tail) = name.split_once(w)?;
+        (head.starts_with("on") && !tail.is_empty()).then(|| format!("{head}{tail}"))
+    });
+    match renamed {
+        Some(new) => format!(
+            "{message} (a hook of PocketBase before 0.23: its 0.23+ name is {new}, with e.next() in the handler)"
+        ),
+        None => message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pre_023_hook_names_get_a_hint() {
+        let m = with_upgrade_hint("/h/a.pb.js:1:1: ReferenceError: onRecordBeforeCreateRequest is not defined".into());
+        assert!(m.ends_with("its 0.23+ name is onRecordCreateRequest, with e.next() in the handler)"), "{m}");
+        let other = "/h/a.pb.js:1:1: ReferenceError: foo is not defined";
+        assert_eq!(with_upgrade_hint(other.into()), other);
+    }
 }

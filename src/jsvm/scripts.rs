@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use super::error::LoadError;
 
 /// One hook file.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Script {
     /// Absolute path (used as the file name in stack traces).
     pub path: PathBuf,
@@ -15,7 +15,7 @@ pub struct Script {
 }
 
 /// The hook files of one load, in evaluation order.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Scripts {
     /// The absolute hooks dir (`__hooks`).
     pub dir: PathBuf,
@@ -59,4 +59,25 @@ impl Scripts {
         }
         Ok(Scripts { dir: abs, files })
     }
+
+    /// The source of the file at `path` in this load.
+    pub fn source_of(&self, path: &Path) -> Option<&str> {
+        self.files.iter().find(|s| s.path == path).map(|s| s.source.as_str())
+    }
+
+    /// Evaluates `source` for the file at `path` instead of what it holds now.
+    pub fn replace(&mut self, path: &Path, source: String) {
+        if let Some(s) = self.files.iter_mut().find(|s| s.path == path) {
+            s.source = source;
+        }
+    }
+}
+
+/// A hook file that failed to evaluate (a syntax error, a throw at the top
+/// level, an undefined global such as a pre-0.23 hook name).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScriptFailure {
+    pub path: PathBuf,
+    /// `file:line:col: message`.
+    pub message: String,
 }

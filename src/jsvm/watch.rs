@@ -34,19 +34,31 @@ fn relevant(ev: &notify::Event, dir: &Path) -> bool {
     kind && visible
 }
 
+/// The hooks dir as an absolute path without `.`, `..` or symlinks. notify
+/// reports absolute event paths (it joins a relative dir to the working
+/// dir), so comparing them with the default `./pb_data/../pb_hooks` never
+/// matched and edits in the default layout never reloaded. A symlinked
+/// hooks dir is watched at its target, like PocketBase does.
+fn watched_dir(dir: &Path) -> PathBuf {
+    let absolute = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+    absolute.canonicalize().unwrap_or_else(|_| crate::migrations::files::clean_path(&absolute))
+}
+
 impl Watcher {
     /// Starts watching the engine's hooks dir.
     pub fn start(engine: &JsEngine) -> notify::Result<Watcher> {
         let (tx, rx) = channel::<()>();
-        let dir: PathBuf = engine.inner.config.hooks_dir.clone();
+        let dir = watched_dir(&engine.inner.config.hooks_dir);
+        let events_dir = dir.clone();
         let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
             if let Ok(ev) = res
-                && relevant(&ev, &dir)
+                && relevant(&ev, &events_dir)
             {
                 let _ = tx.send(());
             }
         })?;
-        watcher.watch(&engine.inner.config.hooks_dir, RecursiveMode::Recursive)?;
+        watcher.watch(&dir, RecursiveMode::Recursive)?;
+        tracing::debug!("watching {} for hook changes", dir.display());
         let weak: Weak<EngineInner> = std::sync::Arc::downgrade(&engine.inner);
         std::thread::Builder::new()
             .name("js-watch".into())
@@ -78,5 +90,24 @@ impl Watcher {
             })
             .map_err(|e| notify::Error::generic(&e.to_string()))?;
         Ok(Watcher { _watcher: watcher })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_in_a_relative_hooks_dir_are_relevant() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        std::fs::create_dir_all(tmp.path().join("pb_data")).expect("mkdir");
+        std::fs::create_dir_all(tmp.path().join("pb_hooks")).expect("mkdir");
+        let relative = tmp.path().join("pb_data/../pb_hooks");
+        let dir = watched_dir(&relative);
+        assert!(!dir.components().any(|c| matches!(c, std::path::Component::ParentDir | std::path::Component::CurDir)));
+        let ev = notify::Event::new(EventKind::Modify(notify::event::ModifyKind::Any)).add_path(dir.join("main.pb.js"));
+        assert!(relevant(&ev, &dir));
+        let hidden = notify::Event::new(EventKind::Any).add_path(dir.join(".main.pb.js.swp"));
+        assert!(!relevant(&hidden, &dir));
     }
 }

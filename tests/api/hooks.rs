@@ -683,10 +683,65 @@ async fn a_syntax_error_is_reported_with_file_and_line() {
     let app = ferrobase::core::App::open(ferrobase::core::AppConfig::new(dir.path().join("pb_data"))).expect("app");
     let mut config = JsConfig::new(&hooks);
     config.watch = false;
+    // PocketBase with --hooksWatch=false stops on a broken file
+    config.strict = true;
     let err = JsEngine::start(&app, config).expect_err("broken file fails");
     let msg = err.to_string();
     assert!(msg.contains("b_broken.pb.js:3"), "{msg}");
     assert!(msg.contains("SyntaxError"), "{msg}");
+}
+
+#[tokio::test]
+async fn a_hook_file_failing_at_start_is_reported_and_the_others_serve() {
+    let t = spawn_app_with_hooks(
+        &[
+            ("a_ok.pb.js", r#"routerAdd("GET", "/a", (e) => e.string(200, "a"));"#),
+            ("b_syntax.pb.js", "// comment
+routerAdd(\"GET\", \"/b\", (e) => {\n"),
+            ("c_pre023.pb.js", "onRecordBeforeCreateRequest((e) => {});\n"),
+            (
+                "d_throws.pb.js",
+                "routerAdd(\"GET\", \"/d1\", (e) => e.string(200, \"d1\"));\nthrow new Error(\"boom\");\nrouterAdd(\"GET\", \"/d2\", (e) => e.string(200, \"d2\"));\n",
+            ),
+            ("e_ok.pb.js", r#"routerAdd("GET", "/e", (e) => e.string(200, "e"));"#),
+        ],
+        defaults,
+    )
+    .await;
+    assert_eq!(t.get("/a", None).await.text, "a");
+    assert_eq!(t.get("/e", None).await.text, "e", "files after the broken ones load");
+    // like PocketBase: what a file registered before it threw stays
+    assert_eq!(t.get("/d1", None).await.text, "d1");
+    assert_eq!(t.get("/d2", None).await.status, 404);
+    assert_eq!(t.get("/b", None).await.status, 404);
+    let errors = t.js.as_ref().expect("engine").load_errors();
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    assert!(errors[0].contains("b_syntax.pb.js:") && errors[0].contains("SyntaxError"), "{errors:?}");
+    assert!(errors[1].contains("c_pre023.pb.js:1") && errors[1].contains("onRecordBeforeCreateRequest"), "{errors:?}");
+    assert!(errors[2].contains("d_throws.pb.js:2") && errors[2].contains("boom"), "{errors:?}");
+}
+
+#[tokio::test]
+async fn a_file_broken_at_reload_keeps_its_previous_version_and_others_update() {
+    let t = spawn_app_with_hooks(
+        &[
+            ("a.pb.js", r#"routerAdd("GET", "/a", (e) => e.string(200, "a1"));"#),
+            ("b.pb.js", r#"routerAdd("GET", "/b", (e) => e.string(200, "b1"));"#),
+        ],
+        |c| c.watch = true,
+    )
+    .await;
+    let hooks = hooks_dir(t.dir.path());
+    std::fs::write(hooks.join("a.pb.js"), "routerAdd(\"GET\", \"/a\", (e) => e.string(200, \"a2\"));\nnotDefined();\n")
+        .expect("write");
+    std::fs::write(hooks.join("b.pb.js"), r#"routerAdd("GET", "/b", (e) => e.string(200, "b2"));"#).expect("write");
+    wait_for_text(&t, "/b", "b2", Duration::from_secs(5)).await;
+    assert_eq!(t.get("/a", None).await.text, "a1", "the broken file keeps its previous version");
+    let errors = t.js.as_ref().expect("engine").load_errors();
+    assert!(errors.iter().any(|e| e.contains("a.pb.js:2") && e.contains("notDefined")), "{errors:?}");
+    std::fs::write(hooks.join("a.pb.js"), r#"routerAdd("GET", "/a", (e) => e.string(200, "a3"));"#).expect("write");
+    wait_for_text(&t, "/a", "a3", Duration::from_secs(5)).await;
+    assert!(t.js.as_ref().expect("engine").load_errors().is_empty());
 }
 
 async fn wait_for_text(t: &TestApp, path: &str, want: &str, limit: Duration) {

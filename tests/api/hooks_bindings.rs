@@ -376,7 +376,8 @@ routerAdd("GET", "/ts-error", (e) => {
     let dir = tempfile::tempdir().expect("tmp");
     std::fs::write(dir.path().join("bad.pb.ts"), "const a = 1;\nlet b: number = ;\n").expect("write");
     let app = t.app.clone();
-    let config = ferrobase::jsvm::JsConfig::new(dir.path());
+    let mut config = ferrobase::jsvm::JsConfig::new(dir.path());
+    config.strict = true;
     let err = tokio::task::spawn_blocking(move || ferrobase::jsvm::JsEngine::start(&app, config).map(|_| ()))
         .await
         .expect("join")

@@ -519,21 +519,23 @@ async fn pocketbase_data_dir_is_not_re_migrated() {
     for f in ["data.db", "auxiliary.db"] {
         std::fs::copy(src.join(f), data.join(f)).expect("copy fixture");
     }
-    // PocketBase applied (and recorded) these automigrate files when it made the fixture
+    // PocketBase applied (and recorded) its automigrate files when it made the fixture
+    let recorded: Vec<String> = rusqlite::Connection::open(data.join("data.db"))
+        .and_then(|db| {
+            let mut stmt = db.prepare("SELECT file FROM _migrations WHERE file LIKE '%.js' ORDER BY file")?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            rows.collect()
+        })
+        .expect("fixture migrations");
+    assert!(recorded.iter().any(|f| f.ends_with("_created_posts.js")), "{recorded:?}");
     let must_not_run = "migrate((app) => { throw new Error(\"applied by PocketBase already\") })";
-    write_migrations(
-        dir.path(),
-        &[
-            ("1795625057_created_tags.js", must_not_run),
-            ("1795625057_created_posts.js", must_not_run),
-            ("1795625058_add_notes.js", CREATE_NOTES),
-        ],
-    );
+    let mut files: Vec<(&str, &str)> = recorded.iter().map(|f| (f.as_str(), must_not_run)).collect();
+    files.push(("1895625058_add_notes.js", CREATE_NOTES));
+    write_migrations(dir.path(), &files);
     let t = spawn_with(dir, Options { migrations: true, ..Options::default() }).await;
-    assert_eq!(
-        applied_js(&t.app),
-        ["1795625057_created_posts.js", "1795625057_created_tags.js", "1795625058_add_notes.js"]
-    );
+    let mut expected = recorded.clone();
+    expected.push("1895625058_add_notes.js".into());
+    assert_eq!(applied_js(&t.app), expected);
     let all = t.app.executor().read(schema::applied_migrations).expect("read");
     assert!(schema::SYSTEM_MIGRATIONS.iter().all(|m| all.contains(*m)));
     assert!(t.app.find_collection("notes").is_ok());

@@ -51,8 +51,20 @@ pub struct OAuth2Provider {
     pub display_name: String,
     #[serde(default)]
     pub pkce: Option<bool>,
-    #[serde(default)]
+    /// PocketBase 0.40 (Go's json v2) writes a nil map as `{}`, older
+    /// releases as `null`; both read as `None`, which is written as `{}`.
+    #[serde(default, serialize_with = "map_or_empty")]
     pub extra: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+fn map_or_empty<S: serde::Serializer>(
+    v: &Option<serde_json::Map<String, serde_json::Value>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(m) => m.serialize(s),
+        None => serde_json::Map::new().serialize(s),
+    }
 }
 
 /// Which auth-record fields OAuth2 user data maps to.
@@ -176,6 +188,9 @@ pub struct AuthOptions {
     pub reset_password_template: EmailTemplate,
     #[serde(default)]
     pub confirm_email_change_template: EmailTemplate,
+    /// Stored keys this version does not know, written back unchanged.
+    #[serde(skip)]
+    pub unknown: serde_json::Value,
 }
 
 fn signature() -> &'static str {
@@ -228,6 +243,7 @@ impl Default for AuthOptions {
                     signature()
                 ),
             },
+            unknown: serde_json::Value::Null,
         }
     }
 }

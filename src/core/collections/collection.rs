@@ -255,7 +255,9 @@ impl Collection {
     pub fn options_json(&self) -> Value {
         match (&self.kind, &self.auth) {
             (CollectionType::View, _) => json!({ "viewQuery": self.view_query }),
-            (CollectionType::Auth, Some(a)) => serde_json::to_value(a).unwrap_or_else(|_| json!({})),
+            (CollectionType::Auth, Some(a)) => {
+                crate::core::lenient::encode(a, &a.unknown).unwrap_or_else(|_| json!({}))
+            }
             _ => json!({}),
         }
     }
@@ -278,13 +280,18 @@ impl Collection {
         let raw_fields: Vec<Value> = serde_json::from_str(fields).map_err(|e| e.to_string())?;
         let fields = raw_fields
             .iter()
-            .map(|f| Field::from_json(f).map_err(|e| format!("{e:?}")))
+            .map(|f| Field::from_json(f).map_err(|e| format!("field {}: {e}", f.get("name").unwrap_or(&Value::Null))))
             .collect::<Result<Vec<_>, _>>()?;
         let indexes: Vec<String> = serde_json::from_str(indexes).unwrap_or_default();
-        let options: Value = serde_json::from_str(options).unwrap_or_else(|_| json!({}));
+        let options = match serde_json::from_str(options) {
+            Ok(Value::Object(m)) => Value::Object(m),
+            _ => json!({}),
+        };
         let view_query = options.get("viewQuery").and_then(Value::as_str).unwrap_or_default().to_string();
         let auth = if kind == CollectionType::Auth {
-            let mut a: AuthOptions = serde_json::from_value(options).map_err(|e| e.to_string())?;
+            let (mut a, unknown) =
+                crate::core::lenient::decode::<AuthOptions>(&options).map_err(|e| format!("options: {e}"))?;
+            a.unknown = unknown;
             a.fill_defaults();
             Some(a)
         } else {

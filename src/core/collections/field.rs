@@ -95,6 +95,9 @@ pub struct Field {
     pub required: bool,
     pub help: String,
     pub kind: FieldKind,
+    /// Keys of the stored field JSON this version does not know (an option
+    /// of a newer PocketBase), written back unchanged.
+    pub extra: Map<String, Value>,
 }
 
 /// Default max length of a text field when `max` is 0.
@@ -113,6 +116,15 @@ pub const DEFAULT_PASSWORD_MAX: i64 = 71;
 pub enum FieldParseError {
     NotAnObject,
     UnknownType(String),
+}
+
+impl std::fmt::Display for FieldParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FieldParseError::NotAnObject => f.write_str("not a JSON object"),
+            FieldParseError::UnknownType(t) => write!(f, "unknown field type {t:?}"),
+        }
+    }
 }
 
 fn get_str(m: &Map<String, Value>, k: &str) -> String {
@@ -178,6 +190,7 @@ impl Field {
             required: false,
             help: String::new(),
             kind,
+            extra: Map::new(),
         };
         f.id = default_field_id(f.field_type(), name);
         f
@@ -290,6 +303,12 @@ impl Field {
         if id.is_empty() {
             id = default_field_id(ty, &name);
         }
+        let options = type_options(ty);
+        let extra = m
+            .iter()
+            .filter(|(k, _)| !COMMON_KEYS.contains(&k.as_str()) && !options.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         Ok(Field {
             id,
             name,
@@ -299,6 +318,7 @@ impl Field {
             required: get_bool(m, "required"),
             help: get_str(m, "help"),
             kind,
+            extra,
         })
     }
 
@@ -372,6 +392,9 @@ impl Field {
                 m.insert("cost".into(), json!(cost));
             }
         }
+        for (k, v) in &self.extra {
+            m.entry(k.clone()).or_insert_with(|| v.clone());
+        }
         Value::Object(m)
     }
 
@@ -403,6 +426,27 @@ impl Field {
     }
 }
 
+/// The keys every field JSON has.
+const COMMON_KEYS: [&str; 8] = ["id", "name", "type", "system", "hidden", "presentable", "required", "help"];
+
+/// The option keys of one field type.
+fn type_options(ty: FieldType) -> &'static [&'static str] {
+    match ty {
+        FieldType::Text => &["min", "max", "pattern", "autogeneratePattern", "primaryKey"],
+        FieldType::Number => &["min", "max", "onlyInt"],
+        FieldType::Bool | FieldType::GeoPoint => &[],
+        FieldType::Email | FieldType::Url => &["onlyDomains", "exceptDomains"],
+        FieldType::Editor => &["maxSize", "convertURLs"],
+        FieldType::Date => &["min", "max"],
+        FieldType::Autodate => &["onCreate", "onUpdate"],
+        FieldType::Select => &["values", "maxSelect"],
+        FieldType::File => &["maxSelect", "maxSize", "mimeTypes", "thumbs", "protected"],
+        FieldType::Relation => &["collectionId", "cascadeDelete", "minSelect", "maxSelect"],
+        FieldType::Json => &["maxSize"],
+        FieldType::Password => &["min", "max", "pattern", "cost"],
+    }
+}
+
 /// PocketBase's default field id: type name + decimal CRC32 of the field name.
 pub fn default_field_id(ty: FieldType, name: &str) -> String {
     format!("{}{}", ty.as_str(), crc32fast::hash(name.as_bytes()))
@@ -427,6 +471,18 @@ mod tests {
         let back = Field::from_json(&f.to_json()).expect("roundtrip");
         assert_eq!(f, back);
         assert_eq!(back.to_json()["collectionId"], "abc");
+    }
+
+    #[test]
+    fn stored_nulls_read_as_empty_and_unknown_options_are_kept() {
+        let src = json!({"id":"f1","name":"doc","type":"file","maxSelect":1,"mimeTypes":null,"thumbs":null,
+            "futureOption":{"x":1}});
+        let f = Field::from_json(&src).expect("valid field");
+        let FieldKind::File { mime_types, thumbs, .. } = &f.kind else { panic!("file field") };
+        assert!(mime_types.is_empty() && thumbs.is_empty());
+        let back = f.to_json();
+        assert_eq!(back["futureOption"], json!({"x": 1}));
+        assert_eq!(back["mimeTypes"], json!([]));
     }
 
     #[test]

@@ -109,9 +109,75 @@ impl Index {
     }
 }
 
+static COLUMN_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?is)^(.+?)(?:\s+collate\s+(\w+))?(?:\s+(asc|desc))?$").expect("valid index column regex")
+});
+
+impl Index {
+    /// The SQL in PocketBase's normal form (`dbutils.Index.Build`): plain
+    /// columns in backticks, one per line when there are several, COLLATE
+    /// and the sort order spelled out. Used where PocketBase writes index
+    /// definitions itself (system migrations), so ours read the same.
+    pub fn build_normalized(&self) -> String {
+        const TRIM: &[char] = &['`', '"', '\'', '[', ']', '\r', '\n', '\t', '\x0c', '\x0b', ' '];
+        let columns: Vec<String> = self
+            .columns
+            .iter()
+            .filter_map(|raw| {
+                let caps = COLUMN_RE.captures(raw.trim())?;
+                let name = caps.get(1)?.as_str().trim_matches(TRIM);
+                if name.is_empty() {
+                    return None;
+                }
+                let mut col =
+                    if name.contains('(') || name.contains(' ') { name.to_string() } else { format!("`{name}`") };
+                if let Some(collate) = caps.get(2) {
+                    col.push_str(" COLLATE ");
+                    col.push_str(collate.as_str());
+                }
+                if let Some(sort) = caps.get(3) {
+                    col.push(' ');
+                    col.push_str(&sort.as_str().to_uppercase());
+                }
+                Some(col)
+            })
+            .collect();
+        let mut s = String::from("CREATE ");
+        if self.unique {
+            s.push_str("UNIQUE ");
+        }
+        s.push_str(&format!("INDEX `{}` ON `{}` (", self.name, self.table));
+        if columns.len() > 1 {
+            s.push_str("\n  ");
+            s.push_str(&columns.join(",\n  "));
+            s.push('\n');
+        } else {
+            s.push_str(&columns.concat());
+        }
+        s.push(')');
+        if !self.where_clause.is_empty() {
+            s.push_str(" WHERE ");
+            s.push_str(&self.where_clause);
+        }
+        s
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn normalized_sql_matches_pocketbase() {
+        let i = Index::parse("CREATE INDEX idx_x ON posts (views)").expect("parses");
+        assert_eq!(i.build_normalized(), "CREATE INDEX `idx_x` ON `posts` (`views`)");
+        let j = Index::parse("create unique index idx_y on t (a collate nocase desc, lower(b)) where a != ''")
+            .expect("parses");
+        assert_eq!(
+            j.build_normalized(),
+            "CREATE UNIQUE INDEX `idx_y` ON `t` (\n  `a` COLLATE nocase DESC,\n  lower(b)\n) WHERE a != ''"
+        );
+    }
 
     #[test]
     fn parses_pocketbase_style_indexes() {

@@ -72,9 +72,12 @@ pub fn from_api_json(v: &Value, existing: Option<&Collection>) -> Result<Collect
         let list = fields.as_array().ok_or_else(invalid_format)?;
         let mut parsed: Vec<Field> = Vec::with_capacity(list.len());
         for f in list {
-            let field = Field::from_json(f).map_err(|e| match e {
+            let mut field = Field::from_json(f).map_err(|e| match e {
                 FieldParseError::NotAnObject | FieldParseError::UnknownType(_) => invalid_format(),
             })?;
+            // options unknown to us come from disk only (a newer PocketBase
+            // wrote them), never from a client
+            field.extra = existing.and_then(|e| e.field_by_id(&field.id)).map(|f| f.extra.clone()).unwrap_or_default();
             // the same id twice: the later definition wins (PocketBase keys fields by id)
             match parsed.iter().position(|p| p.id == field.id) {
                 Some(pos) => parsed[pos] = field,
@@ -105,6 +108,7 @@ pub fn from_api_json(v: &Value, existing: Option<&Collection>) -> Result<Collect
             }
         }
         let mut opts: AuthOptions = serde_json::from_value(base).map_err(|_| invalid_format())?;
+        opts.unknown = c.auth.as_ref().map(|a| a.unknown.clone()).unwrap_or_default();
         opts.fill_defaults();
         c.auth = Some(opts);
     } else {
