@@ -124,7 +124,9 @@ async fn hyper_connection(sock: TcpStream, peer: SocketAddr, router: Router, sig
 /// without consuming it, with the length of its head. Anything else is
 /// left to hyper untouched.
 async fn realtime_request(sock: &TcpStream) -> Option<(Request<Body>, usize)> {
-    let mut buf = vec![0u8; MAX_HEAD];
+    // no buffer while a connection waits for its first bytes
+    sock.readable().await.ok()?;
+    let mut buf = vec![0u8; 1024];
     let deadline = tokio::time::Instant::now() + HEAD_WAIT;
     loop {
         let n = sock.peek(&mut buf).await.ok().filter(|n| *n > 0)?;
@@ -138,8 +140,15 @@ async fn realtime_request(sock: &TcpStream) -> Option<(Request<Body>, usize)> {
         if let Some(head) = parse_head(seen)? {
             return Some(head);
         }
-        // the head is not all there yet
-        if n == buf.len() || tokio::time::Instant::now() >= deadline {
+        // the head is not all there yet (or longer than the buffer)
+        if n == buf.len() {
+            if buf.len() >= MAX_HEAD {
+                return None;
+            }
+            buf.resize(MAX_HEAD, 0);
+            continue;
+        }
+        if tokio::time::Instant::now() >= deadline {
             return None;
         }
         tokio::time::sleep(Duration::from_millis(2)).await;

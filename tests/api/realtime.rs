@@ -679,3 +679,40 @@ async fn graceful_shutdown_closes_the_streams_and_the_server_stops() {
     let stopped = tokio::time::timeout(WAIT, server).await;
     assert!(matches!(stopped, Ok(Ok(Ok(())))), "the server finished: {stopped:?}");
 }
+
+#[tokio::test]
+async fn attacks_on_subscriptions_get_nothing() {
+    let t = spawn_app().await;
+    let tok = t.admin_token().await;
+    posts(&t, &tok, json!(""), json!("")).await;
+    let (alice, alice_tok) = t.user("alice@example.com", "password123").await;
+    let opts = |o: Value| {
+        format!(
+            "posts/*?options={}",
+            percent_encoding::utf8_percent_encode(&o.to_string(), percent_encoding::NON_ALPHANUMERIC)
+        )
+    };
+    // probing other collections or the request through the filter, expanding
+    // a relation the subscriber may not view (users: own record only)
+    let probe = opts(json!({"query": {"filter": "@collection.users.email ?= 'alice@example.com'"}}));
+    let probe_auth = opts(json!({"query": {"filter": "@request.auth.id = ''"}}));
+    let expand = opts(json!({"query": {"expand": "author"}}));
+    let mut guest = Sse::connect(&t).await;
+    guest.subscribe_ok(&t, &[&probe, &probe_auth, &expand], None).await;
+    let mut owner = Sse::connect(&t).await;
+    owner.subscribe_ok(&t, &[&expand], Some(&alice_tok)).await;
+    create_post(&t, &tok, json!({"title": "x", "author": alice["id"]})).await;
+    let got = guest.drain(QUIET).await;
+    assert_eq!(got.len(), 1, "only the plain expand subscription gets the event: {got:?}");
+    assert_eq!(got[0].name, expand);
+    assert!(got[0].data["record"].get("expand").is_none(), "no expand of a record the guest may not view");
+    let mine = owner.next(WAIT).await.expect("owner event");
+    assert_eq!(mine.data["record"]["expand"]["author"]["id"], alice["id"], "the owner may view it");
+
+    // another client's id from another IP is refused
+    let client = t.app.realtime().client_by_id(&guest.client_id).expect("client");
+    client.set_ip("10.1.2.3");
+    let r = guest.subscribe(&t, &["posts/*"], None).await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json["message"], "Invalid realtime client.");
+}
