@@ -96,13 +96,17 @@ fn run_one(tx: &App, ctx: &Ctx, sub: &SubRequest) -> ApiResult<Value> {
     let c = collection_of(tx, &sub.collection)?;
     let mut sub_ctx = ctx.clone();
     if sub.token.is_some() {
+        // a sub-request's own token replaces the batch request's auth
         sub_ctx.token = sub.token.clone();
+        sub_ctx.loaded_auth = None;
     }
     sub_ctx.query = std::sync::Arc::new(parse_query(&sub.raw_query));
     sub_ctx.method = sub.method.parse().unwrap_or(axum::http::Method::POST);
     sub_ctx.http = std::sync::Arc::new(sub_http(ctx, sub));
     let mut req = sub_ctx.request_info(tx, sub.body.clone());
     req.context = "batch".into();
+    let method: axum::http::Method = sub.method.parse().unwrap_or(axum::http::Method::POST);
+    super::middleware::check_rate_limit(tx, &method, &sub_ctx.http.path, req.auth.as_deref(), &ctx.remote_ip)?;
     let method = match (sub.method.as_str(), &sub.id) {
         ("PUT", None) => {
             let exists =
@@ -138,14 +142,19 @@ fn run_one(tx: &App, ctx: &Ctx, sub: &SubRequest) -> ApiResult<Value> {
     }
 }
 
+/// A batch body's size limit when `batch.maxBodySize` is 0 (PocketBase's).
+const DEFAULT_MAX_BODY: usize = 128 << 20;
+
 /// `POST /api/batch`
-pub async fn batch(State(st): State<AppState>, ctx: Ctx, body: BodyData) -> ApiResult<Json<Value>> {
+pub async fn batch(State(st): State<AppState>, ctx: Ctx, req: axum::extract::Request) -> ApiResult<Json<Value>> {
+    let settings = st.app.settings();
+    if !settings.batch.enabled {
+        return Err(ApiError::new(403, "Batch requests are not allowed."));
+    }
+    let limit = usize::try_from(settings.batch.max_body_size).ok().filter(|n| *n > 0).unwrap_or(DEFAULT_MAX_BODY);
+    let body = BodyData::read(req, &st, limit).await?;
     blocking(move || {
         let app = &st.app;
-        let settings = app.settings();
-        if !settings.batch.enabled {
-            return Err(ApiError::new(403, "Batch requests are not allowed."));
-        }
         let list = body.fields.get("requests").and_then(Value::as_array).cloned().unwrap_or_default();
         if list.is_empty() {
             return Err(Error::field(
@@ -170,18 +179,28 @@ pub async fn batch(State(st): State<AppState>, ctx: Ctx, body: BodyData) -> ApiR
             subs.push(parse_sub(v).ok_or_else(|| failure(i, ApiError::new(400, "Invalid batch request data.")))?);
         }
         let mut failed: Option<ApiError> = None;
-        let result = app.run_in_transaction(|tx| {
-            let mut out = Vec::with_capacity(subs.len());
-            for (i, sub) in subs.iter().enumerate() {
-                match run_one(tx, &ctx, sub) {
-                    Ok(v) => out.push(v),
-                    Err(e) => {
-                        failed = Some(failure(i, e));
+        // `batch.timeout` bounds the whole transaction: its queries are
+        // interrupted at the deadline, and no sub-request starts after it
+        let timeout = std::time::Duration::from_secs(settings.batch.timeout.max(1) as u64);
+        let deadline = std::time::Instant::now() + timeout;
+        let result = crate::db::with_deadline(deadline, || {
+            app.run_in_transaction(|tx| {
+                let mut out = Vec::with_capacity(subs.len());
+                for (i, sub) in subs.iter().enumerate() {
+                    if std::time::Instant::now() >= deadline {
+                        failed = Some(failure(i, ApiError::new(400, "The batch transaction timed out.")));
                         return Err(Error::BadRequest("Batch transaction failed.".into()));
                     }
+                    match run_one(tx, &ctx, sub) {
+                        Ok(v) => out.push(v),
+                        Err(e) => {
+                            failed = Some(failure(i, e));
+                            return Err(Error::BadRequest("Batch transaction failed.".into()));
+                        }
+                    }
                 }
-            }
-            Ok(out)
+                Ok(out)
+            })
         });
         match (result, failed) {
             (Ok(out), _) => Ok(Json(Value::Array(out))),

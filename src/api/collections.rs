@@ -31,7 +31,7 @@ pub async fn list(State(st): State<AppState>, ctx: Ctx) -> ApiResult<Response> {
     blocking(move || {
         let app = &st.app;
         require_superuser(app, &ctx)?;
-        let q = ctx.list_query();
+        let q = ctx.list_query()?;
         let (page, rows) = list_table(app.executor(), &meta::collections_table(), &q)?;
         let cache = app.collections();
         let found: Vec<Collection> = rows
@@ -43,7 +43,7 @@ pub async fn list(State(st): State<AppState>, ctx: Ctx) -> ApiResult<Response> {
         let Some(found) = app.collections_list_request(&req, found)? else {
             return Ok(empty_ok());
         };
-        let items: Vec<Value> = found.iter().map(|c| pick(c.to_json(), ctx.q("fields"))).collect();
+        let items: Vec<Value> = found.iter().map(|c| pick(c.to_json(), ctx.q("fields"))).collect::<Result<_, _>>()?;
         Ok(Json(json!({"page": page.page, "perPage": page.per_page, "totalItems": page.total_items, "totalPages": page.total_pages, "items": items})).into_response())
     })
     .await
@@ -56,7 +56,7 @@ pub async fn view(State(st): State<AppState>, Path(name): Path<String>, ctx: Ctx
         let c = st.app.find_collection(&name)?;
         let req = ctx.request_info(&st.app, Default::default());
         match st.app.collection_view_request(&req, (*c).clone())? {
-            Some(c) => Ok(Json(pick(c.to_json(), ctx.q("fields"))).into_response()),
+            Some(c) => Ok(Json(pick(c.to_json(), ctx.q("fields"))?).into_response()),
             None => Ok(StatusCode::OK.into_response()),
         }
     })

@@ -39,11 +39,16 @@ pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> ApiResult<T> + Send
 /// Runs a short core call right on the async thread when `cheap` (a read
 /// by id with no hooks to wait for), otherwise on the blocking pool. A
 /// thread hop costs tens of microseconds here, more than the read itself.
+/// The async thread never waits for a database connection: when none is
+/// idle, the call moves to the blocking pool.
 pub async fn inline_if<T: Send + 'static>(
     cheap: bool,
-    f: impl FnOnce() -> ApiResult<T> + Send + 'static,
+    f: impl FnOnce() -> ApiResult<T> + Clone + Send + 'static,
 ) -> ApiResult<T> {
-    if cheap { f() } else { blocking(f).await }
+    if cheap && let Some(out) = crate::db::never_wait(f.clone()) {
+        return out;
+    }
+    blocking(f).await
 }
 
 /// What every handler needs to know about the request.
@@ -57,6 +62,8 @@ pub struct Ctx {
     pub remote_ip: String,
     /// The request as hooks see it (`e.request`).
     pub http: Arc<HttpMeta>,
+    /// The auth record verified by the request guard, when it ran.
+    pub loaded_auth: Option<Option<Arc<Record>>>,
 }
 
 /// Where request hooks leave the headers they set on `e.response`; put
@@ -93,15 +100,28 @@ impl Ctx {
         self.query.get(name).and_then(Value::as_str).unwrap_or_default()
     }
 
-    /// `?page&perPage&sort&filter&skipTotal` of a list request.
-    pub fn list_query(&self) -> crate::core::records::query::ListQuery {
-        crate::core::records::query::ListQuery {
-            page: self.q("page").trim().parse().unwrap_or(0),
-            per_page: self.q("perPage").trim().parse().unwrap_or(0),
+    /// `?page&perPage&sort&filter&skipTotal` of a list request; a value
+    /// that is not an integer (or a boolean for `skipTotal`) is a 400, as
+    /// in PocketBase. Zero or negative numbers mean the default.
+    pub fn list_query(&self) -> ApiResult<crate::core::records::query::ListQuery> {
+        let int = |name: &str| -> ApiResult<i64> {
+            match self.q(name) {
+                "" => Ok(0),
+                v => v.parse().map_err(|_| ApiError::bad_request()),
+            }
+        };
+        let skip_total = match self.q("skipTotal") {
+            "" | "0" | "f" | "F" | "false" | "FALSE" | "False" => false,
+            "1" | "t" | "T" | "true" | "TRUE" | "True" => true,
+            _ => return Err(ApiError::bad_request()),
+        };
+        Ok(crate::core::records::query::ListQuery {
+            page: int("page")?,
+            per_page: int("perPage")?,
             sort: self.q("sort").to_string(),
             filter: self.q("filter").to_string(),
-            skip_total: matches!(self.q("skipTotal"), "1" | "true" | "t"),
-        }
+            skip_total,
+        })
     }
 
     /// Resolves the token (invalid tokens act as guests) into `@request` info.
@@ -119,6 +139,9 @@ impl Ctx {
 
     /// The authenticated record, if the token is valid.
     pub fn auth(&self, app: &App) -> Option<Arc<Record>> {
+        if let Some(loaded) = &self.loaded_auth {
+            return loaded.clone();
+        }
         let token = self.token.as_deref()?;
         app.find_auth_record_by_token(token, TokenType::Auth).ok().map(Arc::new)
     }
@@ -149,7 +172,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
             })
             .collect();
         let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
-        let remote_ip = peer.map(|p| p.ip().to_string()).unwrap_or_default();
+        let remote_ip = match parts.extensions.get::<super::middleware::RealIp>() {
+            Some(real) => real.0.clone(),
+            None => peer.map(|p| p.ip().to_string()).unwrap_or_default(),
+        };
         let params = match RawPathParams::from_request_parts(parts, state).await {
             Ok(p) => p.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             Err(_) => Vec::new(),
@@ -180,6 +206,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
             headers: Arc::new(headers),
             remote_ip,
             http: Arc::new(http),
+            loaded_auth: parts.extensions.get::<super::middleware::LoadedAuth>().map(|a| a.0.clone()),
         })
     }
 }
@@ -221,14 +248,21 @@ impl FromRequest<AppState> for BodyData {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        BodyData::read(req, state, state.body_limit).await
+    }
+}
+
+impl BodyData {
+    /// Reads a JSON, urlencoded or multipart body of at most `limit` bytes.
+    pub async fn read(req: Request, state: &AppState, limit: usize) -> ApiResult<Self> {
         let ct =
             req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_lowercase();
-        let limit = state.body_limit;
         if ct.starts_with("multipart/form-data") {
-            return read_multipart(req, state).await;
+            return read_multipart(req, state, limit).await;
         }
         let bytes = to_bytes(req.into_body(), limit).await.map_err(|_| too_large())?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
+        // PocketBase binds a body by its Content-Type; no body needs none
+        if bytes.is_empty() {
             return Ok(BodyData::default());
         }
         if ct.starts_with("application/x-www-form-urlencoded") {
@@ -238,6 +272,11 @@ impl FromRequest<AppState> for BodyData {
             }
             return Ok(BodyData { fields, files: vec![] });
         }
+        if !ct.starts_with("application/json") {
+            // XML is bound by PocketBase but never into record data
+            let xml = ct.starts_with("application/xml") || ct.starts_with("text/xml");
+            return Err(if xml { ApiError::bad_request() } else { ApiError::new(400, "Unsupported Content-Type") });
+        }
         match serde_json::from_slice::<Value>(&bytes) {
             Ok(Value::Object(fields)) => Ok(BodyData { fields, files: vec![] }),
             _ => Err(ApiError::bad_request()),
@@ -245,8 +284,7 @@ impl FromRequest<AppState> for BodyData {
     }
 }
 
-async fn read_multipart(req: Request, state: &AppState) -> ApiResult<BodyData> {
-    let limit = state.body_limit;
+async fn read_multipart(req: Request, state: &AppState, limit: usize) -> ApiResult<BodyData> {
     let (parts, body) = req.into_parts();
     let limited = Body::new(http_body_util::Limited::new(body, limit));
     let req = Request::from_parts(parts, limited);

@@ -72,6 +72,10 @@ impl From<Error> for ApiError {
                 tracing::debug!("no rows: {inner}");
                 ApiError::not_found()
             }
+            Error::Sql(inner) if status == 400 => {
+                tracing::warn!("query stopped: {inner}");
+                ApiError::bad_request()
+            }
             Error::Sql(inner) => {
                 tracing::error!("database error: {inner}");
                 ApiError::new(500, "Something went wrong while processing your request.")

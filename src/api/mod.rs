@@ -45,6 +45,70 @@ async fn not_found() -> Response {
     ApiError::new(404, "File not found.").into_response()
 }
 
+/// PocketBase endpoints that Ferrobase does not serve yet, with the
+/// feature they belong to. A route registered for one of them wins over
+/// this list (axum prefers the specific route), so building a feature only
+/// means adding its route.
+const NOT_BUILT: &[(&str, &str)] = &[
+    ("realtime", "Realtime"),
+    ("files/**", "File storage"),
+    ("oauth2-redirect", "OAuth2 sign-in"),
+    ("backups", "The backups API"),
+    ("backups/**", "The backups API"),
+    ("settings/test/s3", "S3 storage"),
+    ("settings/test/email", "Mail"),
+    ("settings/apple/generate-client-secret", "OAuth2 sign-in"),
+    ("collections/meta/oauth2-providers", "OAuth2 sign-in"),
+    ("collections/meta/dry-run-view", "The view query dry run"),
+    ("sql", "The SQL console"),
+    ("collections/*/auth-with-oauth2", "OAuth2 sign-in"),
+    ("collections/*/request-otp", "One-time password sign-in"),
+    ("collections/*/auth-with-otp", "One-time password sign-in"),
+    ("collections/*/request-password-reset", "Password reset"),
+    ("collections/*/confirm-password-reset", "Password reset"),
+    ("collections/*/request-verification", "Email verification"),
+    ("collections/*/confirm-verification", "Email verification"),
+    ("collections/*/request-email-change", "Email change"),
+    ("collections/*/confirm-email-change", "Email change"),
+    ("collections/*/impersonate/*", "Impersonation"),
+];
+
+/// The feature behind an `/api/...` path that is not built yet.
+fn missing_feature(path: &str) -> Option<&'static str> {
+    let rest = path.strip_prefix("/api/")?.trim_end_matches('/');
+    NOT_BUILT.iter().find(|(pattern, _)| path_matches(pattern, rest)).map(|(_, feature)| *feature)
+}
+
+/// `*` matches one path segment, a final `**` one or more.
+fn path_matches(pattern: &str, path: &str) -> bool {
+    let (p, s): (Vec<&str>, Vec<&str>) = (pattern.split('/').collect(), path.split('/').collect());
+    if p.last() == Some(&"**") {
+        let head = &p[..p.len() - 1];
+        return s.len() > head.len() && head.iter().zip(&s).all(|(a, b)| *a == "*" || a == b);
+    }
+    p.len() == s.len() && p.iter().zip(&s).all(|(a, b)| *a == "*" || a == b)
+}
+
+/// `/api/*` that no route serves: a JSON 404, or a 501 naming the feature
+/// when it is a PocketBase endpoint that is not built yet.
+async fn api_fallback(uri: axum::http::Uri) -> Response {
+    match missing_feature(uri.path()) {
+        Some(feature) => {
+            ApiError::new(501, &format!("{feature} is not available in this version of Ferrobase yet")).into_response()
+        }
+        None => not_found().await,
+    }
+}
+
+/// `/_/`: the dashboard is not built yet; say so instead of a blank 404.
+async fn dashboard_missing() -> Response {
+    ApiError::new(
+        501,
+        "The admin dashboard is not available in this version of Ferrobase yet: use the REST API, or `ferrobase superuser upsert EMAIL PASS` to create a superuser",
+    )
+    .into_response()
+}
+
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     ApiError::new(500, "Something went wrong while processing your request.").into_response()
 }
@@ -97,7 +161,13 @@ pub fn builtin_route_paths() -> Vec<&'static str> {
 /// The full router: API, static files, JSON 404s, middleware.
 pub fn router(state: AppState, opts: &HttpOptions) -> Router {
     let mut app = api_routes()
-        .route("/api/{*rest}", get(not_found).post(not_found).put(not_found).patch(not_found).delete(not_found));
+        .route(
+            "/api/{*rest}",
+            get(api_fallback).post(api_fallback).put(api_fallback).patch(api_fallback).delete(api_fallback),
+        )
+        .route("/_", get(dashboard_missing))
+        .route("/_/", get(dashboard_missing))
+        .route("/_/{*rest}", get(dashboard_missing));
     app = match opts.public_dir.as_ref().filter(|d| d.is_dir()) {
         Some(dir) => {
             let serve = tower_http::services::ServeDir::new(dir).append_index_html_on_directories(true);
@@ -115,10 +185,27 @@ pub fn router(state: AppState, opts: &HttpOptions) -> Router {
         let js = crate::jsvm::http::JsHttp { engine, body_limit: state.body_limit };
         app = app.layer(axum::middleware::from_fn_with_state(js, crate::jsvm::http::middleware));
     }
-    app.layer(axum::middleware::from_fn_with_state(state.clone(), middleware::log_requests))
+    app.layer(axum::middleware::from_fn_with_state(state.clone(), middleware::guard))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::log_requests))
         .layer(axum::middleware::from_fn(middleware::security_headers))
         .layer(middleware::cors(&opts.origins))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(DefaultBodyLimit::max(state.body_limit))
         .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::missing_feature;
+
+    #[test]
+    fn unbuilt_pocketbase_endpoints_are_named() {
+        assert_eq!(missing_feature("/api/backups"), Some("The backups API"));
+        assert_eq!(missing_feature("/api/backups/x.zip/restore"), Some("The backups API"));
+        assert_eq!(missing_feature("/api/files/token"), Some("File storage"));
+        assert_eq!(missing_feature("/api/files/posts/abc/a.png"), Some("File storage"));
+        assert_eq!(missing_feature("/api/collections/users/request-otp"), Some("One-time password sign-in"));
+        assert_eq!(missing_feature("/api/collections/users/records"), None);
+        assert_eq!(missing_feature("/api/nonsense"), None);
+    }
 }

@@ -29,10 +29,12 @@ pub fn collection_of(app: &App, name_or_id: &str) -> ApiResult<Arc<Collection>> 
 
 /// Expands and exports records for the response, applying `?expand` and `?fields`.
 pub fn export_records(app: &App, records: &mut [Record], ctx: &Ctx, req: &RequestInfo) -> ApiResult<Vec<Value>> {
+    let fields = ctx.q("fields");
+    // a bad `fields` is a 400 even when there is nothing to pick from
+    pick(Value::Object(Default::default()), fields)?;
     let tree = ExpandTree::parse(ctx.q("expand"));
     app.expand_records(records, &tree, req)?;
-    let fields = ctx.q("fields");
-    Ok(records.iter().map(|r| pick(app.record_export(r, req), fields)).collect())
+    Ok(records.iter().map(|r| pick(app.record_export(r, req), fields)).collect::<Result<_, _>>()?)
 }
 
 /// One record as response JSON.
@@ -71,7 +73,7 @@ pub async fn list(State(st): State<AppState>, Path(collection): Path<String>, ct
         let app = &st.app;
         let c = collection_of(app, &collection)?;
         let req = ctx.request_info(app, Default::default());
-        let q = ctx.list_query();
+        let q = ctx.list_query()?;
         let Some(mut page) = app.list_records_request(&c, &q, &req)? else {
             return Ok(empty_ok());
         };
@@ -94,13 +96,18 @@ pub async fn view(
     Path((collection, id)): Path<(String, String)>,
     ctx: Ctx,
 ) -> ApiResult<Response> {
-    // inline only when nothing can wait: no hooks (JS dispatch), no expand
-    // queries, no manage-rule checks of auth records
+    // inline only when nothing can wait or run long: no hooks (JS
+    // dispatch), no expand queries, no manage-rule checks of auth records,
+    // a public view rule (a rule could be an expensive query)
     let hooks = st.app.hooks();
     let cheap = hooks.on_record_view_request.is_empty()
         && hooks.on_record_enrich.is_empty()
         && ctx.q("expand").is_empty()
-        && st.app.collections().get(&collection).is_some_and(|c| !c.is_auth());
+        && st
+            .app
+            .collections()
+            .get(&collection)
+            .is_some_and(|c| !c.is_auth() && c.rules.view.as_deref().is_some_and(|r| r.trim().is_empty()));
     inline_if(cheap, move || {
         let app = &st.app;
         let c = collection_of(app, &collection)?;

@@ -13,14 +13,36 @@ use crate::core::records::query::list_table;
 
 /// `GET|HEAD /api/health`
 pub async fn health(State(st): State<AppState>, ctx: Ctx) -> ApiResult<Json<Value>> {
-    // a guest check touches no database: answer without a thread hop
-    let su = match ctx.token {
-        None => false,
-        Some(_) => blocking(move || Ok(ctx.auth(&st.app).is_some_and(|a| a.is_superuser()).then_some(ctx.remote_ip)))
-            .await?
-            .is_some(),
+    // the guard already verified the token: no database, no thread hop
+    let su = match (&ctx.token, &ctx.loaded_auth) {
+        (None, _) => false,
+        (Some(_), Some(loaded)) => loaded.as_ref().is_some_and(|a| a.is_superuser()),
+        (Some(_), None) => {
+            let (app, c) = (st.app.clone(), ctx.clone());
+            blocking(move || Ok(c.auth(&app).is_some_and(|a| a.is_superuser()))).await?
+        }
     };
-    let data = if su { json!({"canBackup": true, "possibleProxyHeader": ""}) } else { json!({}) };
+    if !su {
+        return Ok(Json(json!({"message": "API is healthy.", "code": 200, "data": {}})));
+    }
+    // the first proxy header present: the configured ones, then the usual
+    // ones of CDNs and proxies (a hint for setting up trustedProxy)
+    let settings = st.app.settings();
+    let candidates = settings.trusted_proxy.headers.iter().map(String::as_str).chain([
+        "CF-Connecting-IP",
+        "Fly-Client-IP",
+        "X-Forwarded-For",
+    ]);
+    let possible = candidates
+        .into_iter()
+        .find(|name| ctx.http.headers.iter().any(|(k, v)| k.eq_ignore_ascii_case(name) && !v.is_empty()))
+        .unwrap_or_default();
+    let data = json!({
+        // no backup can be running: backups are not built yet
+        "canBackup": true,
+        "realIP": ctx.remote_ip,
+        "possibleProxyHeader": possible,
+    });
     Ok(Json(json!({"message": "API is healthy.", "code": 200, "data": data})))
 }
 
@@ -57,7 +79,7 @@ pub async fn logs_list(State(st): State<AppState>, ctx: Ctx) -> ApiResult<Json<V
     blocking(move || {
         let app = &st.app;
         require_superuser(app, &ctx)?;
-        let mut q = ctx.list_query();
+        let mut q = ctx.list_query()?;
         if q.sort.is_empty() {
             q.sort = "-created".into();
         }

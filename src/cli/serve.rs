@@ -2,6 +2,9 @@
 //! turns on automigrate), prints the installer link on first run and
 //! serves HTTP until SIGINT/SIGTERM.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use anyhow::Context;
 use clap::Args;
 
@@ -12,6 +15,12 @@ use crate::api::{AppState, DEFAULT_BODY_LIMIT, HttpOptions, router};
 /// hundreds of threads, yet large enough that requests waiting on the
 /// writer lock or on JS handlers do not starve quick reads.
 const BLOCKING_THREADS: usize = 64;
+
+/// After SIGINT/SIGTERM, how long in-flight requests may finish normally.
+const GRACE: Duration = Duration::from_secs(1);
+/// Then their queries are interrupted; this long after the signal the
+/// process stops waiting for connections (streams, stuck clients) at all.
+const HARD_STOP: Duration = Duration::from_secs(3);
 
 /// `serve` flags.
 #[derive(Debug, Args)]
@@ -47,7 +56,7 @@ pub fn run(flags: &GlobalFlags, args: ServeArgs) -> anyhow::Result<()> {
         .unwrap_or_else(|| if args.domains.is_empty() { "127.0.0.1:8090".into() } else { "0.0.0.0:80".into() });
     let runtime =
         tokio::runtime::Builder::new_multi_thread().max_blocking_threads(BLOCKING_THREADS).enable_all().build()?;
-    runtime.block_on(async move {
+    let result = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|e| {
             let cause = if e.kind() == std::io::ErrorKind::AddrInUse {
                 anyhow::anyhow!("the port is already in use by another program ({e})")
@@ -59,26 +68,60 @@ pub fn run(flags: &GlobalFlags, args: ServeArgs) -> anyhow::Result<()> {
         let local = listener.local_addr()?;
         let base = format!("http://{local}");
         if let Some(token) = app.installer_token()? {
-            println!("(!) Launch the URL below in the browser if it hasn't been open already to create your first superuser account:");
-            println!("{base}/_/#/pbinstall/{token}");
-            println!("(you can also create your first superuser by running: ferrobase superuser upsert EMAIL PASS)\n");
+            // the dashboard's installer page is not built yet: say how to
+            // create the first superuser instead of printing a dead link
+            println!("(!) No superuser exists yet. Create the first one with:");
+            println!("      ferrobase superuser upsert EMAIL PASS");
+            println!("    or over the API with this one-time installer token (valid for 30 minutes):");
+            println!(
+                "      curl -X POST {base}/api/collections/_superusers/records -H 'Authorization: {token}' \\\n           -H 'Content-Type: application/json' -d '{{\"email\":\"you@example.com\",\"password\":\"PASS\",\"passwordConfirm\":\"PASS\"}}'\n"
+            );
         }
-        println!("Server started at {base}\n├─ REST API:  {base}/api/\n└─ Dashboard: {base}/_/");
+        println!("Server started at {base}\n└─ REST API:  {base}/api/");
         let state = AppState { app: app.clone(), body_limit: DEFAULT_BODY_LIMIT };
         let opts = HttpOptions { origins: args.origins, public_dir: Some(flags.public_dir.clone()), index_fallback: flags.index_fallback, js };
         let service = router(state, &opts);
         let hooks_app = app.clone();
         tokio::task::spawn_blocking(move || hooks_app.trigger_serve()).await??;
+        let stop = Arc::new(tokio::sync::Notify::new());
+        let stopped = stop.clone();
         let realtime = app.realtime().clone();
-        let shutdown = async move {
-            shutdown_signal().await;
-            // open SSE streams would keep the graceful shutdown waiting forever
+        let mut server = tokio::spawn(crate::api::server::serve(listener, service, async move {
+            stopped.notified().await;
+            // open SSE streams would keep the graceful shutdown waiting
             realtime.close();
-        };
-        crate::api::server::serve(listener, service, shutdown).await?;
-        tokio::task::spawn_blocking(move || app.terminate(false)).await??;
+        }));
+        tokio::select! {
+            res = &mut server => return res?.map_err(anyhow::Error::from),
+            () = shutdown_signal() => {}
+        }
+        stop.notify_one();
+        drain(&app, &mut server).await;
+        tokio::task::spawn_blocking(move || {
+            app.terminate(false)?;
+            app.close()
+        })
+        .await??;
         anyhow::Ok(())
-    })
+    });
+    // blocking work still running (a stuck script) must not keep the process
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    result
+}
+
+/// Waits for in-flight requests: normally for [`GRACE`], then with their
+/// queries interrupted, and gives up on what remains at [`HARD_STOP`].
+async fn drain(app: &crate::core::App, server: &mut tokio::task::JoinHandle<std::io::Result<()>>) {
+    if tokio::time::timeout(GRACE, &mut *server).await.is_ok() {
+        return;
+    }
+    tracing::warn!("requests still running {GRACE:?} after the stop signal: interrupting their queries");
+    app.interrupt_queries();
+    if tokio::time::timeout(HARD_STOP - GRACE, &mut *server).await.is_err() {
+        tracing::warn!("connections still open {HARD_STOP:?} after the stop signal: closing them");
+        server.abort();
+    }
+    app.resume_queries();
 }
 
 async fn shutdown_signal() {

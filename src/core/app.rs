@@ -50,6 +50,7 @@ struct AppInner {
     logs: LogWriter,
     realtime: Arc<super::realtime::Broker>,
     store: Mutex<Map<String, Value>>,
+    rate_limiter: super::ratelimit::RateLimiter,
     /// Collections already reported as unreadable (logged once each).
     unreadable: Mutex<std::collections::HashSet<String>>,
 }
@@ -78,6 +79,9 @@ impl App {
             .map_err(|e| Error::Internal(format!("cannot create {}: {e}", config.data_dir.display())))?;
         let data = Arc::new(Db::open(&config.data_dir.join("data.db"), 8)?);
         let aux = Arc::new(Db::open(&config.data_dir.join("auxiliary.db"), 2)?);
+        let timeout = std::time::Duration::from_secs(config.query_timeout.max(1));
+        data.set_query_timeout(timeout);
+        aux.set_query_timeout(timeout);
         data.write(schema::init_data_tables)?;
         aux.write(schema::init_aux_tables)?;
         let logs = LogWriter::start(aux.clone(), Settings::default().logs.max_days);
@@ -93,6 +97,7 @@ impl App {
                 logs,
                 realtime: Arc::default(),
                 store: Mutex::new(Map::new()),
+                rate_limiter: Default::default(),
                 unreadable: Mutex::default(),
             }),
             exec: Executor::Pool(data),
@@ -202,6 +207,34 @@ impl App {
         self.inner.hooks.on_terminate.trigger(&mut ev, &mut |_| Ok(()))
     }
 
+    /// Stops every running query of both databases and fails new ones at
+    /// once (shutdown: in-flight requests end with an error instead of
+    /// holding the process). Undone by [`App::resume_queries`].
+    pub fn interrupt_queries(&self) {
+        self.inner.data.interrupt_all();
+        self.inner.aux.interrupt_all();
+    }
+
+    /// Lets queries run again after [`App::interrupt_queries`].
+    pub fn resume_queries(&self) {
+        self.inner.data.resume();
+        self.inner.aux.resume();
+    }
+
+    /// The last step of a shutdown: writes the pending logs and checkpoints
+    /// both databases' WAL into their files.
+    pub fn close(&self) -> Result<()> {
+        self.inner.logs.flush_now();
+        self.inner.data.checkpoint()?;
+        self.inner.aux.checkpoint()?;
+        Ok(())
+    }
+
+    /// The rate limit windows (`settings.rateLimits`).
+    pub fn rate_limiter(&self) -> &super::ratelimit::RateLimiter {
+        &self.inner.rate_limiter
+    }
+
     /// The shared key/value store (`$app.store()`).
     pub fn store(&self) -> &Mutex<Map<String, Value>> {
         &self.inner.store
@@ -304,6 +337,8 @@ impl App {
 
     fn publish_settings(&self, s: Arc<Settings>) {
         self.inner.logs.set_max_days(s.logs.max_days);
+        // PocketBase starts every rate limit window afresh on a settings change
+        self.inner.rate_limiter.reset();
         self.inner.settings.store(s);
     }
 

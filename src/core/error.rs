@@ -79,6 +79,8 @@ impl Error {
             Error::TooManyRequests(_) => 429,
             Error::Api { status, .. } => *status,
             Error::Sql(e) if is_no_rows(e) => 404,
+            // a query stopped by its deadline: PocketBase's 400
+            Error::Sql(e) if crate::db::is_interrupted(e) => 400,
             Error::Sql(_) | Error::Internal(_) => 500,
         }
     }

@@ -37,6 +37,9 @@ pub struct RequestLog {
     pub referer: String,
     pub user_agent: String,
     pub auth: String,
+    /// Only with `logs.logAuthId`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub auth_id: String,
 }
 
 /// One log entry.
@@ -98,6 +101,11 @@ impl LogWriter {
         if buf.len() < MAX_BUFFERED {
             buf.push(entry);
         }
+    }
+
+    /// Writes the buffered entries right away (shutdown).
+    pub fn flush_now(&self) {
+        flush(&self.inner.aux, std::mem::take(&mut *self.inner.buffer.lock()));
     }
 
     /// Updates the retention after a settings change.

@@ -12,6 +12,7 @@ pub mod filter;
 pub mod hooks;
 pub mod lenient;
 pub mod logs;
+pub mod ratelimit;
 pub mod realtime;
 pub mod records;
 pub mod request;

@@ -11,10 +11,12 @@ pub mod schema;
 pub mod sync;
 pub mod values;
 
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::{self, ThreadId};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex, RawMutex, lock_api::ArcMutexGuard};
 use rusqlite::{Connection, OpenFlags};
@@ -23,8 +25,18 @@ use rusqlite::{Connection, OpenFlags};
 pub type DbResult<T> = rusqlite::Result<T>;
 
 /// One SQLite database file: a writer and a bounded pool of readers.
+///
+/// Every read runs under a deadline (PocketBase's `--queryTimeout`): a
+/// progress handler on each connection interrupts the running statement
+/// once the calling thread's deadline has passed, or at once when the
+/// database is [closing](Db::interrupt_all), so no query can hold a thread,
+/// a reader or shutdown for longer than that.
 pub struct Db {
     path: PathBuf,
+    /// Read deadline in milliseconds.
+    query_timeout_ms: AtomicU64,
+    /// Set on shutdown: every running statement stops.
+    closing: Arc<AtomicBool>,
     writer: Arc<Mutex<Connection>>,
     /// The thread whose open transaction holds the writer, if any.
     writer_owner: Arc<Mutex<Option<ThreadId>>>,
@@ -50,7 +62,72 @@ fn busy(message: &str) -> rusqlite::Error {
     )
 }
 
-fn configure(conn: &Connection) -> DbResult<()> {
+/// Default read deadline (PocketBase's `--queryTimeout` default).
+pub const DEFAULT_QUERY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How many SQLite VM steps run between two deadline checks (a check is a
+/// thread-local read and a clock read: well under 1% of the work between).
+const PROGRESS_STEPS: i32 = 1000;
+
+thread_local! {
+    /// The deadline of the statements this thread runs, if any.
+    static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+    /// Set by [`never_wait`]: a read that would wait for a reader fails.
+    static NEVER_WAIT: Cell<bool> = const { Cell::new(false) };
+    /// Set when a read refused to wait under [`never_wait`].
+    static WOULD_HAVE_WAITED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f` where no read may wait for a free reader connection (an async
+/// thread that must stay responsive). `None` when a read would have waited:
+/// the caller then runs `f` again where waiting is fine.
+pub fn never_wait<T>(f: impl FnOnce() -> T) -> Option<T> {
+    let previous = NEVER_WAIT.replace(true);
+    WOULD_HAVE_WAITED.set(false);
+    let out = f();
+    NEVER_WAIT.set(previous);
+    (!WOULD_HAVE_WAITED.replace(false)).then_some(out)
+}
+
+/// Runs `f` with a statement deadline on the current thread; a nested
+/// scope can only shorten it. Statements still running at the deadline fail
+/// with `SQLITE_INTERRUPT` (see [`is_interrupted`]).
+pub fn with_deadline<T>(deadline: Instant, f: impl FnOnce() -> T) -> T {
+    struct Restore(Option<Instant>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            DEADLINE.set(self.0);
+        }
+    }
+    let previous = DEADLINE.get();
+    let _restore = Restore(previous);
+    DEADLINE.set(Some(previous.map_or(deadline, |p| p.min(deadline))));
+    f()
+}
+
+/// Whether an error is a statement stopped by its deadline or by shutdown.
+pub fn is_interrupted(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::OperationInterrupted)
+}
+
+fn interrupted(message: &str) -> rusqlite::Error {
+    rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error {
+            code: rusqlite::ErrorCode::OperationInterrupted,
+            extended_code: rusqlite::ffi::SQLITE_INTERRUPT,
+        },
+        Some(message.to_string()),
+    )
+}
+
+fn configure(conn: &mut Connection, closing: &Arc<AtomicBool>) -> DbResult<()> {
+    let closing = closing.clone();
+    conn.progress_handler(
+        PROGRESS_STEPS,
+        Some(move || {
+            closing.load(Ordering::Relaxed) || DEADLINE.get().is_some_and(|deadline| Instant::now() >= deadline)
+        }),
+    )?;
     conn.busy_timeout(Duration::from_secs(10))?;
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
@@ -71,10 +148,13 @@ impl Db {
     /// pragmas; at most `max_readers` reader connections are ever open, and
     /// they are kept (warm statement and page caches) for reuse.
     pub fn open(path: &Path, max_readers: usize) -> DbResult<Self> {
-        let writer = Connection::open(path)?;
-        configure(&writer)?;
+        let closing = Arc::new(AtomicBool::new(false));
+        let mut writer = Connection::open(path)?;
+        configure(&mut writer, &closing)?;
         Ok(Db {
             path: path.to_path_buf(),
+            query_timeout_ms: AtomicU64::new(DEFAULT_QUERY_TIMEOUT.as_millis() as u64),
+            closing,
             writer: Arc::new(Mutex::new(writer)),
             writer_owner: Arc::new(Mutex::new(None)),
             readers: Mutex::new(ReaderPool { idle: Vec::new(), open: 0 }),
@@ -88,30 +168,71 @@ impl Db {
         &self.path
     }
 
+    /// Sets how long a read may run.
+    pub fn set_query_timeout(&self, timeout: Duration) {
+        self.query_timeout_ms.store(timeout.as_millis().max(1) as u64, Ordering::Relaxed);
+    }
+
+    /// The deadline of a read starting now.
+    pub fn read_deadline(&self) -> Instant {
+        Instant::now() + Duration::from_millis(self.query_timeout_ms.load(Ordering::Relaxed))
+    }
+
+    /// Stops every running statement and makes new ones fail at their first
+    /// step (shutdown: in-flight requests end with an error, not a hang).
+    pub fn interrupt_all(&self) {
+        self.closing.store(true, Ordering::Relaxed);
+    }
+
+    /// Lets statements run again after [`Db::interrupt_all`] (the final
+    /// WAL checkpoint and log flush of a shutdown).
+    pub fn resume(&self) {
+        self.closing.store(false, Ordering::Relaxed);
+    }
+
     fn new_reader(&self) -> DbResult<Connection> {
-        let conn = Connection::open_with_flags(
+        let mut conn = Connection::open_with_flags(
             &self.path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
         )?;
-        configure(&conn)?;
+        configure(&mut conn, &self.closing)?;
         // readers never write nor keep a transaction open (see Lease::drop)
         conn.execute_batch("PRAGMA query_only = ON")?;
         Ok(conn)
     }
 
-    /// Runs `f` on a pooled reader connection, waiting for one when all
-    /// `max_readers` are busy.
+    /// Runs `f` on a pooled reader connection under the read deadline,
+    /// waiting (within that deadline) for one when all `max_readers` are busy.
     pub fn read<T, E: From<rusqlite::Error>>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
-        let lease = Lease { db: self, conn: Some(self.take_reader()?) };
+        let deadline = DEADLINE.get().map_or_else(|| self.read_deadline(), |d| d.min(self.read_deadline()));
+        let lease = Lease { db: self, conn: Some(self.take_reader(deadline)?) };
         match lease.conn.as_ref() {
-            Some(conn) => f(conn),
+            Some(conn) => with_deadline(deadline, || f(conn)),
             None => Err(rusqlite::Error::InvalidQuery.into()),
         }
     }
 
-    fn take_reader(&self) -> DbResult<Connection> {
+    /// Runs `f` on an idle reader if one is free right now (`None`
+    /// otherwise): for callers that must never wait, like async threads.
+    pub fn try_read<T, E: From<rusqlite::Error>>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, E>,
+    ) -> Option<Result<T, E>> {
+        let conn = {
+            let mut pool = self.readers.lock();
+            pool.idle.pop()?
+        };
+        let lease = Lease { db: self, conn: Some(conn) };
+        let conn = lease.conn.as_ref()?;
+        Some(with_deadline(self.read_deadline(), || f(conn)))
+    }
+
+    fn take_reader(&self, deadline: Instant) -> DbResult<Connection> {
         let mut pool = self.readers.lock();
         loop {
+            if self.closing.load(Ordering::Relaxed) {
+                return Err(interrupted("the database is closing"));
+            }
             if let Some(c) = pool.idle.pop() {
                 return Ok(c);
             }
@@ -120,7 +241,13 @@ impl Db {
                 drop(pool);
                 return self.new_reader().inspect_err(|_| self.readers.lock().open -= 1);
             }
-            self.reader_returned.wait(&mut pool);
+            if NEVER_WAIT.get() {
+                WOULD_HAVE_WAITED.set(true);
+                return Err(busy("no idle database connection"));
+            }
+            if self.reader_returned.wait_until(&mut pool, deadline).timed_out() {
+                return Err(interrupted("no database connection became free before the query timeout"));
+            }
         }
     }
 
@@ -151,6 +278,12 @@ impl Db {
         guard.execute_batch("BEGIN IMMEDIATE")?;
         *self.writer_owner.lock() = Some(thread::current().id());
         Ok(Tx { conn: Mutex::new(Some(guard)), after_commit: Mutex::new(Vec::new()), owner: self.writer_owner.clone() })
+    }
+
+    /// Moves the WAL content into the database file and truncates the WAL
+    /// (the last step of a clean shutdown).
+    pub fn checkpoint(&self) -> DbResult<()> {
+        self.write(|c| c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)"))
     }
 
     /// Closes the idle readers (releases file handles, e.g. before a restore).
@@ -262,7 +395,7 @@ impl Executor {
     pub fn read<T, E: From<rusqlite::Error>>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
         match self {
             Executor::Pool(db) => db.read(f),
-            Executor::Tx(_, tx) => tx.with(f),
+            Executor::Tx(db, tx) => with_deadline(db.read_deadline(), || tx.with(f)),
         }
     }
 

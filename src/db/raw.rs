@@ -2,10 +2,8 @@
 //! hooks and migrations), with PocketBase's dbx placeholder syntax:
 //! `{:name}` binds a parameter, `{{table}}` and `[[column]]` quote names.
 //! Parameters are always bound, never interpolated. Scripts run them under
-//! a deadline ([`with_deadline`]): a JS interrupt cannot stop a query in
+//! a deadline ([`super::with_deadline`]): a JS interrupt cannot stop a query in
 //! progress.
-
-use std::time::Instant;
 
 use rusqlite::{Connection, Statement};
 use serde_json::{Map, Value};
@@ -46,23 +44,6 @@ pub fn rewrite(sql: &str) -> String {
         out.push(c);
         rest = &rest[c.len_utf8()..];
     }
-    out
-}
-
-/// Runs `f` with `deadline` in force on `conn`: a watchdog thread
-/// interrupts the running statement once it passes (`SQLITE_INTERRUPT`).
-pub fn with_deadline<T>(conn: &Connection, deadline: Instant, f: impl FnOnce() -> DbResult<T>) -> DbResult<T> {
-    let handle = conn.get_interrupt_handle();
-    let (done, finished) = std::sync::mpsc::channel::<()>();
-    let watchdog = std::thread::spawn(move || {
-        let wait = deadline.saturating_duration_since(Instant::now());
-        if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = finished.recv_timeout(wait) {
-            handle.interrupt();
-        }
-    });
-    let out = f();
-    let _ = done.send(());
-    let _ = watchdog.join();
     out
 }
 

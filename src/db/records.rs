@@ -91,6 +91,34 @@ pub fn find_by_id(conn: &Connection, c: &Collection, id: &str) -> DbResult<Optio
     Ok(query(conn, c, &tail, &[SqlValue::Text(id.to_string())])?.into_iter().next())
 }
 
+/// Whether a record that is not stored yet would satisfy a compiled rule:
+/// its values become a one-row CTE named `alias` (the compiled SQL's base
+/// table), so the rule runs against them without anything being written
+/// (PocketBase's create-rule check). `cond` and `joins` use the numbered
+/// placeholders `?1..?n` of `args`; the values are bound after them.
+pub fn unsaved_matches(
+    conn: &Connection,
+    c: &Collection,
+    alias: &str,
+    data: &Map<String, Value>,
+    joins: &str,
+    cond: &str,
+    args: &[SqlValue],
+) -> DbResult<bool> {
+    let mut all = args.to_vec();
+    let mut columns = Vec::with_capacity(c.fields.len());
+    for f in &c.fields {
+        let v = data.get(&f.name).cloned().unwrap_or_else(|| f.zero_value());
+        all.push(to_sql(f, &v));
+        columns.push(format!("?{} AS {}", all.len(), quote(&f.name)));
+    }
+    let a = quote(alias);
+    let sql = format!("WITH {a} AS (SELECT {}) SELECT 1 FROM {a} {joins} WHERE {cond} LIMIT 1", columns.join(", "));
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(params_from_iter(all.iter()))?;
+    Ok(rows.next()?.is_some())
+}
+
 /// Inserts a record with all its field values.
 pub fn insert(conn: &Connection, c: &Collection, data: &Map<String, Value>) -> DbResult<()> {
     let mut cols = Vec::with_capacity(c.fields.len());
@@ -145,6 +173,40 @@ pub fn referencing_ids(
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([id], |r| r.get::<_, String>(0))?;
     rows.collect()
+}
+
+/// The ids of the first `limit` records of `table` (in insertion order;
+/// views have none) whose relation `column` points at `id`.
+pub fn back_relation_ids(
+    conn: &Connection,
+    table: &str,
+    column: &str,
+    multiple: bool,
+    id: &str,
+    limit: i64,
+) -> DbResult<Vec<String>> {
+    let (t, col) = (quote(table), quote(column));
+    let order = if has_rowid(conn, table)? { format!("ORDER BY {t}.rowid") } else { String::new() };
+    let sql = if multiple {
+        format!(
+            "SELECT `id` FROM {t} WHERE EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid({t}.{col}) THEN {t}.{col} ELSE json_array({t}.{col}) END) je WHERE je.value = ?1) {order} LIMIT ?2"
+        )
+    } else {
+        format!("SELECT `id` FROM {t} WHERE {t}.{col} = ?1 {order} LIMIT ?2")
+    };
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(rusqlite::params![id, limit], |r| r.get::<_, String>(0))?;
+    rows.collect()
+}
+
+/// Whether `name` is a table (views have no rowid).
+fn has_rowid(conn: &Connection, name: &str) -> DbResult<bool> {
+    let mut stmt = conn.prepare_cached("SELECT type = 'table' FROM sqlite_master WHERE name = ?1 COLLATE NOCASE")?;
+    let mut rows = stmt.query([name])?;
+    Ok(match rows.next()? {
+        Some(row) => row.get::<_, bool>(0)?,
+        None => false,
+    })
 }
 
 /// Every id of a table.

@@ -208,3 +208,119 @@ async fn file_uploads_are_refused_until_file_storage_exists() {
     assert_eq!(code(&r, "doc"), "validation_file_upload_unsupported");
     assert_eq!(count(&t, &tok).await, 0);
 }
+
+#[tokio::test]
+async fn bodies_are_bound_by_content_type_like_pocketbase() {
+    let t = spawn_app().await;
+    let tok = setup(&t).await;
+    let r = t.raw("POST", "/api/collections/entries/records", None, "text/plain", b"title=x".to_vec()).await;
+    assert_error_shape(&r, 400);
+    assert_eq!(r.json["message"], "Unsupported Content-Type.");
+    let r = t.raw("POST", "/api/collections/entries/records", None, "", br#"{"title":"x"}"#.to_vec()).await;
+    assert_eq!(r.json["message"], "Unsupported Content-Type.", "{}", r.text);
+    let r = t.raw("POST", "/api/collections/entries/records", None, "application/xml", b"<a/>".to_vec()).await;
+    assert_error_shape(&r, 400);
+    assert_eq!(count(&t, &tok).await, 0, "nothing stored");
+    let r = t
+        .raw(
+            "POST",
+            "/api/collections/entries/records",
+            None,
+            "application/json; charset=utf-8",
+            br#"{"title":"x"}"#.to_vec(),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+}
+
+#[tokio::test]
+async fn nan_and_infinity_are_not_numbers() {
+    let t = spawn_app().await;
+    let tok = setup(&t).await;
+    for bad in ["NaN", "Infinity", "-inf", "+Inf"] {
+        let r = t.post("/api/collections/entries/records", None, json!({"title": "x", "n": bad})).await;
+        assert_error_shape(&r, 400);
+        assert_eq!(code(&r, "n"), "validation_not_a_number", "{bad}: {}", r.text);
+    }
+    assert_eq!(count(&t, &tok).await, 0);
+    // a plain non-number string casts to 0, as in PocketBase
+    let r = t.post("/api/collections/entries/records", None, json!({"title": "x", "n": "abc"})).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json["n"], 0);
+}
+
+#[tokio::test]
+async fn deeply_parenthesised_filters_are_accepted() {
+    let t = spawn_app().await;
+    setup(&t).await;
+    for depth in [200, 1000] {
+        let filter = format!("{}title='x'{}", "(".repeat(depth), ")".repeat(depth));
+        let r = t.get(&format!("/api/collections/entries/records?filter={}", urlencode(&filter)), None).await;
+        assert_eq!(r.status, 200, "depth {depth}: {}", r.text);
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
+#[tokio::test]
+async fn list_parameters_are_checked_like_pocketbase() {
+    let t = spawn_app().await;
+    let tok = setup(&t).await;
+    t.post("/api/collections/entries/records", Some(&tok), json!({"title": "hello"})).await;
+    let base = "/api/collections/entries/records";
+    for bad in [
+        "page=abc",
+        "page=1.5",
+        "perPage=abc",
+        "perPage=2.5",
+        "skipTotal=maybe",
+        "fields=title:bogus(1)",
+        "fields=title:excerpt(abc)",
+        "fields=title:excerpt(3,true,x)",
+    ] {
+        let r = t.get(&format!("{base}?{bad}"), None).await;
+        assert_error_shape(&r, 400);
+    }
+    let r = t.get(&format!("{base}?perPage=5000&page=-3&skipTotal=TRUE"), None).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json["perPage"], 1000);
+    assert_eq!(r.json["page"], 1);
+    assert_eq!(r.json["totalItems"], -1);
+    let r = t.get(&format!("{base}?fields=,,,"), None).await;
+    assert_eq!(r.json["items"][0]["title"], "hello", "an empty fields list keeps every key: {}", r.text);
+    let r = t.get(&format!("{base}?fields=*:excerpt(2)"), None).await;
+    assert_eq!(r.json["items"][0]["title"], "he");
+}
+
+#[tokio::test]
+async fn an_id_field_of_another_type_is_refused() {
+    let t = spawn_app().await;
+    let tok = t.admin_token().await;
+    let r = t
+        .post("/api/collections", Some(&tok), json!({"name": "odd", "fields": [{"name": "id", "type": "number"}]}))
+        .await;
+    assert_error_shape(&r, 400);
+    assert_eq!(r.json["data"]["fields"]["1"]["name"]["code"], "validation_duplicated_field_name", "{}", r.text);
+    assert_eq!(t.get("/api/collections/odd", Some(&tok)).await.status, 404);
+    setup(&t).await;
+    let c = t.get("/api/collections/entries", Some(&tok)).await.json;
+    let mut fields = c["fields"].as_array().expect("fields").clone();
+    fields[0] = json!({"name": "id", "type": "bool"});
+    let r = t.patch("/api/collections/entries", Some(&tok), json!({ "fields": fields })).await;
+    assert_error_shape(&r, 400);
+    assert_eq!(r.json["data"]["fields"]["1"]["name"]["code"], "validation_duplicated_field_name", "{}", r.text);
+}
+
+#[tokio::test]
+async fn endpoints_not_built_yet_say_so() {
+    let t = spawn_app().await;
+    for (method, path) in [("GET", "/api/backups"), ("POST", "/api/collections/users/request-otp"), ("GET", "/_/")] {
+        let r = t.req(method, path, None, serde_json::Value::Null).await;
+        assert_error_shape(&r, 501);
+        assert!(r.json["message"].as_str().unwrap_or_default().contains("not available"), "{path}: {}", r.text);
+    }
+    let r = t.get("/api/does-not-exist", None).await;
+    assert_error_shape(&r, 404);
+}

@@ -136,24 +136,24 @@ impl Collection {
         self.fields.iter().find(|f| f.id == id)
     }
 
+    /// The `id` primary key field PocketBase gives a new collection.
+    pub fn default_id_field(&self) -> Field {
+        let (pattern, auto, min, max) =
+            if self.is_view() { ("^[a-z0-9]+$", "", 0, 0) } else { ("^[a-z0-9]+$", "[a-z0-9]{15}", 15, 15) };
+        let mut id = Field::new(
+            "id",
+            FieldKind::Text { min, max, pattern: pattern.into(), autogenerate_pattern: auto.into(), primary_key: true },
+        );
+        id.system = true;
+        id.required = true;
+        id
+    }
+
     /// Adds the `id` field first (and the auth system fields, last, for auth
     /// collections) if missing.
     pub fn ensure_system_fields(&mut self) {
         if self.field("id").is_none() {
-            let (pattern, auto, min, max) =
-                if self.is_view() { ("^[a-z0-9]+$", "", 0, 0) } else { ("^[a-z0-9]+$", "[a-z0-9]{15}", 15, 15) };
-            let mut id = Field::new(
-                "id",
-                FieldKind::Text {
-                    min,
-                    max,
-                    pattern: pattern.into(),
-                    autogenerate_pattern: auto.into(),
-                    primary_key: true,
-                },
-            );
-            id.system = true;
-            id.required = true;
+            let id = self.default_id_field();
             self.fields.insert(0, id);
         }
         if !self.is_auth() {

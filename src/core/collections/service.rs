@@ -146,21 +146,18 @@ fn normalize_system_fields(c: &mut Collection) {
         return;
     }
     if let Some(id) = c.fields.iter_mut().find(|f| f.name == "id") {
-        id.system = true;
-        id.required = true;
         if let FieldKind::Text { primary_key, pattern, .. } = &mut id.kind {
+            id.system = true;
+            id.required = true;
             *primary_key = true;
             if pattern.is_empty() {
                 *pattern = "^[a-z0-9]+$".into();
             }
         } else {
-            id.kind = FieldKind::Text {
-                min: 0,
-                max: 0,
-                pattern: "^[a-z0-9]+$".into(),
-                autogenerate_pattern: String::new(),
-                primary_key: true,
-            };
+            // an `id` of another type cannot be the key: PocketBase keeps
+            // its own id field first, so the submitted one is a duplicate
+            let id = c.default_id_field();
+            c.fields.insert(0, id);
         }
     }
     c.ensure_system_fields();

@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 use super::collection::{AUTH_SYSTEM_FIELDS, Collection};
 use super::index::Index;
 use super::{Collections, FieldKind};
-use crate::core::error::{Error, FieldErrors, field_error};
+use crate::core::error::{Error, FieldErrors, field_error, field_error_with};
 use crate::core::filter::{FilterContext, QueryBuilder, compile_filter};
 use crate::core::request::RequestInfo;
 
@@ -95,7 +95,11 @@ fn validate_fields(new: &Collection, old: Option<&Collection>, all: &Collections
         } else if !seen.insert(f.name.to_lowercase()) {
             fe.insert(
                 "name".into(),
-                field_error("validation_field_name_duplicate", "Duplicated or invalid field name."),
+                field_error_with(
+                    "validation_duplicated_field_name",
+                    format!("Duplicated or invalid field name {}.", f.name),
+                    json!({"fieldName": f.name}),
+                ),
             );
         } else if RESERVED_FIELD_NAMES.contains(&f.name.as_str())
             || (new.is_auth() && (f.name == "passwordConfirm" || f.name == "oldPassword"))

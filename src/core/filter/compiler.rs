@@ -114,6 +114,41 @@ impl<'c, 'q> Compiler<'c, 'q> {
         Ok(())
     }
 
+    /// `alias.id IS NULL OR alias.id IN (rows of collection its list rule
+    /// lets the caller see)`, self-contained (its joins inside the
+    /// subquery) so it can sit in any subquery that has `alias`. `None`
+    /// for a public list rule.
+    pub fn visible_rows(&mut self, alias: &str, collection: &Collection) -> Result<Option<String>, FilterError> {
+        let Some(rule) = collection.rules.list.as_deref().filter(|r| !r.trim().is_empty()) else {
+            return Ok(None);
+        };
+        self.b.subqueries += 1;
+        let suffix = format!("_vis{}", self.b.subqueries);
+        let inner = format!("__vis{}", self.b.subqueries);
+        let (joins_before, distinct) = (self.b.joins.len(), self.b.distinct);
+        let expr = parse(tokenize(rule)?)?;
+        let nested = Compiler {
+            b: &mut *self.b,
+            schema: self.schema,
+            request: self.request,
+            scope: Scope { base: collection, alias: inner.clone(), alias_suffix: suffix, allow_hidden: true },
+            params: None,
+            now: self.now,
+            guarded_joins: Vec::new(),
+        };
+        let condition = nested
+            .filter(&expr)
+            .map_err(|e| FilterError(format!("the {:?} list rule failed to compile: {e}", collection.name)))?;
+        let joins: Vec<String> = self.b.joins.drain(joins_before..).map(|(_, sql)| sql).collect();
+        self.b.distinct = distinct;
+        let (a, i) = (crate::db::quote(alias), crate::db::quote(&inner));
+        Ok(Some(format!(
+            "({a}.`id` IS NULL OR {a}.`id` IN (SELECT {i}.`id` FROM {} AS {i} {} WHERE {condition}))",
+            crate::db::quote(&collection.name),
+            joins.join(" ")
+        )))
+    }
+
     /// A new alias derived from `parent` for this compilation.
     pub fn derived_alias(&self, parent: &str, name: &str) -> String {
         format!("{parent}_{name}{}", self.scope.alias_suffix)

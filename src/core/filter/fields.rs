@@ -132,6 +132,9 @@ pub(super) struct Walk<'c> {
     pub every_item: bool,
     /// Unknown fields resolve to NULL instead of failing (`@request.*`).
     pub nullify_missing: bool,
+    /// Visibility conditions on the subquery's joined rows (see
+    /// [`MultiMatch::conditions`]).
+    pub mm_conditions: Vec<String>,
 }
 
 impl<'c> Walk<'c> {
@@ -147,6 +150,7 @@ impl<'c> Walk<'c> {
             mm_joins: Vec::new(),
             every_item: false,
             nullify_missing: false,
+            mm_conditions: Vec::new(),
         }
     }
 
@@ -166,6 +170,7 @@ impl<'c> Walk<'c> {
             target_alias: self.base_alias,
             joins: self.mm_joins,
             value,
+            conditions: self.mm_conditions,
         })
     }
 }
@@ -301,7 +306,28 @@ impl<'c> Compiler<'c, '_> {
                 column(&mm_alias, "id")
             ));
         }
+        self.guard_multi_match_rows(walk, &mm_alias, &target)?;
         walk.enter(target, alias, mm_alias);
+        Ok(())
+    }
+
+    /// Without access to hidden data, the rows a multi-match subquery joins
+    /// as `mm_alias` must pass `collection`'s list rule, exactly as the
+    /// outer query's joined rows do: otherwise an "every item" comparison
+    /// (`members.name !~ 'a%'`) would tell whether a row the caller cannot
+    /// list matches.
+    fn guard_multi_match_rows(
+        &mut self,
+        walk: &mut Walk<'c>,
+        mm_alias: &str,
+        collection: &CollectionRef<'c>,
+    ) -> Result<(), FilterError> {
+        if self.scope.allow_hidden {
+            return Ok(());
+        }
+        if let Some(condition) = self.visible_rows(mm_alias, collection)? {
+            walk.mm_conditions.push(condition);
+        }
         Ok(())
     }
 
@@ -348,6 +374,7 @@ impl<'c> Compiler<'c, '_> {
         self.join_collection(&alias, collection.clone(), Some(&on))?;
         self.b.distinct = true;
         walk.mm_joins.push(format!("LEFT JOIN {} AS {} ON {mm_on}", quote(&collection.name), quote(&mm_alias)));
+        self.guard_multi_match_rows(walk, &mm_alias, &collection)?;
         // a single back relation is one record per row only when unique
         walk.every_item |= field.is_multiple() || !has_single_column_unique_index(&collection, &field.name);
         walk.enter(collection, alias, mm_alias);
@@ -415,8 +442,11 @@ impl<'c> Compiler<'c, '_> {
             resolved.null_fallback = NullFallback::Disabled;
         }
         // only auth records that made their email public can be matched by it
+        let mut walk = walk;
         if field.name == "email" && !self.scope.allow_hidden && walk.collection.is_auth() {
             resolved.email_visibility_alias = Some(walk.alias.clone());
+            let mm = quote(&walk.mm_alias);
+            walk.mm_conditions.push(format!("({mm}.`id` IS NULL OR {mm}.`emailVisibility` = TRUE)"));
         }
         let mm_value = value(&walk.mm_alias);
         resolved.multi_match = walk.multi_match(mm_value);

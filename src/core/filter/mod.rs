@@ -15,7 +15,7 @@
 //! Limits (as PocketBase 0.40, plus a nesting cap of our own):
 //! * an expression is at most [`MAX_EXPRESSION_BYTES`] (3500) bytes,
 //! * with at most [`MAX_EXPRESSIONS`] (200) comparisons,
-//! * nested at most [`MAX_DEPTH`] (100) parentheses deep,
+//! * nested at most [`MAX_DEPTH`] (1000) parentheses deep (PocketBase accepts that many),
 //! * a field path crosses at most [`MAX_NESTED_RELATIONS`] (6) relations,
 //! * a sort has at most [`MAX_SORT_FIELDS`] (8) items.
 //!
@@ -50,7 +50,7 @@ pub const MAX_EXPRESSION_BYTES: usize = 3500;
 /// Most comparisons in one filter expression.
 pub const MAX_EXPRESSIONS: usize = 200;
 /// Deepest parenthesis nesting in one filter expression.
-pub const MAX_DEPTH: usize = 100;
+pub const MAX_DEPTH: usize = 1000;
 /// Most relations one field path may cross.
 pub const MAX_NESTED_RELATIONS: usize = 6;
 /// Most items in one sort expression.
@@ -97,6 +97,8 @@ pub struct QueryBuilder {
     /// Values bound once per key (auth id, submitted ids) so that a join
     /// added twice under one alias never leaves an unused argument.
     shared_args: Vec<(String, String)>,
+    /// Self-contained subqueries made so far (unique alias suffixes).
+    subqueries: usize,
 }
 
 /// Sizes of a [`QueryBuilder`] to roll back to after a failed compilation.

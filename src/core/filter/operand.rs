@@ -85,6 +85,10 @@ pub(super) struct MultiMatch {
     pub target_alias: String,
     pub joins: Vec<String>,
     pub value: String,
+    /// Which items exist for the caller: rows of joined collections must
+    /// pass their list rule (and show their email when it is compared),
+    /// so hidden items can never decide an "every item" comparison.
+    pub conditions: Vec<String>,
 }
 
 impl MultiMatch {
@@ -97,6 +101,10 @@ impl MultiMatch {
             sql.push_str(join);
         }
         sql.push_str(&format!(" WHERE {from}.`id` = {}.`id`", quote(&self.target_alias)));
+        for condition in &self.conditions {
+            sql.push_str(" AND ");
+            sql.push_str(condition);
+        }
         sql
     }
 }

@@ -169,7 +169,11 @@ fn build_message(
     let mut json = app.record_export(&fresh, &req);
     let fields = sub.options.query_param("fields");
     if !fields.is_empty() {
-        json = pick(json, fields);
+        // like PocketBase, a bad `fields` sends the whole record
+        match pick(json.clone(), fields) {
+            Ok(picked) => json = picked,
+            Err(e) => tracing::debug!("realtime fields {fields:?} of {}/{}: {e}", c.name, record.id()),
+        }
     }
     // PocketBase's key order: record, then action
     let data = format!(r#"{{"record":{json},"action":"{}"}}"#, action.as_str());

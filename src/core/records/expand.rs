@@ -12,13 +12,22 @@ use super::Record;
 use crate::core::app::App;
 use crate::core::collections::index::Index;
 use crate::core::collections::{Collection, FieldKind};
-use crate::core::error::Result;
+use crate::core::error::{Error, Result};
 use crate::core::filter::{FilterContext, QueryBuilder, compile_filter};
 use crate::core::request::RequestInfo;
-use crate::db::quote;
+use crate::db::{quote, records as rows};
 
 /// Maximum nesting of an expand path.
 pub const MAX_EXPAND_DEPTH: usize = 6;
+
+/// Most related records one request may expand, counting every copy (a
+/// record expanded under 40 parents counts 40 times). PocketBase has no
+/// such limit: a dense relation expanded three levels deep makes one
+/// response of hundreds of MB there. Beyond it the request fails with 400.
+pub const MAX_EXPANDED_RECORDS: u64 = 50_000;
+
+/// Most records a back-relation expand lists per parent (PocketBase's cap).
+pub const MAX_BACK_RELATIONS: i64 = 1000;
 
 /// A parsed `expand` list as a tree of path segments.
 #[derive(Debug, Default, Clone)]
@@ -98,120 +107,158 @@ fn in_list(b: &mut QueryBuilder, column: &str, ids: &[String]) -> String {
     format!("{column} IN (SELECT value FROM json_each({list}))")
 }
 
+/// The error when a request would expand more than [`MAX_EXPANDED_RECORDS`].
+fn over_budget() -> Error {
+    Error::BadRequest(format!(
+        "The expand would return more than {MAX_EXPANDED_RECORDS} related records; request fewer records (perPage) or a shorter expand path."
+    ))
+}
+
+/// One relation to attach: the related ids of each parent record (in
+/// output order) and whether the result is one record or a list.
+struct Relation<'a> {
+    key: &'a str,
+    ids: Vec<Vec<String>>,
+    multiple: bool,
+    target: Arc<Collection>,
+}
+
 impl App {
-    /// Expands `records` in place following `tree`.
+    /// Expands `records` in place following `tree`. At most
+    /// [`MAX_EXPANDED_RECORDS`] related records may appear in the result
+    /// (counting every copy of a record that appears several times);
+    /// beyond that the request fails before anything large is built.
     pub fn expand_records(&self, records: &mut [Record], tree: &ExpandTree, req: &RequestInfo) -> Result<()> {
+        self.expand_weighted(records, tree, req).map(|_| ())
+    }
+
+    /// [`App::expand_records`], returning each record's weight: 1 plus the
+    /// number of related records its expansion holds (all levels).
+    fn expand_weighted(&self, records: &mut [Record], tree: &ExpandTree, req: &RequestInfo) -> Result<Vec<u64>> {
+        let mut weights = vec![1u64; records.len()];
         if records.is_empty() || tree.is_empty() {
-            return Ok(());
+            return Ok(weights);
         }
         let c = records[0].collection.clone();
         for (key, children) in &tree.0 {
-            if let Some(field) = c.field(key).filter(|f| matches!(f.kind, FieldKind::Relation { .. })) {
-                self.expand_relation(
-                    records,
-                    key,
-                    field.is_multiple(),
-                    field.relation_target().unwrap_or_default(),
-                    children,
-                    req,
-                )?;
+            let relation = if let Some(field) = c.field(key).filter(|f| matches!(f.kind, FieldKind::Relation { .. })) {
+                let Some(target) = self.collections().get(field.relation_target().unwrap_or_default()) else {
+                    continue;
+                };
+                let ids = records.iter().map(|r| ids_of(r.get(key))).collect();
+                Relation { key, ids, multiple: field.is_multiple(), target }
             } else if let Some((coll_name, field_name)) = key.split_once("_via_") {
-                self.expand_back_relation(records, key, coll_name, field_name, &c, children, req)?;
+                match self.back_relation(records, key, coll_name, field_name, &c)? {
+                    Some(r) => r,
+                    None => continue,
+                }
+            } else {
+                continue;
+            };
+            let added = self.attach(records, relation, children, req)?;
+            for (w, a) in weights.iter_mut().zip(added) {
+                *w = w.saturating_add(a);
+            }
+            let total: u64 = weights.iter().map(|w| w - 1).sum();
+            if total > MAX_EXPANDED_RECORDS {
+                return Err(over_budget());
             }
         }
-        Ok(())
+        Ok(weights)
     }
 
-    fn expand_relation(
+    /// Loads the related records the caller may view, expands them
+    /// further, and puts them under each parent's `expand[key]`. Returns
+    /// what each parent gained (related records at every level).
+    fn attach(
         &self,
         records: &mut [Record],
-        key: &str,
-        multiple: bool,
-        target_id: &str,
+        rel: Relation<'_>,
         children: &ExpandTree,
         req: &RequestInfo,
-    ) -> Result<()> {
-        let Some(target) = self.collections().get(target_id) else {
-            return Ok(());
-        };
-        let mut all_ids: Vec<String> = records.iter().flat_map(|r| ids_of(r.get(key))).collect();
+    ) -> Result<Vec<u64>> {
+        let mut all_ids: Vec<String> = rel.ids.iter().flatten().cloned().collect();
         all_ids.sort();
         all_ids.dedup();
         if all_ids.is_empty() {
-            return Ok(());
+            return Ok(vec![0; records.len()]);
         }
         let mut b = QueryBuilder::default();
-        let cond = in_list(&mut b, &format!("{}.`id`", quote(&target.name)), &all_ids);
-        let mut found = viewable(self, &target, &cond, b, req)?;
-        self.expand_records(&mut found, children, req)?;
+        let cond = in_list(&mut b, &format!("{}.`id`", quote(&rel.target.name)), &all_ids);
+        let mut found = viewable(self, &rel.target, &cond, b, req)?;
+        let found_weights = self.expand_weighted(&mut found, children, req)?;
+        let weight_of: HashMap<&str, u64> = found.iter().zip(&found_weights).map(|(r, w)| (r.id(), *w)).collect();
+        // decide the size before building anything: every copy counts
+        let gained: Vec<u64> = rel
+            .ids
+            .iter()
+            .map(|ids| {
+                let weights = ids.iter().filter_map(|id| weight_of.get(id.as_str()).copied());
+                if rel.multiple { weights.sum() } else { weights.take(1).sum() }
+            })
+            .collect();
+        if gained.iter().sum::<u64>() > MAX_EXPANDED_RECORDS {
+            return Err(over_budget());
+        }
         let by_id: HashMap<String, Value> =
             found.iter().map(|r| (r.id().to_string(), self.record_export(r, req))).collect();
-        for r in records.iter_mut() {
-            let items: Vec<Value> = ids_of(r.get(key)).iter().filter_map(|id| by_id.get(id).cloned()).collect();
-            if items.is_empty() {
-                continue;
-            }
-            let v = if multiple { Value::Array(items) } else { items.into_iter().next().unwrap_or(Value::Null) };
-            r.expand.insert(key.to_string(), v);
+        drop(found);
+        for (r, ids) in records.iter_mut().zip(&rel.ids) {
+            let mut items = ids.iter().filter_map(|id| by_id.get(id));
+            let v = if rel.multiple {
+                let list: Vec<Value> = items.cloned().collect();
+                if list.is_empty() {
+                    continue;
+                }
+                Value::Array(list)
+            } else {
+                match items.next() {
+                    Some(one) => one.clone(),
+                    None => continue,
+                }
+            };
+            r.expand.insert(rel.key.to_string(), v);
         }
-        Ok(())
+        Ok(gained)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn expand_back_relation(
+    /// A `collection_via_field` back-relation: for each parent, the ids of
+    /// the first [`MAX_BACK_RELATIONS`] records (in insertion order) whose
+    /// `field` points at it, as PocketBase caps them.
+    fn back_relation<'a>(
         &self,
-        records: &mut [Record],
-        key: &str,
+        records: &[Record],
+        key: &'a str,
         coll_name: &str,
         field_name: &str,
         parent: &Collection,
-        children: &ExpandTree,
-        req: &RequestInfo,
-    ) -> Result<()> {
+    ) -> Result<Option<Relation<'a>>> {
         let Some(source) = self.collections().get(coll_name) else {
-            return Ok(());
+            return Ok(None);
         };
         let Some(field) = source.field(field_name) else {
-            return Ok(());
+            return Ok(None);
         };
         if field.relation_target() != Some(parent.id.as_str()) {
-            return Ok(());
+            return Ok(None);
         }
-        let parent_ids: Vec<String> = records.iter().map(|r| r.id().to_string()).collect();
-        let mut b = QueryBuilder::default();
-        let col = format!("{}.{}", quote(&source.name), quote(&field.name));
-        let cond = if field.is_multiple() {
-            let list = in_list(&mut b, "je.value", &parent_ids);
-            format!(
-                "EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid({col}) THEN {col} ELSE json_array({col}) END) je WHERE {list})"
-            )
-        } else {
-            in_list(&mut b, &col, &parent_ids)
-        };
-        let mut found = viewable(self, &source, &cond, b, req)?;
-        found.sort_by(|a, b| a.get_str("created").cmp(b.get_str("created")).then_with(|| a.id().cmp(b.id())));
-        self.expand_records(&mut found, children, req)?;
+        let multiple_field = field.is_multiple();
+        let ids = self.executor().read(|conn| {
+            records
+                .iter()
+                .map(|r| {
+                    rows::back_relation_ids(conn, &source.name, &field.name, multiple_field, r.id(), MAX_BACK_RELATIONS)
+                })
+                .collect::<rusqlite::Result<Vec<_>>>()
+        })?;
         // a back-relation through a single, unique-indexed field is one record
-        let unique_single = !field.is_multiple()
+        let unique_single = !multiple_field
             && source
                 .indexes
                 .iter()
                 .filter_map(|s| Index::parse(s))
                 .any(|i| i.unique && i.column_names() == [field.name.clone()] && i.where_clause.is_empty());
-        for r in records.iter_mut() {
-            let rid = r.id().to_string();
-            let items: Vec<Value> = found
-                .iter()
-                .filter(|f| ids_of(f.get(field_name)).contains(&rid))
-                .map(|f| self.record_export(f, req))
-                .collect();
-            if items.is_empty() {
-                continue;
-            }
-            let v = if unique_single { items.into_iter().next().unwrap_or(Value::Null) } else { Value::Array(items) };
-            r.expand.insert(key.to_string(), v);
-        }
-        Ok(())
+        Ok(Some(Relation { key, ids, multiple: !unique_single, target: source }))
     }
 
     /// The JSON of a record as the requester may see it (hidden fields for

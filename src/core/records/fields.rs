@@ -3,6 +3,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::core::error::Error;
+
 /// One requested key with its optional excerpt modifier.
 #[derive(Debug, Clone, PartialEq)]
 struct Pick {
@@ -10,21 +12,22 @@ struct Pick {
     excerpt: Option<(usize, bool)>,
 }
 
-fn parse(fields: &str) -> Vec<Pick> {
+/// Parses the list; an unknown modifier or bad excerpt arguments are a
+/// client error, as in PocketBase.
+fn parse(fields: &str) -> Result<Vec<Pick>, Error> {
     let mut out = Vec::new();
     for raw in split_top(fields) {
         let raw = raw.trim();
         if raw.is_empty() {
             continue;
         }
-        let (path, modifier) = match raw.split_once(':') {
-            Some((p, m)) => (p, Some(m)),
+        let (path, excerpt) = match raw.split_once(':') {
+            Some((p, m)) => (p, Some(parse_excerpt(m).ok_or_else(Error::bad_input)?)),
             None => (raw, None),
         };
-        let excerpt = modifier.and_then(parse_excerpt);
         out.push(Pick { path: path.split('.').map(|s| s.trim().to_string()).collect(), excerpt });
     }
-    out
+    Ok(out)
 }
 
 /// Splits on commas outside parentheses (`a:excerpt(3,true),b`).
@@ -48,11 +51,15 @@ fn split_top(s: &str) -> Vec<String> {
     out
 }
 
+/// `excerpt(max, withEllipsis?)`: the only modifier; `max` > 0.
 fn parse_excerpt(m: &str) -> Option<(usize, bool)> {
     let args = m.trim().strip_prefix("excerpt(")?.strip_suffix(')')?;
-    let mut parts = args.split(',').map(str::trim);
-    let max: usize = parts.next()?.parse().ok()?;
-    let ellipsis = parts.next().is_some_and(|p| p == "true" || p == "1");
+    let parts: Vec<&str> = args.split(',').map(str::trim).collect();
+    if parts.len() > 2 {
+        return None;
+    }
+    let max: usize = parts[0].parse().ok().filter(|m| *m > 0)?;
+    let ellipsis = parts.get(1).is_some_and(|p| matches!(*p, "1" | "t" | "T" | "true" | "TRUE" | "True"));
     Some((max, ellipsis))
 }
 
@@ -120,19 +127,20 @@ fn apply(v: &Value, picks: &[Pick]) -> Value {
     }
 }
 
-/// Applies `fields` to one record JSON (or an array of them).
-pub fn pick(v: Value, fields: &str) -> Value {
-    if fields.trim().is_empty() {
-        return v;
+/// Applies `fields` to one record JSON (or an array of them); an empty
+/// list keeps everything.
+pub fn pick(v: Value, fields: &str) -> Result<Value, Error> {
+    let picks = parse(fields)?;
+    if picks.is_empty() {
+        return Ok(v);
     }
-    let picks = parse(fields);
     // nested picks sharing a prefix (`expand.a.x,expand.a.y`) are applied
     // one by one and merged
     let mut acc = Value::Object(Map::new());
     for p in &picks {
         merge(&mut acc, apply(&v, std::slice::from_ref(p)));
     }
-    acc
+    Ok(acc)
 }
 
 fn merge(dst: &mut Value, src: Value) {
@@ -159,15 +167,30 @@ mod tests {
     #[test]
     fn picks_top_level_and_nested_keys() {
         let rec = json!({"id":"1","title":"Hello","body":"x","expand":{"author":{"id":"a","name":"Ann","age":3}}});
-        assert_eq!(pick(rec.clone(), "id,title"), json!({"id":"1","title":"Hello"}));
-        assert_eq!(pick(rec.clone(), "id,expand.author.name"), json!({"id":"1","expand":{"author":{"name":"Ann"}}}));
-        assert_eq!(pick(rec.clone(), "*"), rec);
+        assert_eq!(pick(rec.clone(), "id,title").expect("fields"), json!({"id":"1","title":"Hello"}));
+        assert_eq!(
+            pick(rec.clone(), "id,expand.author.name").expect("fields"),
+            json!({"id":"1","expand":{"author":{"name":"Ann"}}})
+        );
+        assert_eq!(pick(rec.clone(), "*").expect("fields"), rec);
+    }
+
+    #[test]
+    fn bad_modifiers_are_client_errors_and_empty_lists_keep_everything() {
+        let rec = json!({"id": "1", "title": "Hello"});
+        for bad in
+            ["title:bogus(1)", "title:excerpt(abc)", "title:excerpt(0)", "title:excerpt(5,true,x)", "title:excerpt"]
+        {
+            assert!(pick(rec.clone(), bad).is_err(), "{bad}");
+        }
+        assert_eq!(pick(rec.clone(), ",,,").expect("fields"), rec);
+        assert_eq!(pick(rec.clone(), "*:excerpt(2)").expect("fields"), json!({"id": "1", "title": "He"}));
     }
 
     #[test]
     fn excerpt_strips_html_and_truncates() {
-        assert_eq!(pick(json!({"t":"Carrot"}), "t:excerpt(3)"), json!({"t":"Car"}));
-        assert_eq!(pick(json!({"t":"Carrot"}), "t:excerpt(3,true)"), json!({"t":"Car..."}));
+        assert_eq!(pick(json!({"t":"Carrot"}), "t:excerpt(3)").expect("fields"), json!({"t":"Car"}));
+        assert_eq!(pick(json!({"t":"Carrot"}), "t:excerpt(3,true)").expect("fields"), json!({"t":"Car..."}));
         assert_eq!(excerpt("<p>Hello <b>big</b> world</p>", 100, false), "Hello big world");
     }
 }

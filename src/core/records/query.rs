@@ -187,6 +187,40 @@ impl App {
         Ok(n > 0)
     }
 
+    /// Whether a record that is not stored yet satisfies a rule, decided on
+    /// its values alone: nothing is written, so a rejected create reveals
+    /// nothing (no unique-constraint errors) and fires no hooks. As in
+    /// PocketBase, `verified` counts as false so a manage or create rule
+    /// cannot be satisfied by the caller's own claim.
+    pub fn unsaved_record_matches_rule(&self, record: &Record, rule: &str, req: &RequestInfo) -> Result<bool> {
+        if rule.trim().is_empty() {
+            return Ok(true);
+        }
+        let c = &record.collection;
+        // a name no collection can have (names are `\w+`), so relations and
+        // `@collection.*` still reach the real table
+        let mut unsaved = (**c).clone();
+        unsaved.name = format!("{}:unsaved", c.name);
+        unsaved.id = format!("{}:unsaved", c.id);
+        let mut data = record.data.clone();
+        if record.id().is_empty() {
+            data.insert("id".into(), Value::String("__pb_unsaved__".into()));
+        }
+        if c.is_auth() {
+            data.insert("verified".into(), Value::Bool(false));
+        }
+        let schema = self.collections();
+        let mut b = QueryBuilder::default();
+        let ctx = self.filter_ctx(&unsaved, &schema, req, false);
+        let cond =
+            compile_filter(&mut b, &ctx, rule, None).map_err(|e| Error::BadRequest(format!("Invalid rule: {e}")))?;
+        let joins = b.joins_sql();
+        let matched = self
+            .executor()
+            .read(|conn| rows::unsaved_matches(conn, &unsaved, &unsaved.name, &data, &joins, &cond, &b.args))?;
+        Ok(matched)
+    }
+
     /// Records of `c` matching a filter with `{:name}` params (JS `findRecordsByFilter`).
     pub fn find_records_by_filter(
         &self,

@@ -116,10 +116,9 @@ pub fn validate_value(field: &Field, v: &Value, plain_password: Option<&str>) ->
             text_len_errors(p.chars().count() as i64, *min, max).or_else(|| pattern_error(pattern, p))
         }
         FieldKind::Number { min, max, only_int } => {
-            let n = v.as_f64().unwrap_or(0.0);
-            if !n.is_finite() {
-                return Some(field_error("validation_not_a_number", "The value must be a valid number."));
-            }
+            let Some(n) = v.as_f64().filter(|n| n.is_finite()) else {
+                return Some(field_error("validation_not_a_number", "The submitted number is not properly formatted."));
+            };
             if *only_int && n.fract() != 0.0 {
                 return Some(field_error("validation_only_int_constraint", "Only integers are allowed."));
             }

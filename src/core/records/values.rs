@@ -69,7 +69,12 @@ pub fn to_string_list(v: &Value) -> Vec<String> {
 /// Normalises a submitted value for `field`.
 pub fn normalize(field: &Field, v: &Value) -> Value {
     match &field.kind {
-        FieldKind::Number { .. } => number(to_f64(v)),
+        FieldKind::Number { .. } => match to_f64(v) {
+            f if f.is_finite() => number(f),
+            // "NaN"/"Infinity" parse as numbers but are none: kept as sent
+            // so validation answers `validation_not_a_number` (PocketBase)
+            _ => v.clone(),
+        },
         FieldKind::Bool => json!(to_bool(v)),
         FieldKind::Date { .. } | FieldKind::Autodate { .. } => {
             json!(datetime::normalize(&to_string(v)))

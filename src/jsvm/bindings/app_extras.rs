@@ -81,7 +81,8 @@ fn db_execute<'js>(
     let budget = state(&ctx)?.budget.clone();
     let (n, id) = budget
         .paused(|| {
-            app.executor().write(|c| raw::with_deadline(c, until, || raw::execute(c, &sql, &params)).map_err(sql_error))
+            app.executor()
+                .write(|c| crate::db::with_deadline(until, || raw::execute(c, &sql, &params)).map_err(sql_error))
         })
         .map_err(|e| throw_core(&ctx, e))?;
     convert::to_js(&ctx, &json!({"rowsAffected": n, "lastInsertId": id}))
@@ -103,7 +104,7 @@ fn db_query<'js>(
     let rows = budget
         .paused(|| {
             app.executor()
-                .read(|c| raw::with_deadline(c, until, || raw::query(c, &sql, &params, limit)).map_err(sql_error))
+                .read(|c| crate::db::with_deadline(until, || raw::query(c, &sql, &params, limit)).map_err(sql_error))
         })
         .map_err(|e| throw_core(&ctx, e))?;
     let arr = Array::new(ctx.clone())?;

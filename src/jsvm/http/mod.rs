@@ -71,7 +71,10 @@ pub async fn middleware(State(js): State<JsHttp>, req: Request, next: Next) -> R
             .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect(),
         remote_addr: remote.map(|r| r.to_string()).unwrap_or_default(),
-        remote_ip: remote.map(|r| r.ip().to_string()).unwrap_or_default(),
+        remote_ip: match parts.extensions.get::<crate::api::middleware::RealIp>() {
+            Some(real) => real.0.clone(),
+            None => remote.map(|r| r.ip().to_string()).unwrap_or_default(),
+        },
         token: token_from_headers(&parts.headers),
         content_type: header(header::CONTENT_TYPE).to_lowercase(),
         body: body.clone(),
