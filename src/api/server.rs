@@ -105,17 +105,15 @@ async fn hyper_connection(sock: TcpStream, peer: SocketAddr, router: Router, sig
         router.clone().call(req)
     });
     let mut conn = pin!(hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(sock), service));
-    let mut shutting_down = pin!(signal.closed());
-    loop {
-        tokio::select! {
-            res = conn.as_mut() => {
-                if let Err(e) = res {
-                    tracing::trace!("connection from {peer} failed: {e}");
-                }
-                return;
-            }
-            _ = &mut shutting_down => conn.as_mut().graceful_shutdown(),
+    let res = tokio::select! {
+        res = conn.as_mut() => res,
+        _ = signal.closed() => {
+            conn.as_mut().graceful_shutdown();
+            conn.await
         }
+    };
+    if let Err(e) = res {
+        tracing::trace!("connection from {peer} failed: {e}");
     }
 }
 
