@@ -23,7 +23,8 @@ fn sdk_dir() -> PathBuf {
 
 fn ensure_node_modules() {
     let dir = sdk_dir();
-    if dir.join("node_modules/pocketbase").is_dir() && dir.join("node_modules/eventsource").is_dir() {
+    let installed = ["pocketbase", "eventsource", "oauth2-mock-server"];
+    if installed.iter().all(|m| dir.join("node_modules").join(m).is_dir()) {
         return;
     }
     let status = Command::new("npm")
