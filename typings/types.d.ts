@@ -226,7 +226,7 @@ declare namespace core {
   interface BatchRequestEvent extends BaseRequestEvent { batch: any[] }
   interface FileDownloadRequestEvent extends BaseRequestEvent { collection: Collection; record: Record; fileField: Field; servedPath: string; servedName: string }
   interface FileTokenRequestEvent extends BaseRequestEvent { token: string }
-  interface MailerEvent extends HookEvent { message: MailerMessage }
+  interface MailerEvent extends HookEvent { message: MailerMessage; mailer: { send(message: MailerMessage): void } }
   interface MailerRecordEvent extends MailerEvent { record: Record; meta: JsonMap }
   interface RealtimeConnectRequestEvent extends BaseRequestEvent { client: any; idleTimeout: number }
   interface RealtimeSubscribeRequestEvent extends BaseRequestEvent { client: any; subscriptions: string[] }
@@ -450,7 +450,7 @@ declare class FileField implements core.FileField { constructor(data?: Partial<c
 interface GeoPointField extends core.GeoPointField {}
 declare class GeoPointField implements core.GeoPointField { constructor(data?: Partial<core.GeoPointField>) }
 
-/** An email message (the mailer is not available yet). */
+/** An email message for `$app.newMailClient().send(message)`. */
 declare class MailerMessage {
   constructor(message?: { from?: any; to?: any[]; cc?: any[]; bcc?: any[]; subject?: string; html?: string; text?: string; headers?: JsonMap; attachments?: JsonMap; inlineAttachments?: JsonMap });
   [key: string]: any;
@@ -540,13 +540,13 @@ declare namespace $dbx {
   function notBetween(col: string, from: any, to: any): dbx.Expression;
 }
 
-/** Not available yet (no mailer): every function throws. */
+/** The auth flows' mails, rendered from the record collection's templates. */
 declare namespace $mails {
   function sendRecordPasswordReset(app: CoreApp, record: core.Record): void;
   function sendRecordVerification(app: CoreApp, record: core.Record): void;
   function sendRecordChangeEmail(app: CoreApp, record: core.Record, newEmail: string): void;
   function sendRecordOTP(app: CoreApp, record: core.Record, otpId: string, pass: string): void;
-  function sendRecordAuthAlert(app: CoreApp, record: core.Record): void;
+  function sendRecordAuthAlert(app: CoreApp, record: core.Record, info?: string): void;
 }
 
 /** Random strings, hashes, AES-256-GCM and HS256 JWTs. */

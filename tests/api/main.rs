@@ -3,6 +3,9 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod auth;
+mod auth_mail;
+mod auth_oauth2;
 mod bad_input;
 mod collections;
 mod filters;
@@ -11,6 +14,7 @@ mod hooks_bindings;
 mod hooks_events;
 mod hooks_examples;
 mod limits;
+mod mailbox;
 mod migrate_cli;
 mod migrations;
 mod pocketbase_data;

@@ -13,6 +13,7 @@ pub mod db;
 pub mod globals;
 pub mod http_client;
 pub mod logger;
+pub mod mail;
 pub mod os;
 pub mod record;
 pub mod security;
@@ -172,6 +173,7 @@ pub fn install<'js>(
     cron::install(&native)?;
     os::install(&native)?;
     http_client::install(&native)?;
+    mail::install(&native)?;
     app_extras::install(ctx, &native)?;
     g.set("__native", native)?;
     globals::install(ctx, &g)?;

@@ -24,31 +24,16 @@ fn rebind<E: BridgeEvent>(hook: &Hook<E>, name: &'static str, regs: &Regs<'_>, p
 
 /// Hooks of subsystems Ferrobase does not have yet: their handlers load
 /// but never fire (a warning says so).
-const UNSUPPORTED_HOOKS: [&str; 24] = [
+const UNSUPPORTED_HOOKS: [&str; 9] = [
     "onBootstrapClear",
     "onBackupCreate",
     "onBackupRestore",
-    "onMailerSend",
-    "onMailerRecordAuthAlertSend",
-    "onMailerRecordEmailChangeSend",
-    "onMailerRecordOTPSend",
-    "onMailerRecordPasswordResetSend",
-    "onMailerRecordVerificationSend",
     "onRealtimeConnectRequest",
     "onRealtimeSubscribeRequest",
     "onRealtimeMessageSend",
     "onBatchRequest",
     "onFileDownloadRequest",
     "onFileTokenRequest",
-    "onRecordAuthWithOAuth2Request",
-    "onRecordAuthWithOTPRequest",
-    "onRecordRequestOTPRequest",
-    "onRecordRequestPasswordResetRequest",
-    "onRecordConfirmPasswordResetRequest",
-    "onRecordRequestVerificationRequest",
-    "onRecordConfirmVerificationRequest",
-    "onRecordRequestEmailChangeRequest",
-    "onRecordConfirmEmailChangeRequest",
 ];
 
 /// Replaces the JS handlers in every chain of `app` with the ones `pool`
@@ -96,6 +81,21 @@ fn bind(app: &App, pool: Option<&Arc<Pool>>) {
     rebind(&h.on_record_auth_request, "onRecordAuthRequest", &regs, pool);
     rebind(&h.on_record_auth_with_password_request, "onRecordAuthWithPasswordRequest", &regs, pool);
     rebind(&h.on_record_auth_refresh_request, "onRecordAuthRefreshRequest", &regs, pool);
+    rebind(&h.on_record_auth_with_otp_request, "onRecordAuthWithOTPRequest", &regs, pool);
+    rebind(&h.on_record_request_otp_request, "onRecordRequestOTPRequest", &regs, pool);
+    rebind(&h.on_record_auth_with_oauth2_request, "onRecordAuthWithOAuth2Request", &regs, pool);
+    rebind(&h.on_record_request_verification_request, "onRecordRequestVerificationRequest", &regs, pool);
+    rebind(&h.on_record_confirm_verification_request, "onRecordConfirmVerificationRequest", &regs, pool);
+    rebind(&h.on_record_request_password_reset_request, "onRecordRequestPasswordResetRequest", &regs, pool);
+    rebind(&h.on_record_confirm_password_reset_request, "onRecordConfirmPasswordResetRequest", &regs, pool);
+    rebind(&h.on_record_request_email_change_request, "onRecordRequestEmailChangeRequest", &regs, pool);
+    rebind(&h.on_record_confirm_email_change_request, "onRecordConfirmEmailChangeRequest", &regs, pool);
+    rebind(&h.on_mailer_send, "onMailerSend", &regs, pool);
+    rebind(&h.on_mailer_record_verification_send, "onMailerRecordVerificationSend", &regs, pool);
+    rebind(&h.on_mailer_record_password_reset_send, "onMailerRecordPasswordResetSend", &regs, pool);
+    rebind(&h.on_mailer_record_email_change_send, "onMailerRecordEmailChangeSend", &regs, pool);
+    rebind(&h.on_mailer_record_otp_send, "onMailerRecordOTPSend", &regs, pool);
+    rebind(&h.on_mailer_record_auth_alert_send, "onMailerRecordAuthAlertSend", &regs, pool);
     rebind(&h.on_settings_list_request, "onSettingsListRequest", &regs, pool);
     rebind(&h.on_settings_update_request, "onSettingsUpdateRequest", &regs, pool);
     rebind(&h.on_collections_list_request, "onCollectionsListRequest", &regs, pool);

@@ -13,8 +13,8 @@ use crate::core::collections::Collection;
 use crate::core::collections::service::from_api_json;
 use crate::core::events::{
     AppEvent, CollectionEvent, CollectionRequestEvent, CollectionsImportRequestEvent, CollectionsListRequestEvent,
-    Model, ModelEvent, RecordAuthRequestEvent, RecordEnrichEvent, RecordEvent, RecordRequestEvent,
-    SettingsRequestEvent,
+    MailerEvent, MailerRecordEvent, Model, ModelEvent, RecordAuthRequestEvent, RecordEnrichEvent, RecordEvent,
+    RecordRequestEvent, SettingsRequestEvent,
 };
 use crate::core::records::Record;
 use crate::core::request::RequestInfo;
@@ -354,6 +354,18 @@ impl BridgeEvent for RecordAuthRequestEvent {
         e.set("identity", self.identity.as_str())?;
         e.set("identityField", self.identity_field.as_str())?;
         e.set("password", self.password.as_str())?;
+        if let Some(otp) = &self.otp {
+            e.set("otp", record_js(ctx, &Rc::new(RefCell::new(otp.clone())))?)?;
+        }
+        if !self.provider_name.is_empty() {
+            e.set("providerName", self.provider_name.as_str())?;
+            e.set("oauth2User", convert::to_js(ctx, &self.oauth2_user)?)?;
+            e.set("createData", convert::to_js(ctx, &serde_json::Value::Object(self.create_data.clone()))?)?;
+            e.set("isNewRecord", self.is_new_record)?;
+        }
+        if !self.new_email.is_empty() {
+            e.set("newEmail", self.new_email.as_str())?;
+        }
         let cell = RefCell::new(None);
         self.refresh(ctx, e, &cell)?;
         Ok(cell)
@@ -374,6 +386,19 @@ impl BridgeEvent for RecordAuthRequestEvent {
         self.identity = string_prop(e, "identity")?;
         self.identity_field = string_prop(e, "identityField")?;
         self.password = string_prop(e, "password")?;
+        if !self.provider_name.is_empty() {
+            let user: Value = e.get("oauth2User").map_err(|err| Error::Internal(err.to_string()))?;
+            self.oauth2_user = convert::to_json(user).map_err(|err| Error::BadRequest(err.to_string()))?;
+            let data: Value = e.get("createData").map_err(|err| Error::Internal(err.to_string()))?;
+            if let serde_json::Value::Object(m) =
+                convert::to_json(data).map_err(|err| Error::BadRequest(err.to_string()))?
+            {
+                self.create_data = m;
+            }
+        }
+        if !self.new_email.is_empty() {
+            self.new_email = string_prop(e, "newEmail")?;
+        }
         let meta: Value = e.get("meta").map_err(|err| Error::Internal(err.to_string()))?;
         self.meta = convert::to_json(meta).map_err(|err| Error::BadRequest(err.to_string()))?;
         Ok(())
@@ -544,5 +569,86 @@ impl BridgeEvent for CollectionsListRequestEvent {
 
     fn refresh<'js>(&mut self, _ctx: &Ctx<'js>, _e: &Object<'js>, _h: &()) -> rquickjs::Result<()> {
         Ok(())
+    }
+}
+
+fn mail_client_js<'js>(ctx: &Ctx<'js>, app: &crate::core::App) -> rquickjs::Result<Value<'js>> {
+    let pb: Object = ctx.globals().get("__pb")?;
+    let f: rquickjs::Function = pb.get("newMailClient")?;
+    f.call((JsApp::instance(ctx, app)?,))
+}
+
+fn message_js<'js>(ctx: &Ctx<'js>, m: &crate::core::mail::Message) -> rquickjs::Result<Value<'js>> {
+    let class: rquickjs::Constructor = ctx.globals().get("MailerMessage")?;
+    class.construct((convert::to_js(ctx, &m.to_json())?,))
+}
+
+fn message_from_js(e: &Object<'_>) -> Result<crate::core::mail::Message, Error> {
+    let v: Value = e.get("message").map_err(|err| Error::Internal(err.to_string()))?;
+    let json = convert::to_json(v).map_err(|err| Error::BadRequest(err.to_string()))?;
+    Ok(crate::core::mail::Message::from_json(&json))
+}
+
+impl BridgeEvent for MailerEvent {
+    type Handles = ();
+
+    fn placeholder(&self) -> Self {
+        MailerEvent { app: self.app.clone(), client: self.client.clone(), message: Default::default() }
+    }
+
+    fn expose<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>) -> rquickjs::Result<()> {
+        e.set("app", JsApp::instance(ctx, &self.app)?)?;
+        e.set("mailer", mail_client_js(ctx, &self.app)?)?;
+        e.set("message", message_js(ctx, &self.message)?)
+    }
+
+    fn collect<'js>(&mut self, _ctx: &Ctx<'js>, e: &Object<'js>, _h: &(), _keep_js: bool) -> Result<(), Error> {
+        self.message = message_from_js(e)?;
+        Ok(())
+    }
+
+    fn refresh<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>, _h: &()) -> rquickjs::Result<()> {
+        e.set("message", message_js(ctx, &self.message)?)
+    }
+}
+
+impl BridgeEvent for MailerRecordEvent {
+    type Handles = SharedRecord;
+
+    fn placeholder(&self) -> Self {
+        MailerRecordEvent {
+            app: self.app.clone(),
+            client: self.client.clone(),
+            message: Default::default(),
+            record: Record::placeholder(self.record.collection.clone()),
+            meta: Default::default(),
+        }
+    }
+
+    fn expose<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>) -> rquickjs::Result<SharedRecord> {
+        e.set("app", JsApp::instance(ctx, &self.app)?)?;
+        e.set("mailer", mail_client_js(ctx, &self.app)?)?;
+        e.set("message", message_js(ctx, &self.message)?)?;
+        e.set("meta", convert::to_js(ctx, &serde_json::Value::Object(self.meta.clone()))?)?;
+        let h = Rc::new(RefCell::new(self.record.clone()));
+        e.set("record", record_js(ctx, &h)?)?;
+        Ok(h)
+    }
+
+    fn collect<'js>(&mut self, _ctx: &Ctx<'js>, e: &Object<'js>, h: &SharedRecord, keep_js: bool) -> Result<(), Error> {
+        self.message = message_from_js(e)?;
+        self.record = take_record(&record_cell(e, h), keep_js)?;
+        let meta: Value = e.get("meta").map_err(|err| Error::Internal(err.to_string()))?;
+        if let serde_json::Value::Object(m) =
+            convert::to_json(meta).map_err(|err| Error::BadRequest(err.to_string()))?
+        {
+            self.meta = m;
+        }
+        Ok(())
+    }
+
+    fn refresh<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>, h: &SharedRecord) -> rquickjs::Result<()> {
+        put_record(&record_cell(e, h), self.record.clone())?;
+        e.set("message", message_js(ctx, &self.message)?)
     }
 }
