@@ -117,6 +117,15 @@ async fn superuser_ips_refuse_superusers_from_elsewhere() {
     .expect("join");
     let r = t.get("/api/settings", Some(&admin)).await;
     assert_eq!(r.status, 403, "{}", r.text);
+    // nor does a superuser get a token from there
+    let r = t
+        .post(
+            "/api/collections/_superusers/auth-with-password",
+            None,
+            json!({"identity": crate::common::ADMIN_EMAIL, "password": crate::common::ADMIN_PASS}),
+        )
+        .await;
+    assert_eq!(r.status, 403, "{}", r.text);
     // guests and users are not affected
     assert_eq!(t.get("/api/health", None).await.status, 200);
     let (_, user) = t.user("u@example.com", "userpass12").await;
