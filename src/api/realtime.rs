@@ -21,7 +21,6 @@ use tokio::time::{Instant, Sleep};
 
 use super::context::{AppState, BodyData, Ctx, inline_if};
 use super::error::ApiResult;
-use super::middleware::SkipSuccessLog;
 use crate::core::realtime::requests::{Connected, SubscribeForm};
 use crate::core::realtime::{Broker, Client};
 use crate::core::request::RequestInfo;
@@ -53,7 +52,6 @@ pub async fn connect(State(st): State<AppState>, ctx: Ctx) -> ApiResult<Response
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     // nginx must not buffer the stream
     headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
-    res.extensions_mut().insert(SkipSuccessLog);
     Ok(res)
 }
 

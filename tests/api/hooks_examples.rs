@@ -145,3 +145,18 @@ async fn transaction_example_moves_money_or_nothing() {
     assert_eq!((too_much.status, too_much.json["message"].as_str()), (400, Some("Insufficient funds.")));
     assert_eq!(balances().await, [json!(70), json!(30)], "the credit was rolled back");
 }
+
+#[tokio::test]
+async fn serve_and_preview_examples() {
+    let t = spawn_examples().await;
+    let clock = t.get("/examples/clock/Asia/Tokyo", None).await;
+    assert_eq!((clock.status, clock.json["offset"].clone()), (200, json!(32400)), "{}", clock.text);
+    assert!(clock.json["now"].as_str().is_some_and(|n| n.ends_with(" JST")), "{}", clock.text);
+    assert_eq!(clock.headers["x-example"], "serve");
+    let admin = t.admin_token().await;
+    collections(&t, &admin).await;
+    let preview = t.post("/api/collections/posts/records?preview=1", None, json!({"title": "Draft"})).await;
+    assert_eq!(preview.json, json!({"preview": true, "title": "Draft"}));
+    let list = t.get("/api/collections/posts/records", Some(&admin)).await;
+    assert_eq!(list.json["totalItems"], 0, "a preview saves nothing");
+}

@@ -13,6 +13,7 @@ mod hooks;
 mod hooks_bindings;
 mod hooks_events;
 mod hooks_examples;
+mod js_compat;
 mod limits;
 mod mailbox;
 mod migrate_cli;

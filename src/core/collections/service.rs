@@ -472,44 +472,67 @@ impl App {
         })
     }
 
-    /// Imports collections (create or replace by id or name); with
-    /// `delete_missing`, non-system collections not in the list are deleted.
-    /// Every collection is stored before any is validated (like
-    /// PocketBase), so collections relating to each other in a cycle, or to
-    /// one later in the list, import in one go.
+    /// Imports collections like PocketBase: each entry replaces the
+    /// collection with its id (or, without an id, its name, compared
+    /// case-insensitively); existing fields the entry leaves out are kept
+    /// (only the system ones with `delete_missing`). With `delete_missing`,
+    /// non-system collections not in the list are deleted *before* the
+    /// others are stored, so an entry may reuse a deleted one's name (a
+    /// snapshot's `Users` replacing the default `users`: SQLite table names
+    /// ignore case). Views are stored last, and every collection is stored
+    /// before any is validated, so collections relating to each other in a
+    /// cycle, or to one later in the list, import in one go.
     pub fn import_collections(&self, list: &[Value], delete_missing: bool) -> Result<()> {
         self.run_in_transaction(|tx| {
-            let mut imported: Vec<(String, Option<Arc<Collection>>)> = Vec::new();
+            let mut parsed: Vec<(usize, Collection, Option<Arc<Collection>>)> = Vec::new();
             for (i, raw) in list.iter().enumerate() {
-                let existing = raw
-                    .get("id")
-                    .and_then(Value::as_str)
-                    .and_then(|id| tx.collections().get(id))
-                    .or_else(|| raw.get("name").and_then(Value::as_str).and_then(|n| tx.collections().get(n)));
+                let key = |k: &str| raw.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
+                let existing = key("id").or_else(|| key("name")).and_then(|ident| tx.collections().get(ident));
                 let mut c = from_api_json(raw, existing.as_deref()).map_err(|e| import_error(i, e))?;
-                if existing.is_some() && raw.get("fields").is_none() {
-                    c.fields = existing.as_ref().map(|e| e.fields.clone()).unwrap_or_default();
+                if let Some(old) = &existing {
+                    keep_missing_fields(&mut c, old, delete_missing);
                 }
-                let saved = tx.save_collection_no_validate(c).map_err(|e| import_error(i, e))?;
-                imported.push((saved.id, existing));
-            }
-            for (i, (id, old)) in imported.iter().enumerate() {
-                let current = tx.find_collection(id).map_err(|e| import_error(i, e))?;
-                let mut ev = CollectionEvent { app: tx.clone(), collection: (*current).clone() };
-                tx.hooks()
-                    .on_collection_validate
-                    .trigger(&mut ev, &mut |e| validate::validate(&e.collection, old.as_deref(), &e.app.collections()))
-                    .map_err(|e| import_error(i, e))?;
+                parsed.push((i, c, existing));
             }
             if delete_missing {
                 for c in tx.collections().all().to_vec() {
-                    if !c.system && !imported.iter().any(|(id, _)| *id == c.id) {
+                    if !c.system && !parsed.iter().any(|(_, p, _)| p.id == c.id) {
                         tx.delete_collection(&c)?;
                     }
                 }
             }
+            parsed.sort_by_key(|(_, c, _)| c.is_view());
+            let mut imported: Vec<(usize, String, Option<Arc<Collection>>)> = Vec::new();
+            for (i, c, existing) in parsed {
+                let saved = tx.save_collection_no_validate(c).map_err(|e| import_error(i, e))?;
+                imported.push((i, saved.id, existing));
+            }
+            for (i, id, old) in &imported {
+                let current = tx.find_collection(id).map_err(|e| import_error(*i, e))?;
+                let mut ev = CollectionEvent { app: tx.clone(), collection: (*current).clone() };
+                tx.hooks()
+                    .on_collection_validate
+                    .trigger(&mut ev, &mut |e| validate::validate(&e.collection, old.as_deref(), &e.app.collections()))
+                    .map_err(|e| import_error(*i, e))?;
+            }
             Ok(())
         })
+    }
+}
+
+/// Adds the fields of `old` that an imported `c` leaves out (all of them,
+/// or only the system ones with `only_system`). Like PocketBase, a field
+/// imported under another id with the same name and type is replaced by
+/// the existing one, so its column stays.
+fn keep_missing_fields(c: &mut Collection, old: &Collection, only_system: bool) {
+    for f in &old.fields {
+        if (only_system && !f.system) || c.field_by_id(&f.id).is_some() {
+            continue;
+        }
+        match c.fields.iter_mut().find(|n| n.name == f.name && n.field_type() == f.field_type()) {
+            Some(same) => *same = f.clone(),
+            None => c.fields.push(f.clone()),
+        }
     }
 }
 

@@ -19,6 +19,7 @@ pub mod realtime;
 pub mod record;
 pub mod security;
 pub mod store;
+pub mod time;
 
 use std::cell::{Cell, RefCell};
 use std::path::PathBuf;
@@ -36,13 +37,15 @@ use crate::core::{App, Error};
 
 /// JS sources of the API (the top-level `js_api/` folder), evaluated in
 /// this order before the hook files.
-const JS_API: [(&str, &str); 12] = [
+const JS_API: [(&str, &str); 14] = [
     ("js_api/prelude.js", include_str!("../../../js_api/prelude.js")),
     ("js_api/errors.js", include_str!("../../../js_api/errors.js")),
     ("js_api/collection.js", include_str!("../../../js_api/collection.js")),
     ("js_api/fields.js", include_str!("../../../js_api/fields.js")),
+    ("js_api/datetime.js", include_str!("../../../js_api/datetime.js")),
     ("js_api/models.js", include_str!("../../../js_api/models.js")),
     ("js_api/app_extras.js", include_str!("../../../js_api/app_extras.js")),
+    ("js_api/hooks.js", include_str!("../../../js_api/hooks.js")),
     ("js_api/router.js", include_str!("../../../js_api/router.js")),
     ("js_api/apis.js", include_str!("../../../js_api/apis.js")),
     ("js_api/dbx.js", include_str!("../../../js_api/dbx.js")),
@@ -174,6 +177,7 @@ pub fn install<'js>(
     cron::install(&native)?;
     os::install(&native)?;
     http_client::install(&native)?;
+    time::install(&native)?;
     mail::install(&native)?;
     app_extras::install(ctx, &native)?;
     g.set("__native", native)?;

@@ -9,14 +9,16 @@ use crate::core::App;
 use crate::core::hooks::Hook;
 use crate::jsvm::pool::Pool;
 
-type Regs<'a> = HashMap<&'a str, Vec<(usize, Vec<String>)>>;
+type Regs<'a> = HashMap<&'a str, Vec<(usize, i32, Vec<String>)>>;
 
 fn rebind<E: BridgeEvent>(hook: &Hook<E>, name: &'static str, regs: &Regs<'_>, pool: Option<&Arc<Pool>>) {
     let handlers = regs
         .get(name)
         .zip(pool)
         .map(|(list, pool)| {
-            list.iter().map(|(index, tags)| (0, tags.clone(), rust_handler::<E>(pool.clone(), *index, name))).collect()
+            list.iter()
+                .map(|(index, priority, tags)| (*priority, tags.clone(), rust_handler::<E>(pool.clone(), *index, name)))
+                .collect()
         })
         .unwrap_or_default();
     hook.replace_owner(JS_OWNER, handlers);
@@ -50,7 +52,10 @@ fn bind(app: &App, pool: Option<&Arc<Pool>>) {
     let mut regs: Regs<'_> = HashMap::new();
     let defs = pool.map(|p| p.registry.hooks.as_slice()).unwrap_or_default();
     for (index, def) in defs.iter().enumerate() {
-        regs.entry(def.name.as_str()).or_default().push((index, def.tags.clone()));
+        if def.name.is_empty() {
+            continue;
+        }
+        regs.entry(def.name.as_str()).or_default().push((index, def.priority, def.tags.clone()));
     }
     for name in regs.keys() {
         if UNSUPPORTED_HOOKS.contains(name) {

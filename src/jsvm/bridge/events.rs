@@ -112,11 +112,20 @@ impl BridgeEvent for CollectionEvent {
     }
 }
 
-/// `e.auth`, `e.requestInfo()` and, over HTTP, `e.request`/`e.response`:
-/// all built in JS on first use from `e.__ri`/`e.__http` (see
-/// `js_api/prelude.js`), so a handler pays only for what it reads.
+/// `e.auth` and `e.requestInfo()`: built in JS on first use from `e.__ri`
+/// (see `js_api/prelude.js`), so a handler pays only for what it reads.
+fn expose_request_info<'js>(ctx: &Ctx<'js>, e: &Object<'js>, info: &RequestInfo) -> rquickjs::Result<()> {
+    e.set("__ri", super::http_meta::HookRequestInfo::instance(ctx, info)?)
+}
+
+/// The event of a request hook: `e.auth`, `e.requestInfo()`, and PocketBase's
+/// request event API (`e.json()`, `e.requestEvent`, …; `js_api/router.js`)
+/// over the HTTP request behind it (`e.__http`).
 pub(super) fn expose_request<'js>(ctx: &Ctx<'js>, e: &Object<'js>, info: &RequestInfo) -> rquickjs::Result<()> {
-    e.set("__ri", super::http_meta::HookRequestInfo::instance(ctx, info)?)?;
+    expose_request_info(ctx, e, info)?;
+    let pb: Object = ctx.globals().get("__pb")?;
+    let class: Object = pb.get("RequestHookEvent")?;
+    e.set_prototype(Some(&class.get::<_, Object>("prototype")?))?;
     if let Some(http) = &info.http {
         e.set("__http", super::http_meta::HookHttp::instance(ctx, http)?)?;
     }
@@ -168,6 +177,10 @@ impl BridgeEvent for RecordRequestEvent {
         h: &RequestHandles,
         keep_js: bool,
     ) -> Result<(), Error> {
+        if self.handled && keep_js {
+            // answered inside e.next(): later changes do not reach the response
+            return Ok(());
+        }
         if let Some(cell) = &h.record {
             self.record = Some(take_record(&record_cell(e, cell), keep_js)?);
         }
@@ -178,6 +191,18 @@ impl BridgeEvent for RecordRequestEvent {
     }
 
     fn refresh<'js>(&mut self, _ctx: &Ctx<'js>, e: &Object<'js>, h: &RequestHandles) -> rquickjs::Result<()> {
+        // once answered, JS gets copies and the event keeps what was answered
+        if self.handled {
+            if let (Some(cell), Some(r)) = (&h.record, self.record.as_ref()) {
+                put_record(&record_cell(e, cell), r.clone())?;
+            }
+            if let Some(list) = self.list.as_ref() {
+                for (cell, r) in h.items.iter().zip(&list.items) {
+                    put_record(cell, r.clone())?;
+                }
+            }
+            return Ok(());
+        }
         if let (Some(cell), Some(r)) = (&h.record, self.record.take()) {
             put_record(&record_cell(e, cell), r)?;
         }
@@ -187,6 +212,10 @@ impl BridgeEvent for RecordRequestEvent {
             }
         }
         Ok(())
+    }
+
+    fn responded(&self) -> bool {
+        self.handled
     }
 }
 
@@ -309,7 +338,7 @@ impl BridgeEvent for RecordEnrichEvent {
         let h = Rc::new(RefCell::new(std::mem::replace(&mut self.record, placeholder)));
         e.set("app", JsApp::instance(ctx, &self.app)?)?;
         e.set("record", record_js(ctx, &h)?)?;
-        expose_request(ctx, e, &self.request)?;
+        expose_request_info(ctx, e, &self.request)?;
         // PocketBase's enrich event has a `requestInfo` field, not a method:
         // give it both shapes (`e.requestInfo.auth` and `e.requestInfo().auth`)
         let pb: Object = ctx.globals().get("__pb")?;
@@ -378,6 +407,9 @@ impl BridgeEvent for RecordAuthRequestEvent {
         h: &Self::Handles,
         keep_js: bool,
     ) -> Result<(), Error> {
+        if self.handled && keep_js {
+            return Ok(());
+        }
         let from_js = e.get::<_, Value>("record").ok().and_then(|v| JsRecord::shared_of(&v));
         if let Some(cell) = from_js.or_else(|| h.borrow().clone()) {
             self.record = Some(take_record(&cell, keep_js)?);
@@ -405,7 +437,9 @@ impl BridgeEvent for RecordAuthRequestEvent {
     }
 
     fn refresh<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>, h: &Self::Handles) -> rquickjs::Result<()> {
-        let Some(record) = self.record.take() else {
+        // once answered, JS gets a copy and the event keeps what was answered
+        let record = if self.handled { self.record.clone() } else { self.record.take() };
+        let Some(record) = record else {
             return e.set("record", Value::new_null(ctx.clone()));
         };
         let existing =
@@ -421,6 +455,10 @@ impl BridgeEvent for RecordAuthRequestEvent {
         }?;
         e.set("token", self.token.as_str())?;
         e.set("meta", convert::to_js(ctx, &self.meta)?)
+    }
+
+    fn responded(&self) -> bool {
+        self.handled
     }
 }
 
@@ -458,7 +496,10 @@ impl BridgeEvent for SettingsRequestEvent {
         self.refresh(ctx, e, &())
     }
 
-    fn collect<'js>(&mut self, _ctx: &Ctx<'js>, e: &Object<'js>, _h: &(), _keep_js: bool) -> Result<(), Error> {
+    fn collect<'js>(&mut self, _ctx: &Ctx<'js>, e: &Object<'js>, _h: &(), keep_js: bool) -> Result<(), Error> {
+        if self.handled && keep_js {
+            return Ok(());
+        }
         if self.new_settings.is_some() {
             if let Some(s) = settings_from_js(e, "newSettings")? {
                 self.new_settings = Some(s);
@@ -478,6 +519,10 @@ impl BridgeEvent for SettingsRequestEvent {
             None => e.set("settings", settings_js(ctx, &self.settings)?),
         }
     }
+
+    fn responded(&self) -> bool {
+        self.handled
+    }
 }
 
 impl BridgeEvent for CollectionRequestEvent {
@@ -493,7 +538,10 @@ impl BridgeEvent for CollectionRequestEvent {
         self.refresh(ctx, e, &())
     }
 
-    fn collect<'js>(&mut self, _ctx: &Ctx<'js>, e: &Object<'js>, _h: &(), _keep_js: bool) -> Result<(), Error> {
+    fn collect<'js>(&mut self, _ctx: &Ctx<'js>, e: &Object<'js>, _h: &(), keep_js: bool) -> Result<(), Error> {
+        if self.handled && keep_js {
+            return Ok(());
+        }
         if let Some(changed) = collection_from_js_prop(e, "collection", &self.collection)? {
             self.collection = changed;
         }
@@ -502,6 +550,10 @@ impl BridgeEvent for CollectionRequestEvent {
 
     fn refresh<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>, _h: &()) -> rquickjs::Result<()> {
         show_collection(ctx, e, "collection", &self.collection)
+    }
+
+    fn responded(&self) -> bool {
+        self.handled
     }
 }
 
@@ -524,7 +576,10 @@ impl BridgeEvent for CollectionsImportRequestEvent {
         self.refresh(ctx, e, &())
     }
 
-    fn collect<'js>(&mut self, _ctx: &Ctx<'js>, e: &Object<'js>, _h: &(), _keep_js: bool) -> Result<(), Error> {
+    fn collect<'js>(&mut self, _ctx: &Ctx<'js>, e: &Object<'js>, _h: &(), keep_js: bool) -> Result<(), Error> {
+        if self.handled && keep_js {
+            return Ok(());
+        }
         let js_err = |err: rquickjs::Error| Error::Internal(err.to_string());
         let data: Value = e.get("collectionsData").map_err(js_err)?;
         self.collections_data = match convert::to_json(data).map_err(js_err)? {
@@ -538,6 +593,10 @@ impl BridgeEvent for CollectionsImportRequestEvent {
     fn refresh<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>, _h: &()) -> rquickjs::Result<()> {
         e.set("collectionsData", convert::to_js(ctx, &serde_json::Value::Array(self.collections_data.clone()))?)?;
         e.set("deleteMissing", self.delete_missing)
+    }
+
+    fn responded(&self) -> bool {
+        self.handled
     }
 }
 
@@ -563,12 +622,19 @@ impl BridgeEvent for CollectionsListRequestEvent {
         e.set("collections", list)
     }
 
-    fn collect<'js>(&mut self, _ctx: &Ctx<'js>, _e: &Object<'js>, _h: &(), _keep_js: bool) -> Result<(), Error> {
+    fn collect<'js>(&mut self, _ctx: &Ctx<'js>, _e: &Object<'js>, _h: &(), keep_js: bool) -> Result<(), Error> {
+        if self.handled && keep_js {
+            return Ok(());
+        }
         Ok(())
     }
 
     fn refresh<'js>(&mut self, _ctx: &Ctx<'js>, _e: &Object<'js>, _h: &()) -> rquickjs::Result<()> {
         Ok(())
+    }
+
+    fn responded(&self) -> bool {
+        self.handled
     }
 }
 
