@@ -545,9 +545,10 @@ async fn js_realtime_hooks_and_the_broker() {
     let t = spawn_app_with_hooks(
         &[(
             "main.pb.js",
+            // like PocketBase, the request is on e.requestEvent (e.request is unset)
             r#"
             onRealtimeConnectRequest((e) => {
-                if (e.request.header.get("X-Refuse")) throw new BadRequestError("refused");
+                if (e.requestEvent.request.header.get("X-Refuse")) throw new BadRequestError("refused");
                 e.client.set("tag", "t1");
                 e.idleTimeout = 1500 * 1000 * 1000;
                 e.next();
