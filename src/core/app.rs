@@ -48,6 +48,7 @@ struct AppInner {
     hooks: Hooks,
     cron: Arc<Cron>,
     logs: LogWriter,
+    realtime: Arc<super::realtime::Broker>,
     store: Mutex<Map<String, Value>>,
     files: super::files::FilesState,
     rate_limiter: super::ratelimit::RateLimiter,
@@ -107,6 +108,7 @@ impl App {
                 hooks: Hooks::default(),
                 cron: Arc::new(Cron::default()),
                 logs,
+                realtime: Arc::default(),
                 store: Mutex::new(Map::new()),
                 files: super::files::FilesState::default(),
                 rate_limiter: Default::default(),
@@ -145,6 +147,7 @@ impl App {
         super::system_migrations::run_pending(self)?;
         super::auth::flows::bind_system_hooks(self);
         super::files::bind_system_hooks(self);
+        super::realtime::broadcast::bind_system_hooks(self);
         Ok(())
     }
 
@@ -187,6 +190,11 @@ impl App {
     /// Hook chains.
     pub fn hooks(&self) -> &Hooks {
         &self.inner.hooks
+    }
+
+    /// The realtime subscriptions broker.
+    pub fn realtime(&self) -> &Arc<super::realtime::Broker> {
+        &self.inner.realtime
     }
 
     /// The cron jobs (`$app.cron()`, `cronAdd`).

@@ -26,15 +26,7 @@ fn rebind<E: BridgeEvent>(hook: &Hook<E>, name: &'static str, regs: &Regs<'_>, p
 
 /// Hooks of subsystems Ferrobase does not have yet: their handlers load
 /// but never fire (a warning says so).
-const UNSUPPORTED_HOOKS: [&str; 7] = [
-    "onBootstrapClear",
-    "onBackupCreate",
-    "onBackupRestore",
-    "onRealtimeConnectRequest",
-    "onRealtimeSubscribeRequest",
-    "onRealtimeMessageSend",
-    "onBatchRequest",
-];
+const UNSUPPORTED_HOOKS: [&str; 4] = ["onBootstrapClear", "onBackupCreate", "onBackupRestore", "onBatchRequest"];
 
 /// Replaces the JS handlers in every chain of `app` with the ones `pool`
 /// registered (each chain swapped atomically).
@@ -140,4 +132,7 @@ fn bind(app: &App, pool: Option<&Arc<Pool>>) {
     rebind(&h.on_collection_delete.after_error, "onCollectionAfterDeleteError", &regs, pool);
     rebind(&h.on_file_download_request, "onFileDownloadRequest", &regs, pool);
     rebind(&h.on_file_token_request, "onFileTokenRequest", &regs, pool);
+    rebind(&h.on_realtime_connect_request, "onRealtimeConnectRequest", &regs, pool);
+    rebind(&h.on_realtime_subscribe_request, "onRealtimeSubscribeRequest", &regs, pool);
+    rebind(&h.on_realtime_message_send, "onRealtimeMessageSend", &regs, pool);
 }

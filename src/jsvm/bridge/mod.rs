@@ -24,6 +24,7 @@ mod bind;
 mod events;
 mod file_events;
 mod http_meta;
+mod realtime;
 
 use std::cell::RefCell;
 use std::rc::Rc;
