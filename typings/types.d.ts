@@ -47,6 +47,74 @@ declare namespace core {
     original(): Record;
     fresh(): Record;
     toJSON(): JsonMap;
+    /** The stored value of a field or custom key as is (a JSON field parsed, a password hashed). */
+    getRaw(key: string): any;
+    /** Sets a value without normalising it (no hashing, no modifiers). */
+    setRaw(key: string, value: any): void;
+    /** Sets the value when the collection has that field; returns the field, or null. */
+    setIfFieldExists(key: string, value: any): Field | null;
+    /** A date field value as a DateTime (the zero time when empty). */
+    getDateTime(key: string): DateTime;
+    /** A value as unique non-empty strings (a single value becomes a one-item list). */
+    getStringSlice(key: string): string[];
+    /** A geoPoint field value. */
+    getGeoPoint(key: string): { lon: number; lat: number };
+    /** Same as `getInt`. */
+    getInt64(key: string): number;
+    /** Saving inserts a new row. */
+    markAsNew(): void;
+    /** Saving updates the row with the record's id. */
+    markAsNotNew(): void;
+    /** The primary key (the id). */
+    pk(): string;
+    /** The id the record was last saved with (`""` when new). */
+    lastSavedPK(): string;
+    /** `[collectionId, collectionName]`. */
+    hookTags(): string[];
+    /** `collectionId/recordId`, where the record's files are stored. */
+    baseFilesPath(): string;
+    /** The file field holding this file name, or null. */
+    findFileFieldByFile(filename: string): Field | null;
+    /** The values of keys that are not fields. */
+    customData(): JsonMap;
+    /** The field values as stored (hidden fields and hashes included). */
+    fieldsData(): JsonMap;
+    /** The column values written to the database. */
+    dbExport(app?: any): JsonMap;
+    /** The public JSON as bytes. */
+    marshalJSON(): number[];
+    /** Sets fields from JSON text or bytes. */
+    unmarshalJSON(data: string | number[]): void;
+    /** Sets one field from JSON text or bytes. */
+    unmarshalJSONField(key: string, data: string | number[]): void;
+    /** `data` with `field+`, `+field`, `field-` keys replaced by the resulting field value (the record is unchanged). */
+    replaceModifiers(data: JsonMap): JsonMap;
+    /** Sets a random 30 characters password and returns it. */
+    setRandomPassword(): string;
+    /** Sets the tokenKey (tokens signed with the old one stop working once saved). */
+    setTokenKey(key: string): void;
+    /** The expanded relations. */
+    expand(): { [relField: string]: Record | Record[] };
+    /** Replaces the expanded relations. */
+    setExpand(expand: { [relField: string]: Record | Record[] }): void;
+    /** Merges expanded relations into the current ones. */
+    mergeExpand(expand: { [relField: string]: Record | Record[] }): void;
+    /** The record expanded under a relation field (the first of several), or null. */
+    expandedOne(relField: string): Record | null;
+    /** The records expanded under a relation field. */
+    expandedAll(relField: string): Record[];
+    /** A refreshable auth token of this auth record. */
+    newAuthToken(): string;
+    /** A non-refreshable auth token valid for `duration` nanoseconds (0: the collection's duration). */
+    newStaticAuthToken(duration: number): string;
+    /** A verification token for the record's email. */
+    newVerificationToken(): string;
+    /** A password reset token. */
+    newPasswordResetToken(): string;
+    /** An email change token for `newEmail`. */
+    newEmailChangeToken(newEmail: string): string;
+    /** A token for protected files. */
+    newFileToken(): string;
   }
 
   /** A collection field (PocketBase's field JSON). */
@@ -365,6 +433,16 @@ declare namespace core {
 type CollectionArg = string | core.Collection;
 
 /** `$app` (and `e.app`, transaction-bound inside hooks and transactions). */
+/** A `PRAGMA table_info` row. */
+interface TableInfoRow {
+  pk: number;
+  index: number;
+  name: string;
+  type: string;
+  notNull: boolean;
+  defaultValue: { string: string; valid: boolean };
+}
+
 interface PocketBase {
   findCollectionByNameOrId(nameOrId: string): core.Collection;
   findCachedCollectionByNameOrId(nameOrId: string): core.Collection;
@@ -397,6 +475,102 @@ interface PocketBase {
   isDev(): boolean;
   dataDir(): string;
   rootCmd: { addCommand(...cmds: Command[]): void };
+  /** The same app (and transaction) on which no hook runs: saves, deletes and validations skip every hook (validation itself still runs). Unsafe: features built on hooks (realtime, auth reference cleanup) are skipped too. */
+  unsafeWithoutHooks(): PocketBase;
+  /** Always true inside hooks. */
+  isBootstrapped(): boolean;
+  /** The env variable holding the settings encryption key (`--encryptionEnv`), `""` when unset. */
+  encryptionEnv(): string;
+  /** Re-reads the settings from the database (fires `onSettingsReload`). */
+  reloadSettings(): void;
+  /** Re-reads the collections cache from the database. */
+  reloadCachedCollections(): void;
+  /** `save()` (the context is ignored: handlers are bounded by their time budget). */
+  saveWithContext(ctx: any, model: core.Record | core.Collection | JsonMap): void;
+  /** `saveNoValidate()` (the context is ignored). */
+  saveNoValidateWithContext(ctx: any, model: core.Record | core.Collection): void;
+  /** `delete()` (the context is ignored). */
+  deleteWithContext(ctx: any, model: core.Record | core.Collection): void;
+  /** `validate()` (the context is ignored). */
+  validateWithContext(ctx: any, model: core.Record | core.Collection): void;
+  /** The data.db query builder (same as `db()`). */
+  concurrentDB(): dbx.Builder;
+  /** The data.db query builder (same as `db()`). */
+  nonconcurrentDB(): dbx.Builder;
+  /** Whether a table or view with this name exists (case-insensitive). */
+  hasTable(tableName: string): boolean;
+  /** The column names of a table (`[]` when it does not exist). */
+  tableColumns(tableName: string): string[];
+  /** `PRAGMA table_info` rows of a table; throws when it does not exist. */
+  tableInfo(tableName: string): TableInfoRow[];
+  /** `{indexName: "CREATE INDEX ..."}` of a table's indexes. */
+  tableIndexes(tableName: string): { [name: string]: string };
+  /** Drops a table if it exists. The name is not escaped: trusted input only. */
+  deleteTable(dangerousTableName: string): void;
+  /** Drops a view if it exists. The name is not escaped: trusted input only. */
+  deleteView(dangerousViewName: string): void;
+  /** Creates or replaces a view; an invalid query fails and keeps the old view. Trusted input only. */
+  saveView(dangerousViewName: string, dangerousSelectQuery: string): void;
+  /** The fields a view collection with this query would get. */
+  createViewFields(dangerousSelectQuery: string): core.FieldsList;
+  /** Runs VACUUM on data.db. */
+  vacuum(): void;
+  /** Deletes every record of a collection (delete hooks and cascades run). */
+  truncateCollection(collection: CollectionArg): void;
+  /** `importCollections` with the collections list as JSON text or bytes. */
+  importCollectionsByMarshaledJSON(rawSliceOfMaps: string | number[], deleteMissing: boolean): void;
+  /** Whether no collection other than `excludeIds` has this name (case-insensitive). */
+  isCollectionNameUnique(name: string, ...excludeIds: string[]): boolean;
+  /** The relation fields pointing at `collection`, grouped by the name of the collection holding them. */
+  findCollectionReferences(collection: CollectionArg, ...excludeIds: string[]): { [collectionName: string]: core.Field[] };
+  /** Same as `findCollectionReferences`. */
+  findCachedCollectionReferences(collection: CollectionArg, ...excludeIds: string[]): { [collectionName: string]: core.Field[] };
+  /** Whether `requestInfo` may access `record` under `accessRule`: superusers always, `null` only superusers, `""` anyone, otherwise when the rule matches the stored record. */
+  canAccessRecord(record: core.Record, requestInfo: core.RequestInfo, accessRule: string | null): boolean;
+  /** Expands the relations of `record` in place (paths like `"author"` or `"tags.owner"`, API rules not applied); returns the failed paths with their error. A custom fetch function is not supported. */
+  expandRecord(record: core.Record, expands: string[], optFetchFunc?: null): { [path: string]: Error };
+  /** `expandRecord` for several records at once. */
+  expandRecords(records: core.Record[], expands: string[], optFetchFunc?: null): { [path: string]: Error };
+  /** One request log entry by id. */
+  findLogById(id: string): { id: string; created: string; level: number; message: string; data: JsonMap };
+  /** The `_externalAuths` rows (OAuth2 links) of an auth record, newest first. */
+  findAllExternalAuthsByRecord(authRecord: core.Record): core.Record[];
+  /** The `_externalAuths` rows of an auth collection. */
+  findAllExternalAuthsByCollection(collection: CollectionArg): core.Record[];
+  /** The first `_externalAuths` row matching a `$dbx` expression (404 error when none). */
+  findFirstExternalAuthByExpr(expr: dbx.Expression): core.Record;
+  /** Deletes the `_externalAuths` rows of an auth record. */
+  deleteAllExternalAuthsByRecord(authRecord: core.Record): void;
+  /** The `_mfas` rows of an auth record, newest first. */
+  findAllMFAsByRecord(authRecord: core.Record): core.Record[];
+  /** The `_mfas` rows of an auth collection. */
+  findAllMFAsByCollection(collection: CollectionArg): core.Record[];
+  /** One `_mfas` row by id. */
+  findMFAById(id: string): core.Record;
+  /** Deletes the `_mfas` rows of an auth record. */
+  deleteAllMFAsByRecord(authRecord: core.Record): void;
+  /** Deletes the `_mfas` rows older than their collection's MFA duration. */
+  deleteExpiredMFAs(): void;
+  /** The `_otps` rows of an auth record, newest first. */
+  findAllOTPsByRecord(authRecord: core.Record): core.Record[];
+  /** The `_otps` rows of an auth collection. */
+  findAllOTPsByCollection(collection: CollectionArg): core.Record[];
+  /** One `_otps` row by id. */
+  findOTPById(id: string): core.Record;
+  /** Deletes the `_otps` rows of an auth record. */
+  deleteAllOTPsByRecord(authRecord: core.Record): void;
+  /** Deletes the `_otps` rows older than their collection's OTP duration. */
+  deleteExpiredOTPs(): void;
+  /** The `_authOrigins` rows (devices that logged in) of an auth record, newest first. */
+  findAllAuthOriginsByRecord(authRecord: core.Record): core.Record[];
+  /** The `_authOrigins` rows of an auth collection. */
+  findAllAuthOriginsByCollection(collection: CollectionArg): core.Record[];
+  /** One `_authOrigins` row by id. */
+  findAuthOriginById(id: string): core.Record;
+  /** The `_authOrigins` row of an auth record with this fingerprint (404 error when none). */
+  findAuthOriginByRecordAndFingerprint(authRecord: core.Record, fingerprint: string): core.Record;
+  /** Deletes the `_authOrigins` rows of an auth record. */
+  deleteAllAuthOriginsByRecord(authRecord: core.Record): void;
   /** Handlers run once the hook files have loaded; `e.router` adds routes. */
   onServe(): Hook<core.ServeEvent>;
   onBackupCreate(...tags: string[]): Hook<core.BackupEvent>;
