@@ -126,7 +126,24 @@ declare namespace core {
     hidden?: boolean;
     presentable?: boolean;
     required?: boolean;
+    help?: string;
     [option: string]: any;
+    getId(): string;
+    setId(id: string): void;
+    getName(): string;
+    setName(name: string): void;
+    getSystem(): boolean;
+    setSystem(system: boolean): void;
+    getHidden(): boolean;
+    setHidden(hidden: boolean): void;
+    /** relation, select and file fields with `maxSelect` > 1 hold lists. */
+    isMultiple(): boolean;
+    /** The SQLite column definition of the field (PocketBase's). */
+    columnType(app?: any): string;
+    /** `raw` as the field stores it (a list for a multi-value field, a number for a number field, …). */
+    prepareValue(record: Record | null, raw: any): any;
+    /** The record setter for `key` (the field name, or a `+`/`-` modifier of a number or multi-value field), or null. */
+    findSetter(key: string): ((record: Record, raw: any) => void) | null;
   }
   interface NumberField extends Field { min?: number | null; max?: number | null; onlyInt?: boolean }
   interface BoolField extends Field {}
@@ -173,6 +190,47 @@ declare namespace core {
     isBase(): boolean;
     isView(): boolean;
     tableName(): string;
+    /** The query of a view collection (`""` for other types). */
+    viewQuery: string;
+    /** Auth collections: who may authenticate (null: nobody but superusers). Other types read null. */
+    authRule: string | null;
+    /** Auth collections: who may manage the records' email/password. */
+    manageRule: string | null;
+    authAlert: { enabled: boolean; emailTemplate: { subject: string; body: string } };
+    oauth2: { enabled: boolean; mappedFields: JsonMap; providers: JsonMap[] };
+    passwordAuth: { enabled: boolean; identityFields: string[] };
+    mfa: { enabled: boolean; duration: number; rule: string };
+    otp: { enabled: boolean; duration: number; length: number; emailTemplate: { subject: string; body: string } };
+    authToken: { duration: number; secret?: string };
+    passwordResetToken: { duration: number; secret?: string };
+    emailChangeToken: { duration: number; secret?: string };
+    verificationToken: { duration: number; secret?: string };
+    fileToken: { duration: number; secret?: string };
+    verificationTemplate: { subject: string; body: string };
+    resetPasswordTemplate: { subject: string; body: string };
+    confirmEmailChangeTemplate: { subject: string; body: string };
+    /** The collection id: where its records' files are stored. */
+    baseFilesPath(): string;
+    /** The primary key (the id). */
+    pk(): string;
+    /** Whether saving creates the collection (a `new Collection()` not saved yet). */
+    isNew(): boolean;
+    markAsNew(): void;
+    markAsNotNew(): void;
+    /** The id it was last saved with (`""` when new). */
+    lastSavedPK(): string;
+    /** The index with this name (case-insensitive), `""` when none. */
+    getIndex(name: string): string;
+    /** Adds (or replaces) `CREATE [UNIQUE] INDEX name ON collection (columnsExpr) [WHERE optWhereExpr]`. */
+    addIndex(name: string, unique: boolean, columnsExpr: string, optWhereExpr?: string): void;
+    /** Removes the index with this name (case-insensitive). */
+    removeIndex(name: string): void;
+    /** The collection JSON as bytes. */
+    marshalJSON(): number[];
+    /** Loads collection JSON (text or bytes) into this collection. */
+    unmarshalJSON(data: string | number[]): void;
+    /** The collection JSON as text. */
+    string(): string;
     [option: string]: any;
   }
 
@@ -211,6 +269,66 @@ declare namespace core {
     url: { path: string; rawQuery: string; host: string; scheme: string; query(): URLQuery; string(): string };
     pathValue(name: string): string;
     setPathValue(name: string, value: string): void;
+    /** `HTTP/1.1`, `HTTP/2.0`. */
+    proto: string;
+    protoMajor: number;
+    protoMinor: number;
+    protoAtLeast(major: number, minor: number): boolean;
+    /** The matched route, e.g. `GET /hello/{name}`. */
+    pattern: string;
+    /** Always null: TLS is handled before the hooks. */
+    tls: null;
+    /** Whether the client asked to close the connection. */
+    close: boolean;
+    transferEncoding: string[];
+    trailer: JsonMap;
+    /** Always null on a server request. */
+    response: null;
+    /** The body as sent: read it with `toString(e.request.body)` or `toBytes(...)`, as often as needed. */
+    body: any;
+    /** A reader of the body (same as `body`). */
+    getBody(): any;
+    userAgent(): string;
+    referer(): string;
+    /** The request cookies. */
+    cookies(): Cookie[];
+    cookiesNamed(name: string): Cookie[];
+    /** The named cookie; throws "http: named cookie not present" when missing. */
+    cookie(name: string): Cookie;
+    /** Adds a cookie to the request's Cookie header. */
+    addCookie(cookie: Cookie | { name: string; value: string }): void;
+    /** `[username, password, ok]` of an `Authorization: Basic` header. */
+    basicAuth(): [string, string, boolean];
+    setBasicAuth(username: string, password: string): void;
+    /** Reads the form values (urlencoded or multipart text fields, then the query). */
+    parseForm(): void;
+    parseMultipartForm(maxMemory?: number): void;
+    /** Body form values followed by query values. */
+    form: FormValues;
+    /** Body form values only. */
+    postForm: FormValues;
+    /** The first form value of a key (body first, then query), `""` when none. */
+    formValue(key: string): string;
+    /** The first body form value of a key, `""` when none. */
+    postFormValue(key: string): string;
+    /** The request context (values set with `withContext`). */
+    context(): Context;
+    /** A copy of the request with another context. */
+    withContext(ctx: Context): Request;
+    /** A copy of the request (optionally with another context). */
+    clone(ctx?: Context): Request;
+  }
+
+  /** Go's url.Values: every value of a key, in order. */
+  interface FormValues {
+    get(key: string): string;
+    values(key: string): string[];
+    has(key: string): boolean;
+    set(key: string, value: string): void;
+    add(key: string, value: string): void;
+    del(key: string): void;
+    keys(): string[];
+    encode(): string;
   }
 
   /** Shared by every event: `e.next()` continues the chain. */
@@ -706,6 +824,8 @@ declare class Middleware {
 
 /** Loads templates (a documented subset of Go's html/template). */
 declare var $template: {
+  /** Adds functions the templates loaded afterwards can call: `addFuncs({upper: (s) => s.toUpperCase()})`. */
+  addFuncs(funcs: { [name: string]: (...args: any[]) => any }): typeof $template;
   loadFiles(...filenames: string[]): { render(data?: any): string };
   loadString(...templates: string[]): { render(data?: any): string };
   /** Not available yet: throws. */
@@ -920,6 +1040,15 @@ declare class ValidationError {
 /** An HTTP cookie. */
 declare class Cookie {
   constructor(options?: { name?: string; value?: string; path?: string; domain?: string; maxAge?: number; secure?: boolean; httpOnly?: boolean; sameSite?: number; [key: string]: any });
+  name: string;
+  value: string;
+  path?: string;
+  domain?: string;
+  expires?: any;
+  maxAge?: number;
+  secure?: boolean;
+  httpOnly?: boolean;
+  sameSite?: number;
 }
 
 /** A realtime message (realtime is not available yet). */

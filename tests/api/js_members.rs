@@ -174,6 +174,75 @@ routerAdd("POST", "/t/auth", (e) => {
     out.oldTokenAfterKeyChange = (() => { try { $app.save(user); $app.findAuthRecordByToken(token, "auth"); return "valid"; } catch (err) { return "invalid"; } })();
     return e.json(200, out);
 });
+
+routerAdd("POST", "/t/req/{name}", (e) => {
+    const r = e.request;
+    let missing;
+    try { r.cookie("nope"); missing = "found"; } catch (err) { missing = String(err.message); }
+    const ctxReq = r.withContext(new Context(null, "k", "v"));
+    return e.json(200, {
+        cookie: r.cookie("session").value,
+        cookies: r.cookies().map((c) => c.name + "=" + c.value),
+        missing: missing,
+        userAgent: r.userAgent(),
+        referer: r.referer(),
+        basicAuth: r.basicAuth(),
+        formValue: r.formValue("a"),
+        formValues: r.form.values("a"),
+        queryOnly: r.formValue("q"),
+        postQuery: r.postFormValue("q"),
+        postA: r.postFormValue("a"),
+        body: toString(r.body),
+        proto: [r.proto, r.protoMajor, r.protoMinor, r.protoAtLeast(1, 0), r.protoAtLeast(2, 0)],
+        pattern: r.pattern,
+        tls: r.tls,
+        context: ctxReq.context().value("k"),
+        cloneKeepsHeaders: r.clone().header.get("X-Test"),
+    });
+});
+
+routerAdd("POST", "/t/rawbody", (e) => {
+    return e.json(200, { text: toString(e.request.body), bytes: toBytes(e.request.getBody()).length });
+});
+
+routerAdd("GET", "/t/collection", (e) => {
+    const posts = $app.findCollectionByNameOrId("posts");
+    const users = $app.findCollectionByNameOrId("users");
+    const out = {};
+    out.baseAuthRule = posts.authRule;
+    out.baseViewQuery = posts.viewQuery;
+    out.baseOAuth2 = posts.oauth2.enabled;
+    out.usersPasswordAuth = users.passwordAuth.enabled;
+    out.getIndex = posts.getIndex("IDX_POSTS_TITLE");
+    posts.addIndex("idx_n", true, "n", "n > 0");
+    out.added = posts.getIndex("idx_n");
+    posts.addIndex("idx_n", false, "n", "");
+    out.replaced = posts.indexes.filter((i) => i.includes("idx_n"));
+    posts.removeIndex("idx_posts_title");
+    out.afterRemove = posts.indexes.length;
+    out.isNew = [posts.isNew(), new Collection({ name: "x" }).isNew(), posts.lastSavedPK() === posts.id];
+    out.string = JSON.parse(posts.string()).name;
+    out.marshal = JSON.parse(toString(posts.marshalJSON())).name;
+    out.baseFilesPath = posts.baseFilesPath() === posts.id;
+    const title = posts.fields.getByName("title");
+    out.fieldClass = [title instanceof TextField, title instanceof Field, title.getName(), title.columnType($app)];
+    title.setName("heading");
+    out.renamed = posts.fields.getByName("heading") !== null;
+    const tags = posts.fields.getByName("tags");
+    out.tags = [tags.isMultiple(), tags.columnType($app), tags.prepareValue(null, "a"), typeof tags.findSetter("tags+"), tags.findSetter("other")];
+    const fresh = new RelationField({ name: "owner" });
+    out.freshDefaults = [fresh.maxSelect, fresh.cascadeDelete, fresh.getHidden(), fresh.isMultiple(), Object.keys(fresh).sort()];
+    out.number = new NumberField({ name: "n" }).prepareValue(null, "12.5");
+    return e.json(200, out);
+});
+
+routerAdd("GET", "/t/template", (e) => {
+    const html = $template
+        .addFuncs({ shout: (s) => String(s).toUpperCase() + "!" })
+        .loadString('<p>{{shout .name}}</p>')
+        .render({ name: "hi" });
+    return e.html(200, html);
+});
 "#;
 
 async fn setup() -> (TestApp, String) {
@@ -345,4 +414,83 @@ async fn record_tokens_passwords_and_auth_reference_finders() {
     assert_eq!(j["originsAfter"], 0);
     assert_eq!(j["mfaMissing"], "not found");
     assert_eq!(j["oldTokenAfterKeyChange"], "invalid");
+}
+
+#[tokio::test]
+async fn request_cookies_forms_basic_auth_and_body() {
+    let (t, _tok) = setup().await;
+    let res = t
+        .client
+        .post(format!("{}/t/req/x?q=fromquery&a=3", t.base))
+        .header("Cookie", "session=abc; theme=\"dark\"")
+        .header("User-Agent", "tester/1.0")
+        .header("Referer", "https://example.com/page")
+        .header("Authorization", "Basic dXNlcjpwYXNzOndvcmQ=")
+        .header("X-Test", "kept")
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("a=1&a=2&b=%20x")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), 200);
+    let j: Value = res.json().await.expect("json");
+    assert_eq!(j["cookie"], "abc");
+    assert_eq!(j["cookies"], json!(["session=abc", "theme=dark"]));
+    assert_eq!(j["missing"], "http: named cookie not present");
+    assert_eq!(
+        (j["userAgent"].clone(), j["referer"].clone()),
+        (json!("tester/1.0"), json!("https://example.com/page"))
+    );
+    assert_eq!(j["basicAuth"], json!(["user", "pass:word", true]));
+    assert_eq!(j["formValue"], "1", "the body's values come first, as strings");
+    assert_eq!(j["formValues"], json!(["1", "2", "3"]));
+    assert_eq!(
+        (j["queryOnly"].clone(), j["postQuery"].clone(), j["postA"].clone()),
+        (json!("fromquery"), json!(""), json!("1"))
+    );
+    assert_eq!(j["body"], "a=1&a=2&b=%20x");
+    assert_eq!(j["proto"], json!(["HTTP/1.1", 1, 1, true, false]));
+    assert_eq!(j["pattern"], "POST /t/req/{name}");
+    assert_eq!(j["tls"], Value::Null);
+    assert_eq!(j["context"], "v");
+    assert_eq!(j["cloneKeepsHeaders"], "kept");
+
+    let r = t.post("/t/rawbody", None, json!({"x": 1})).await;
+    assert_eq!(r.json, json!({"text": "{\"x\":1}", "bytes": 7}), "{}", r.text);
+    let empty = t.raw("POST", "/t/rawbody", None, "text/plain", Vec::new()).await;
+    assert_eq!(empty.json, json!({"text": "", "bytes": 0}), "{}", empty.text);
+}
+
+#[tokio::test]
+async fn collection_options_indexes_and_field_methods() {
+    let (t, _tok) = setup().await;
+    let r = t.get("/t/collection", None).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let j = &r.json;
+    assert_eq!(
+        (j["baseAuthRule"].clone(), j["baseViewQuery"].clone(), j["baseOAuth2"].clone()),
+        (Value::Null, json!(""), json!(false))
+    );
+    assert_eq!(j["usersPasswordAuth"], true);
+    assert_eq!(j["getIndex"], "CREATE INDEX idx_posts_title ON posts (title)");
+    assert_eq!(j["added"], "CREATE UNIQUE INDEX `idx_n` ON `posts` (n) WHERE n > 0");
+    assert_eq!(j["replaced"], json!(["CREATE INDEX `idx_n` ON `posts` (n)"]));
+    assert_eq!(j["afterRemove"], 1);
+    assert_eq!(j["isNew"], json!([false, true, true]));
+    assert_eq!(
+        (j["string"].clone(), j["marshal"].clone(), j["baseFilesPath"].clone()),
+        (json!("posts"), json!("posts"), json!(true))
+    );
+    assert_eq!(j["fieldClass"], json!([true, true, "title", "TEXT DEFAULT '' NOT NULL"]));
+    assert_eq!(j["renamed"], true);
+    assert_eq!(j["tags"], json!([true, "JSON DEFAULT '[]' NOT NULL", ["a"], "function", null]));
+    assert_eq!(j["freshDefaults"], json!([0, false, false, false, ["name", "type"]]));
+    assert_eq!(j["number"], 12.5);
+}
+
+#[tokio::test]
+async fn template_add_funcs() {
+    let (t, _tok) = setup().await;
+    let r = t.get("/t/template", None).await;
+    assert_eq!((r.status, r.text.as_str()), (200, "<p>HI!</p>"));
 }

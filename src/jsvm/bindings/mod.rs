@@ -180,6 +180,8 @@ pub fn install<'js>(
     time::install(&native)?;
     mail::install(&native)?;
     app_extras::install(ctx, &native)?;
+    native.set("base64EncodeText", Func::from(security::base64_encode_text))?;
+    native.set("base64DecodeText", Func::from(security::base64_decode_text))?;
     g.set("__native", native)?;
     globals::install(ctx, &g)?;
     security::install(ctx, &g)?;
