@@ -186,7 +186,6 @@ pub fn router(state: AppState, opts: &HttpOptions) -> Router {
     }
     app.layer(axum::middleware::from_fn_with_state(state.clone(), middleware::guard))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::log_requests))
-        .layer(axum::middleware::from_fn(middleware::security_headers))
         .layer(middleware::cors(&opts.origins))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(DefaultBodyLimit::max(state.body_limit))
