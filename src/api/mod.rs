@@ -8,9 +8,11 @@ pub mod context;
 pub mod crons;
 pub mod error;
 pub mod middleware;
+pub mod realtime;
 pub mod record_auth;
 pub mod record_auth_flows;
 pub mod records;
+pub mod server;
 pub mod system;
 
 use std::path::PathBuf;
@@ -50,7 +52,6 @@ async fn not_found() -> Response {
 /// this list (axum prefers the specific route), so building a feature only
 /// means adding its route.
 const NOT_BUILT: &[(&str, &str)] = &[
-    ("realtime", "Realtime"),
     ("files/**", "File storage"),
     ("oauth2-redirect", "OAuth2 sign-in"),
     ("backups", "The backups API"),
@@ -133,6 +134,7 @@ fn route_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/collections/{collection}/confirm-email-change", post(record_auth_flows::confirm_email_change)),
         ("/api/collections/{collection}/impersonate/{id}", post(record_auth_flows::impersonate)),
         ("/api/batch", post(batch::batch)),
+        ("/api/realtime", get(realtime::connect).post(realtime::subscribe)),
         ("/api/crons", get(crons::list)),
         ("/api/crons/{id}", post(crons::run)),
         ("/api/settings", get(system::settings_get).patch(system::settings_update)),

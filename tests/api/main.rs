@@ -20,6 +20,7 @@ mod mailbox;
 mod migrate_cli;
 mod migrations;
 mod pocketbase_data;
+mod realtime;
 mod records;
 mod rules;
 mod security;
