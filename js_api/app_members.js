@@ -106,6 +106,30 @@ __pb.newFieldsList = function (fields) {
     this.db().newQuery("VACUUM").execute();
   });
 
+  // auxiliary.db (the request logs): raw queries, table check, VACUUM.
+  define("auxDB", function () { return new __pb.DbBuilder(this, true); });
+  define("auxConcurrentDB", function () { return this.auxDB(); });
+  define("auxNonconcurrentDB", function () { return this.auxDB(); });
+  define("auxHasTable", function (tableName) {
+    try {
+      return this.auxDB()
+        .newQuery("SELECT 1 AS found FROM sqlite_schema WHERE type IN ('table', 'view') AND LOWER(name) = LOWER({:t}) LIMIT 1")
+        .bind({ t: String(tableName) })
+        .all().length > 0;
+    } catch (_) {
+      return false;
+    }
+  });
+  define("auxVacuum", function () {
+    this.auxDB().newQuery("VACUUM").execute();
+  });
+  // Deletes the request logs created before `createdBefore` (a DateTime,
+  // a Date or a "2006-01-02 15:04:05.000Z" string).
+  define("deleteOldLogs", function (createdBefore) {
+    const d = createdBefore instanceof DateTime ? createdBefore : new DateTime(createdBefore instanceof Date ? createdBefore : String(createdBefore));
+    this.auxDB().newQuery("DELETE FROM _logs WHERE created < {:date}").bind({ date: d.string() }).execute();
+  });
+
   // `importCollections` with the list as JSON text or its bytes.
   define("importCollectionsByMarshaledJSON", function (raw, deleteMissing) {
     const text = typeof raw === "string" ? raw : toString(raw);

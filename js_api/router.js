@@ -743,6 +743,19 @@ class __PbHookRequestEvent extends RequestEvent {
 // PocketBase, `e.request` and `e.response` are not set on it; they are on
 // `e.requestEvent`.
 class __PbRequestHookEvent extends __PbHookEvent {
+  // Present but unset, as in PocketBase: the request is on `requestEvent`.
+  get request() {
+    return undefined;
+  }
+  set request(v) {
+    Object.defineProperty(this, "request", { value: v, writable: true, enumerable: true, configurable: true });
+  }
+  get response() {
+    return undefined;
+  }
+  set response(v) {
+    Object.defineProperty(this, "response", { value: v, writable: true, enumerable: true, configurable: true });
+  }
   get requestEvent() {
     if (this.__reqEvent === undefined) {
       if (this.__http === undefined) {

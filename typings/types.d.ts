@@ -397,6 +397,8 @@ declare namespace core {
     requestEvent: RequestEvent;
     request?: undefined;
     response?: undefined;
+    /** `[collectionId, collectionName]`: the tags the event's hooks match. */
+    tags(): string[];
     [key: string]: any;
   }
 
@@ -404,13 +406,13 @@ declare namespace core {
   interface TerminateEvent extends HookEvent { isRestart: boolean }
   interface SettingsReloadEvent extends HookEvent {}
   interface BackupEvent extends HookEvent { name: string; exclude: string[] }
-  interface ModelEvent extends HookEvent { model: Record | Collection }
+  interface ModelEvent extends HookEvent { /** `[collectionId, collectionName]`: the tags the event's hooks match. */ tags(): string[]; model: Record | Collection }
   interface ModelErrorEvent extends ModelEvent { error?: any }
-  interface RecordEvent extends HookEvent { record: Record }
+  interface RecordEvent extends HookEvent { /** `[collectionId, collectionName]`: the tags the event's hooks match. */ tags(): string[]; record: Record }
   interface RecordErrorEvent extends RecordEvent { error?: any }
   /** `requestInfo` is a field in PocketBase; calling it works too. */
   interface RecordEnrichEvent extends RecordEvent { auth: Record | null; requestInfo: RequestInfo & (() => RequestInfo) }
-  interface CollectionEvent extends HookEvent { collection: Collection }
+  interface CollectionEvent extends HookEvent { /** `[collectionId, collectionName]`: the tags the event's hooks match. */ tags(): string[]; collection: Collection }
   interface CollectionErrorEvent extends CollectionEvent { error?: any }
   interface RecordRequestEvent extends BaseRequestEvent { collection: Collection; record: Record }
   interface RecordsListRequestEvent extends BaseRequestEvent { collection: Collection; records: Record[] }
@@ -668,6 +670,18 @@ interface PocketBase {
   createViewFields(dangerousSelectQuery: string): core.FieldsList;
   /** Runs VACUUM on data.db. */
   vacuum(): void;
+  /** The auxiliary.db (request logs) query builder. */
+  auxDB(): dbx.Builder;
+  /** Same as `auxDB()`. */
+  auxConcurrentDB(): dbx.Builder;
+  /** Same as `auxDB()`. */
+  auxNonconcurrentDB(): dbx.Builder;
+  /** Whether a table or view exists in auxiliary.db (case-insensitive). */
+  auxHasTable(tableName: string): boolean;
+  /** Runs VACUUM on auxiliary.db. */
+  auxVacuum(): void;
+  /** Deletes the request logs created before this time. */
+  deleteOldLogs(createdBefore: DateTime | Date | string): void;
   /** Deletes every record of a collection (delete hooks and cascades run). */
   truncateCollection(collection: CollectionArg): void;
   /** `importCollections` with the collections list as JSON text or bytes. */

@@ -243,6 +243,36 @@ routerAdd("GET", "/t/template", (e) => {
         .render({ name: "hi" });
     return e.html(200, html);
 });
+
+onRecordCreateRequest((e) => {
+    $app.store().set("requestHook", {
+        tags: e.tags(),
+        hasRequestKey: "request" in e,
+        request: typeof e.request,
+        response: typeof e.response,
+    });
+    e.next();
+}, "scratch");
+
+onRecordCreate((e) => {
+    $app.store().set("modelTags", e.tags());
+    e.next();
+}, "scratch");
+
+routerAdd("POST", "/t/aux", (e) => {
+    $app.logger().info("a log line");
+    const out = {};
+    out.hasLogs = $app.auxHasTable("_logs");
+    out.hasLogsInData = $app.hasTable("_logs");
+    out.noTable = $app.auxHasTable("nope");
+    const count = () => $app.auxDB().newQuery("SELECT COUNT(*) AS n FROM _logs").one().n;
+    $app.auxDB().newQuery("INSERT INTO _logs (id, level, message, data, created) VALUES ('oldlog0000000001', 0, 'old', '{}', '2001-01-01 00:00:00.000Z')").execute();
+    out.before = count() >= 1;
+    $app.deleteOldLogs(new DateTime("2010-01-01 00:00:00.000Z"));
+    out.oldGone = $app.auxDB().newQuery("SELECT COUNT(*) AS n FROM _logs WHERE id = 'oldlog0000000001'").one().n;
+    $app.auxVacuum();
+    return e.json(200, out);
+});
 "#;
 
 async fn setup() -> (TestApp, String) {
@@ -493,4 +523,26 @@ async fn template_add_funcs() {
     let (t, _tok) = setup().await;
     let r = t.get("/t/template", None).await;
     assert_eq!((r.status, r.text.as_str()), (200, "<p>HI!</p>"));
+}
+
+#[tokio::test]
+async fn hook_event_tags_request_fields_and_aux_db() {
+    let (t, tok) = setup().await;
+    create(&t, &tok, "scratch", json!({"title": "x"})).await;
+    let scratch = t.get("/api/collections/scratch", Some(&tok)).await.json;
+    let expected_tags = json!([scratch["id"], "scratch"]);
+    let seen = t.app.store().lock().get("requestHook").cloned().unwrap_or_default();
+    assert_eq!(
+        seen,
+        json!({"tags": expected_tags, "hasRequestKey": true, "request": "undefined", "response": "undefined"}),
+        "as on PocketBase, request hook events have the keys but no request"
+    );
+    assert_eq!(t.app.store().lock().get("modelTags").cloned().unwrap_or_default(), expected_tags);
+
+    let r = t.post("/t/aux", None, json!({})).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        r.json,
+        json!({"hasLogs": true, "hasLogsInData": false, "noTable": false, "before": true, "oldGone": 0})
+    );
 }
