@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::client::Message;
 use super::requests::Sent;
@@ -44,15 +44,12 @@ pub struct RedirectOutcome {
 }
 
 impl RedirectData {
-    /// The `@oauth2` message data: `{"state","code"}` plus `"error"` when set.
+    /// The `@oauth2` message data in PocketBase's key order:
+    /// `{"state","code"}` plus `"error"` when set.
     fn message_json(&self) -> String {
-        let mut m = Map::new();
-        m.insert("state".into(), Value::String(self.state.clone()));
-        m.insert("code".into(), Value::String(self.code.clone()));
-        if !self.error.is_empty() {
-            m.insert("error".into(), Value::String(self.error.clone()));
-        }
-        Value::Object(m).to_string()
+        let text = |v: &str| Value::String(v.to_string()).to_string();
+        let error = if self.error.is_empty() { String::new() } else { format!(r#","error":{}"#, text(&self.error)) };
+        format!(r#"{{"state":{},"code":{}{error}}}"#, text(&self.state), text(&self.code))
     }
 }
 
@@ -133,8 +130,10 @@ mod tests {
     fn message_omits_an_empty_error() {
         let d = RedirectData { state: "s".into(), code: "c".into(), ..Default::default() };
         assert_eq!(d.message_json(), r#"{"state":"s","code":"c"}"#);
-        let d = RedirectData { state: "s".into(), error: "access_denied".into(), ..Default::default() };
-        assert_eq!(d.message_json(), r#"{"state":"s","code":"","error":"access_denied"}"#);
+        let d = RedirectData { state: "s".into(), error: "access \"denied\"".into(), ..Default::default() };
+        assert_eq!(d.message_json(), r#"{"state":"s","code":"","error":"access \"denied\""}"#);
+        let parsed: Value = serde_json::from_str(&d.message_json()).expect("valid JSON");
+        assert_eq!(parsed["error"], "access \"denied\"");
     }
 
     #[test]
