@@ -53,7 +53,6 @@ async fn not_found() -> Response {
 /// this list (axum prefers the specific route), so building a feature only
 /// means adding its route.
 const NOT_BUILT: &[(&str, &str)] = &[
-    ("oauth2-redirect", "OAuth2 sign-in"),
     ("backups", "The backups API"),
     ("backups/**", "The backups API"),
     ("collections/meta/dry-run-view", "The view query dry run"),
@@ -134,6 +133,7 @@ fn route_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/collections/{collection}/impersonate/{id}", post(record_auth_flows::impersonate)),
         ("/api/batch", post(batch::batch)),
         ("/api/realtime", get(realtime::connect).post(realtime::subscribe)),
+        ("/api/oauth2-redirect", get(realtime::oauth2_redirect).post(realtime::oauth2_redirect)),
         ("/api/crons", get(crons::list)),
         ("/api/crons/{id}", post(crons::run)),
         ("/api/settings", get(system::settings_get).patch(system::settings_update)),
@@ -206,7 +206,8 @@ mod tests {
         assert_eq!(missing_feature("/api/backups/x.zip/restore"), Some("The backups API"));
         // built now: a path the file routes do not match is a plain 404
         assert_eq!(missing_feature("/api/files/docs"), None);
-        assert_eq!(missing_feature("/api/oauth2-redirect"), Some("OAuth2 sign-in"));
+        assert_eq!(missing_feature("/api/files/token"), None);
+        assert_eq!(missing_feature("/api/oauth2-redirect"), None, "built with realtime");
         assert_eq!(missing_feature("/api/collections/users/request-otp"), None, "built: its route answers");
         assert_eq!(missing_feature("/api/collections/users/records"), None);
         assert_eq!(missing_feature("/api/nonsense"), None);
