@@ -73,6 +73,8 @@ declare namespace core {
     hookTags(): string[];
     /** `collectionId/recordId`, where the record's files are stored. */
     baseFilesPath(): string;
+    /** The new files (set with `record.set(field, file)`) not saved yet. */
+    getUnsavedFiles(field: string): filesystem.File[];
     /** The file field holding this file name, or null. */
     findFileFieldByFile(filename: string): Field | null;
     /** The values of keys that are not fields. */
@@ -414,7 +416,12 @@ declare namespace core {
   interface RecordEnrichEvent extends RecordEvent { auth: Record | null; requestInfo: RequestInfo & (() => RequestInfo) }
   interface CollectionEvent extends HookEvent { /** `[collectionId, collectionName]`: the tags the event's hooks match. */ tags(): string[]; collection: Collection }
   interface CollectionErrorEvent extends CollectionEvent { error?: any }
-  interface RecordRequestEvent extends BaseRequestEvent { collection: Collection; record: Record }
+  interface RecordRequestEvent extends BaseRequestEvent {
+    collection: Collection;
+    record: Record;
+    /** The files uploaded under a multipart key. */
+    findUploadedFiles(key: string): filesystem.File[];
+  }
   interface RecordsListRequestEvent extends BaseRequestEvent { collection: Collection; records: Record[] }
   interface RecordAuthRequestEvent extends BaseRequestEvent { collection: Collection; record: Record; token: string; meta: any; authMethod: string }
   interface RecordAuthWithPasswordRequestEvent extends BaseRequestEvent { collection: Collection; record: Record | null; identity: string; identityField: string; password: string }
@@ -623,6 +630,10 @@ interface PocketBase {
   importCollections(collections: Array<JsonMap | core.Collection>, deleteMissing?: boolean): void;
   store(): Store;
   logger(): Logger;
+  /** The record files storage (`pb_data/storage`, or S3 when `settings.s3` is on). */
+  newFilesystem(): filesystem.System;
+  /** The backups storage (`pb_data/backups`, or the backups S3). */
+  newBackupsFilesystem(): filesystem.System;
   /** Not available yet: Ferrobase has no mailer; this throws. */
   newMailClient(): { send(message: MailerMessage): void };
   /** The realtime clients (`clients()`, `clientById(id)`, `client.send(message)`). */
@@ -1166,14 +1177,42 @@ declare namespace $security {
   function parseJWT(token: string, verificationKey: string): JsonMap;
 }
 
-/** Not available yet (file storage): every function throws. */
+/** Files for record file fields (`record.set(field, file)`) and storages. */
 declare namespace $filesystem {
-  function fileFromPath(path: string): any;
-  function fileFromBytes(bytes: Array<number>, name: string): any;
-  function fileFromMultipart(header: any): any;
-  function fileFromURL(url: string, secTimeout?: number): any;
-  function s3(...args: any[]): any;
-  function local(dir: string): any;
+  function fileFromPath(path: string): filesystem.File;
+  function fileFromBytes(bytes: string | Array<number> | ArrayBuffer | Uint8Array, name: string): filesystem.File;
+  function fileFromMultipart(header: filesystem.File): filesystem.File;
+  /** Downloads the URL (status 200-399; `secTimeout` 120 by default). */
+  function fileFromURL(url: string, secTimeout?: number): filesystem.File;
+  function s3(bucket: string, region: string, endpoint: string, accessKey: string, secret: string, forcePathStyle?: boolean): filesystem.System;
+  function local(dir: string): filesystem.System;
+}
+
+declare namespace filesystem {
+  /** A file to store: `name` is the storage name, `originalName` the uploaded one. */
+  interface File {
+    name: string;
+    originalName: string;
+    size: number;
+  }
+  /** A storage: keys are slash-separated paths inside it. */
+  interface System {
+    exists(key: string): boolean;
+    attributes(key: string): { contentType: string; size: number; modTime: string; metadata: { [key: string]: string }; md5: string | null };
+    /** The content as bytes (`toString(reader)` gives the text). */
+    getReader(key: string): Array<number> & { close(): void };
+    getReuploadableFile(key: string, preserveName?: boolean): File;
+    copy(srcKey: string, dstKey: string): void;
+    list(prefix?: string): Array<{ key: string; size: number; modTime: string }>;
+    upload(content: string | Array<number> | ArrayBuffer | Uint8Array, key: string): void;
+    uploadFile(file: File, key: string): void;
+    delete(key: string): void;
+    /** Deletes every key under the prefix; returns the failures. */
+    deletePrefix(prefix: string): string[];
+    isEmptyDir(dir: string): boolean;
+    createThumb(originalKey: string, thumbKey: string, thumbSize: string): void;
+    close(): void;
+  }
 }
 
 /** Slash-separated path helpers (Go's path/filepath). */

@@ -142,11 +142,6 @@ impl JsRecord {
         Ok(arr)
     }
 
-    /// The storage dir of the record (`<collectionId>/<recordId>`).
-    pub fn base_files_path(&self) -> String {
-        crate::core::files::record_dir(&self.inner.borrow())
-    }
-
     /// Replaces this record's content with `other`'s (`recordQuery().one(record)`).
     #[qjs(rename = "__assign")]
     pub fn assign<'js>(&self, ctx: Ctx<'js>, other: Value<'js>) -> rquickjs::Result<()> {
