@@ -9,6 +9,7 @@ pub mod error;
 pub mod middleware;
 pub mod record_auth;
 pub mod records;
+pub mod sql;
 pub mod system;
 
 use std::path::PathBuf;
@@ -57,8 +58,6 @@ const NOT_BUILT: &[(&str, &str)] = &[
     ("settings/test/email", "Mail"),
     ("settings/apple/generate-client-secret", "OAuth2 sign-in"),
     ("collections/meta/oauth2-providers", "OAuth2 sign-in"),
-    ("collections/meta/dry-run-view", "The view query dry run"),
-    ("sql", "The SQL console"),
     ("collections/*/auth-with-oauth2", "OAuth2 sign-in"),
     ("collections/*/request-otp", "One-time password sign-in"),
     ("collections/*/auth-with-otp", "One-time password sign-in"),
@@ -119,6 +118,8 @@ fn route_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/collections", get(collections::list).post(collections::create)),
         ("/api/collections/import", put(collections::import)),
         ("/api/collections/meta/scaffolds", get(collections::scaffolds)),
+        ("/api/collections/meta/dry-run-view", post(collections::dry_run_view)),
+        ("/api/sql", post(sql::run)),
         (
             "/api/collections/{collection}",
             get(collections::view).patch(collections::update).delete(collections::delete),

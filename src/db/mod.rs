@@ -3,6 +3,7 @@
 //! [`Executor`]. This is the only module that knows the storage is SQLite.
 
 pub mod collections;
+pub mod console;
 pub mod dbx;
 pub mod logs;
 pub mod raw;
