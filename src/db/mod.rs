@@ -5,6 +5,7 @@
 pub mod collections;
 pub mod console;
 pub mod dbx;
+pub mod functions;
 pub mod logs;
 pub mod raw;
 pub mod records;
@@ -140,7 +141,7 @@ fn configure(conn: &mut Connection, closing: &Arc<AtomicBool>) -> DbResult<()> {
          PRAGMA mmap_size = 268435456;",
     )?;
     conn.set_prepared_statement_cache_capacity(256);
-    crate::core::filter::register_sql_functions(conn)?;
+    functions::register(conn)?;
     Ok(())
 }
 

@@ -13,6 +13,7 @@ mod hooks_examples;
 mod limits;
 mod migrate_cli;
 mod migrations;
+mod parity;
 mod pocketbase_data;
 mod records;
 mod rules;

@@ -282,8 +282,9 @@ impl App {
         Ok(())
     }
 
-    /// Infers a view collection's fields from its query (source field types
-    /// for plain columns, json otherwise).
+    /// Infers a view collection's fields from its query: plain columns clone
+    /// their source field (a source id becomes a relation), expressions get
+    /// PocketBase's types (see `view_query`).
     pub fn infer_view_fields(&self, c: &mut Collection) -> Result<()> {
         let bad = |msg: String| {
             let mut errors = Map::new();
@@ -306,12 +307,14 @@ impl App {
         let all = self.collections();
         let previous: Vec<Field> = c.fields.clone();
         let mut fields = Vec::with_capacity(cols.len());
+        let expressions = super::view_query::select_expressions(&q);
         for col in cols {
             let source = col
                 .table
                 .as_deref()
                 .and_then(|t| all.get(t))
                 .and_then(|t| col.origin.as_deref().and_then(|o| t.field(o).cloned()));
+            let source_is_none = source.is_none();
             let mut f = match source {
                 Some(src) if col.name == "id" || !src.is_primary_key() => src,
                 Some(_) => Field::new(
@@ -323,7 +326,10 @@ impl App {
                         max_select: 1,
                     },
                 ),
-                None => Field::new(&col.name, FieldKind::Json { max_size: 0 }),
+                None => {
+                    let expr = expressions.get(&col.name.to_lowercase()).map_or(col.name.as_str(), String::as_str);
+                    super::view_query::expression_field(&col.name, expr)
+                }
             };
             if let (Some(tbl), FieldKind::Relation { collection_id, .. }) = (col.table.as_deref(), &mut f.kind)
                 && collection_id.is_empty()
@@ -344,12 +350,14 @@ impl App {
                 f.required = true;
                 f.hidden = false;
             } else {
-                f.system = false;
-                f.id = previous
-                    .iter()
-                    .find(|p| p.name == col.name)
-                    .map(|p| p.id.clone())
-                    .unwrap_or_else(|| format!("_clone_{}", crate::core::security::random_string(4)));
+                // a cloned source field keeps its options and system flag
+                // (an auth collection's email stays system), like PocketBase
+                let fallback = if source_is_none {
+                    f.id.clone()
+                } else {
+                    format!("_clone_{}", crate::core::security::random_string(4))
+                };
+                f.id = previous.iter().find(|p| p.name == col.name).map(|p| p.id.clone()).unwrap_or(fallback);
             }
             fields.push(f);
         }

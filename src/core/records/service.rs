@@ -148,6 +148,13 @@ impl App {
     /// Writes the record row (insert or update), mapping constraint errors.
     fn persist_record(&self, record: &mut Record) -> Result<()> {
         let c = record.collection.clone();
+        if c.is_auth() {
+            self.check_auth_id_unique(record)?;
+            if c.name == "_superusers" {
+                // PocketBase always marks superusers verified
+                record.set_raw("verified", Value::Bool(true));
+            }
+        }
         let res = if record.is_new() {
             self.executor().write(|conn| rows::insert(conn, &c, &record.data))
         } else {
@@ -157,6 +164,24 @@ impl App {
         res.map_err(|e| map_constraint_error(&c, e))?;
         record.original = Some(record.data.clone());
         record.plain_passwords.clear();
+        Ok(())
+    }
+
+    /// PocketBase's loose cross-check: an auth record's id may not exist in
+    /// another auth collection (a token names only collection and id, so a
+    /// mistake in one collection's rules should not reach the other's).
+    fn check_auth_id_unique(&self, record: &Record) -> Result<()> {
+        let ids = [record.id().to_string()];
+        for other in self.collections().all().iter().filter(|o| o.is_auth() && o.id != record.collection.id) {
+            if !self.executor().read(|conn| rows::existing_ids(conn, &other.name, &ids))?.is_empty() {
+                return Err(Error::field(
+                    "Failed to validate record.",
+                    "id",
+                    "validation_invalid_auth_id",
+                    "Invalid or duplicated auth record id.",
+                ));
+            }
+        }
         Ok(())
     }
 
