@@ -1,6 +1,6 @@
 // Model helpers and small value classes of PocketBase's JS API:
 // DynamicModel and the null*() shape markers, arrayOf,
-// DateTime, Timezone, Context, Cookie, MailerMessage, SubscriptionMessage,
+// Context, Cookie, MailerMessage, SubscriptionMessage,
 // RequestInfo, Command (custom console commands), FormData. Classes whose
 // subsystem Ferrobase does not have yet (forms) throw a clear error.
 
@@ -113,58 +113,6 @@ function arrayOf(model) {
   return arr;
 }
 
-const __pbPad = (n, w) => String(n).padStart(w || 2, "0");
-
-class DateTime {
-  constructor(date, defaultParseInLocation) {
-    let d;
-    if (date instanceof DateTime) {
-      d = new Date(date.__d.getTime());
-    } else if (date instanceof Date) {
-      d = new Date(date.getTime());
-    } else if (date == null || date === "") {
-      // PocketBase: new DateTime("") is now, not the zero time
-      d = new Date();
-    } else {
-      let s = String(date).trim().replace(" ", "T");
-      if (/^\d{4}-\d{2}-\d{2}$/.test(s)) s += "T00:00:00";
-      if (!/(Z|[+-]\d{2}:?\d{2})$/.test(s)) s += "Z";
-      d = new Date(s);
-      if (isNaN(d.getTime())) throw new Error("invalid date " + JSON.stringify(String(date)));
-    }
-    Object.defineProperty(this, "__d", { value: d, writable: true });
-  }
-  time() { return new Date(this.__d.getTime()); }
-  isZero() { return this.__d.getTime() === -62135596800000; }
-  unix() { return Math.floor(this.__d.getTime() / 1000); }
-  unixMilli() { return this.__d.getTime(); }
-  string() {
-    const d = this.__d;
-    return `${d.getUTCFullYear()}-${__pbPad(d.getUTCMonth() + 1)}-${__pbPad(d.getUTCDate())} ` +
-      `${__pbPad(d.getUTCHours())}:${__pbPad(d.getUTCMinutes())}:${__pbPad(d.getUTCSeconds())}.${__pbPad(d.getUTCMilliseconds(), 3)}Z`;
-  }
-  add(ms) { return new DateTime(new Date(this.__d.getTime() + Number(ms) / 1e6)); }
-  addDate(years, months, days) {
-    const d = new Date(this.__d.getTime());
-    d.setUTCFullYear(d.getUTCFullYear() + (years || 0), d.getUTCMonth() + (months || 0), d.getUTCDate() + (days || 0));
-    return new DateTime(d);
-  }
-  equal(other) { return other instanceof DateTime && other.__d.getTime() === this.__d.getTime(); }
-  before(other) { return this.__d.getTime() < other.__d.getTime(); }
-  after(other) { return this.__d.getTime() > other.__d.getTime(); }
-  compare(other) { return Math.sign(this.__d.getTime() - other.__d.getTime()); }
-  toJSON() { return this.string(); }
-  toString() { return this.string(); }
-}
-
-class Timezone {
-  constructor(name) {
-    this.name = !name || name === "UTC" ? "UTC" : String(name);
-  }
-  string() { return this.name; }
-  toString() { return this.name; }
-}
-
 class Context {
   constructor(parentCtx, key, value) {
     Object.defineProperty(this, "__parent", { value: parentCtx || null });
@@ -244,6 +192,6 @@ function migrate(up, down) {
 
 Object.assign(globalThis, {
   nullString, nullInt, nullFloat, nullBool, nullArray, nullObject, DynamicModel, arrayOf,
-  DateTime, Timezone, Context, Cookie, MailerMessage, SubscriptionMessage, RequestInfo, Command, FormData,
+  Context, Cookie, MailerMessage, SubscriptionMessage, RequestInfo, Command, FormData,
   AppleClientSecretCreateForm, RecordUpsertForm, TestEmailSendForm, TestS3FilesystemForm, migrate,
 });

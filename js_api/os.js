@@ -1,5 +1,5 @@
 // `$os`, `$filepath`, `$http`, and the namespaces whose subsystem is not
-// built yet (`$mails`, `$filesystem`: every function throws a clear error).
+// built yet (`$filesystem`: every function throws a clear error).
 // The blocking host calls (`$os.cmd(...).output()`, `$http.send`) carry their
 // own timeout (the rest of the handler's time budget at most), since the JS
 // interrupt cannot stop them.
@@ -202,9 +202,23 @@ __pb.unavailableNamespace = function (what, names) {
   return ns;
 };
 
-var $mails = __pb.unavailableNamespace("$mails (the mailer)", [
-  "sendRecordPasswordReset", "sendRecordVerification", "sendRecordChangeEmail", "sendRecordOTP", "sendRecordAuthAlert",
-]);
+// The app's mail client: `send(message)` goes through onMailerSend.
+__pb.newMailClient = function (app) {
+  return {
+    send(message) {
+      __native.mailSend(app, message);
+    },
+  };
+};
+
+// PocketBase's record mails (templates of the record's collection).
+var $mails = {
+  sendRecordPasswordReset(app, record) { __native.mailsSend(app, "passwordReset", record); },
+  sendRecordVerification(app, record) { __native.mailsSend(app, "verification", record); },
+  sendRecordChangeEmail(app, record, newEmail) { __native.mailsSend(app, "changeEmail", record, String(newEmail)); },
+  sendRecordOTP(app, record, otpId, pass) { __native.mailsSend(app, "otp", record, String(otpId), String(pass)); },
+  sendRecordAuthAlert(app, record, info) { __native.mailsSend(app, "authAlert", record, String(info == null ? "" : info)); },
+};
 
 var $filesystem = __pb.unavailableNamespace("$filesystem (file storage)", [
   "fileFromPath", "fileFromBytes", "fileFromMultipart", "fileFromURL", "s3", "local",

@@ -19,9 +19,11 @@ class Middleware {
   }
 }
 
+// A middleware argument: a Middleware, a `{func, priority, id}` handler
+// object (`e.router.bind(...)`), a function or its source text.
 __pb.middleware = function (m) {
-  if (m instanceof Middleware) {
-    return { fn: __pb.handlerFn(m.func, "Middleware"), priority: m.priority, id: m.id };
+  if (m instanceof Middleware || (m !== null && typeof m === "object" && "func" in m)) {
+    return { fn: __pb.handlerFn(m.func, "Middleware"), priority: Number(m.priority) || 0, id: String(m.id || "") };
   }
   return { fn: __pb.handlerFn(m, "middleware"), priority: 0, id: "" };
 };
@@ -91,10 +93,22 @@ __pb.hookNames = [
   "onCollectionUpdateRequest", "onCollectionDeleteRequest", "onCollectionsImportRequest",
 ];
 
+__pb.nextHookId = 0;
+
+// Registers a hook handler; returns its id. Hooks are bound while the
+// files load (their index is the same in every runtime).
+__pb.bindHook = function (name, tags, fn, priority, id) {
+  if (!__pb.loading) {
+    throw new Error(name + " handlers can only be bound while the hook files load (at the top level of a pb_hooks file)");
+  }
+  id = id ? String(id) : "__pbh" + ++__pb.nextHookId;
+  __pb.hooks.push({ name: name, handler: fn, tags: tags.map(String), priority: Number(priority) || 0, id: id });
+  return id;
+};
+
 for (const name of __pb.hookNames) {
   globalThis[name] = function (handler, ...tags) {
-    const fn = __pb.handlerFn(handler, name + " handler");
-    __pb.hooks.push({ name: name, handler: fn, tags: tags.map(String) });
+    __pb.bindHook(name, tags, __pb.handlerFn(handler, name + " handler"));
   };
 }
 
@@ -157,6 +171,18 @@ __pb.callableInfo = function (info) {
 
 __pb.newHookEvent = function () {
   return new __PbHookEvent();
+};
+
+// A JSON field's value as PocketBase gives it (`types.JSONRaw`): the bytes
+// of its JSON text, serialised as that JSON (`e.json`, `JSON.stringify`).
+__pb.markJsonRaw = function (bytes) {
+  Object.defineProperty(bytes, "__pbJsonRaw", { value: true });
+  Object.defineProperty(bytes, "toJSON", { value: __pb.jsonRawToJSON });
+  return bytes;
+};
+
+__pb.jsonRawToJSON = function () {
+  return this.length ? JSON.parse(toString(this)) : null;
 };
 
 globalThis.Middleware = Middleware;

@@ -255,6 +255,9 @@ class RequestEvent {
   getAll() {
     return Object.assign({}, this.__state.store);
   }
+  setAll(values) {
+    Object.assign(this.__state.store, values || {});
+  }
   hasSuperuserAuth() {
     const a = this.auth;
     return !!a && a.isSuperuser();
@@ -264,6 +267,25 @@ class RequestEvent {
   }
   realIP() {
     return this.__native.remoteIp;
+  }
+  remoteIP() {
+    return __pb.hostOf(this.__native.remoteAddr);
+  }
+  written() {
+    return this.__state.written;
+  }
+  status() {
+    return this.__state.written ? this.__state.status : 0;
+  }
+  flush() {}
+  setCookie(cookie) {
+    this.response.header().add("Set-Cookie", __pb.cookieString(cookie));
+  }
+  // Reads the request body (JSON, form or multipart fields) into `dst`: a
+  // DynamicModel gets its shape's types, a Record its fields, any other
+  // object the body's keys.
+  bindBody(dst) {
+    __pb.bindBody(dst, this.__native.body());
   }
   requestInfo() {
     const headers = {};
@@ -285,14 +307,19 @@ class RequestEvent {
       context: "default",
     };
   }
-  __write(status, contentType, body) {
+  // `force`: the content type replaces one the handler set (blob); the
+  // other helpers keep it, like PocketBase.
+  __write(status, contentType, body, force) {
     const s = this.__state;
     if (!s.written) {
       s.written = true;
       s.status = Number(status) || 200;
       if (contentType) {
         if (s.response !== undefined) {
-          s.response.header().set("Content-Type", contentType);
+          const h = s.response.header();
+          if (force || !h.has("Content-Type")) {
+            h.set("Content-Type", contentType);
+          }
         } else {
           s.contentType = contentType;
         }
@@ -311,8 +338,17 @@ class RequestEvent {
   html(status, text) {
     this.__write(status, "text/html; charset=utf-8", String(text));
   }
+  xml(status, data) {
+    const text = typeof data === "string" ? data : toString(data);
+    this.__write(status, "application/xml; charset=utf-8", '<?xml version="1.0" encoding="UTF-8"?>\n' + text);
+  }
   blob(status, contentType, bytes) {
-    this.__write(status, contentType, bytes);
+    this.__write(status, contentType, bytes, true);
+  }
+  // `reader` is read whole: a string, bytes or anything toBytes() takes.
+  stream(status, contentType, reader) {
+    this.response.header().set("Content-Type", String(contentType));
+    this.__write(status, "", typeof reader === "string" ? reader : toBytes(reader));
   }
   noContent(status) {
     this.__write(status, "", "");
@@ -435,42 +471,149 @@ class __PbSyncedHeader extends __PbHeader {
   }
 }
 
-// `e.request`, `e.response` and `e.realIP()` of the request hooks
-// (onRecordCreateRequest, onRecordAuthRequest, …): the objects routes get,
-// built on first use from the HTTP request behind the event (`e.__http`);
-// undefined when the action did not come over HTTP.
-(() => {
-  const proto = Object.getPrototypeOf(__pb.newHookEvent());
-  Object.defineProperty(proto, "request", {
-    configurable: true,
-    get() {
-      if (this.__req === undefined && this.__http !== undefined) {
-        this.__req = new __PbRequest(this.__http);
+// `e.requestEvent` of a request hook (onRecordCreateRequest, …): the
+// route event API over the API request behind it. What it writes
+// (`json`, `string`, …) is what the API answers; headers set on its
+// `response` go out with the API's answer.
+class __PbHookRequestEvent extends RequestEvent {
+  constructor(hookEvent) {
+    super(hookEvent.__http, [], null);
+    Object.defineProperty(this, "__hook", { value: hookEvent });
+    this.app = hookEvent.app;
+  }
+  get response() {
+    const s = this.__state;
+    if (s.response === undefined) {
+      s.response = new __PbResponse();
+      s.response.__header = new __PbSyncedHeader(this.__native);
+    }
+    return s.response;
+  }
+  set response(v) {
+    this.__state.response = v;
+  }
+  get auth() {
+    return this.__hook.auth;
+  }
+  set auth(v) {
+    this.__hook.auth = v;
+  }
+  next() {
+    return this.__hook.next();
+  }
+  requestInfo() {
+    return this.__hook.requestInfo();
+  }
+  bindBody(dst) {
+    __pb.bindBody(dst, this.__hook.requestInfo().body);
+  }
+  // the API's own answer was written inside next()
+  written() {
+    return this.__state.written || this.__hook.__written === true;
+  }
+  status() {
+    if (this.__state.written) return this.__state.status;
+    return this.__hook.__written === true ? 200 : 0;
+  }
+  __write(status, contentType, body, force) {
+    const s = this.__state;
+    if (!s.written) {
+      s.written = true;
+      s.status = Number(status) || 200;
+      const h = this.response.header();
+      if (contentType && (force || !h.has("Content-Type"))) {
+        h.set("Content-Type", contentType);
       }
-      return this.__req;
-    },
-    set(v) {
-      this.__req = v;
-    },
-  });
-  Object.defineProperty(proto, "response", {
-    configurable: true,
-    get() {
-      if (this.__resp === undefined && this.__http !== undefined) {
-        const resp = new __PbResponse();
-        resp.__header = new __PbSyncedHeader(this.__http);
-        this.__resp = resp;
+    }
+    this.__native.write(s.status, typeof body === "string" ? body : toBytes(body));
+  }
+}
+
+// The event of the request hooks: PocketBase's request event API (json,
+// string, bindBody, setCookie, realIP, …) over `e.requestEvent`. Like in
+// PocketBase, `e.request` and `e.response` are not set on it; they are on
+// `e.requestEvent`.
+class __PbRequestHookEvent extends __PbHookEvent {
+  get requestEvent() {
+    if (this.__reqEvent === undefined) {
+      if (this.__http === undefined) {
+        throw new TypeError("this event did not come from an HTTP request");
       }
-      return this.__resp;
+      this.__reqEvent = new __PbHookRequestEvent(this);
+    }
+    return this.__reqEvent;
+  }
+}
+
+for (const name of [
+  "json", "string", "html", "xml", "blob", "stream", "noContent", "redirect", "setCookie", "written",
+  "status", "flush", "bindBody", "realIP", "remoteIP", "isTLS", "getAll", "setAll", "error",
+  "badRequestError", "notFoundError", "forbiddenError", "unauthorizedError", "tooManyRequestsError",
+  "internalServerError",
+]) {
+  Object.defineProperty(__PbRequestHookEvent.prototype, name, {
+    value: function (...args) {
+      return this.requestEvent[name](...args);
     },
-    set(v) {
-      this.__resp = v;
-    },
+    writable: true,
+    configurable: true,
   });
-  proto.realIP = function () {
-    return this.__http !== undefined ? this.__http.remoteIp : "";
-  };
-  proto.isTLS = function () {
-    return false;
-  };
-})();
+}
+
+__pb.RequestHookEvent = __PbRequestHookEvent;
+
+// The host part of `host:port` (`[v6]:port` too).
+__pb.hostOf = function (addr) {
+  const s = String(addr || "");
+  if (s.startsWith("[")) {
+    const end = s.indexOf("]");
+    return end > 0 ? s.slice(1, end) : s;
+  }
+  const i = s.lastIndexOf(":");
+  return i >= 0 && s.indexOf(":") === i ? s.slice(0, i) : s;
+};
+
+// A `Set-Cookie` value from a Cookie (or plain object): name, value, path,
+// domain, expires, maxAge, secure, httpOnly, sameSite.
+__pb.cookieString = function (c) {
+  c = c || {};
+  let out = String(c.name || "") + "=" + String(c.value == null ? "" : c.value);
+  if (c.path) out += "; Path=" + c.path;
+  if (c.domain) out += "; Domain=" + c.domain;
+  if (c.expires) {
+    const e = c.expires;
+    const ms = e instanceof Date ? e.getTime() : e instanceof DateTime ? e.time().unixMilli()
+      : e instanceof __PbTime ? e.unixMilli() : Date.parse(String(e));
+    if (!isNaN(ms) && ms > 0) out += "; Expires=" + new Date(ms).toUTCString();
+  }
+  if (c.maxAge > 0) out += "; Max-Age=" + Math.floor(c.maxAge);
+  if (c.maxAge < 0) out += "; Max-Age=0";
+  if (c.httpOnly) out += "; HttpOnly";
+  if (c.secure) out += "; Secure";
+  const same = { 1: "", 2: "Lax", 3: "Strict", 4: "None", lax: "Lax", strict: "Strict", none: "None" }[
+    typeof c.sameSite === "string" ? c.sameSite.toLowerCase() : c.sameSite
+  ];
+  if (same) out += "; SameSite=" + same;
+  return out;
+};
+
+// `e.bindBody(dst)`: copies the parsed body into `dst`.
+__pb.bindBody = function (dst, body) {
+  if (dst === null || typeof dst !== "object") {
+    throw new TypeError("bindBody: the destination must be an object");
+  }
+  body = body || {};
+  if (dst instanceof Record) {
+    dst.load(body);
+    return;
+  }
+  const shape = dst.__pbShape;
+  for (const key of Object.keys(body)) {
+    const prop = shape ? __pb.lowerFirst(key) : key;
+    if (shape) {
+      if (prop in shape) dst[prop] = __pb.scanValue(shape[prop], body[key]);
+    } else {
+      dst[prop] = body[key];
+    }
+  }
+};

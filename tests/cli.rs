@@ -38,6 +38,35 @@ fn version_and_help() {
     }
 }
 
+/// `-v`/`--version` name the version and the commit the binary was built
+/// from, `+dirty` when its sources differ from that commit (build.rs).
+#[test]
+fn version_names_the_git_commit() {
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    let expected = match git(&["rev-parse", "--short=12", "HEAD"]) {
+        Some(sha) => {
+            let sources = ["src", "js_api", "typings", "Cargo.toml", "Cargo.lock", "build.rs"];
+            let status = git(&[&["status", "--porcelain", "--"][..], &sources].concat()).expect("git status");
+            let dirty = if status.is_empty() { "" } else { "+dirty" };
+            format!("ferrobase version {} (commit {sha}{dirty})\n", env!("CARGO_PKG_VERSION"))
+        }
+        None => format!("ferrobase version {} (commit unknown)\n", env!("CARGO_PKG_VERSION")),
+    };
+    for flag in ["-v", "--version", "-V"] {
+        let o = run(&[flag]);
+        assert!(o.status.success(), "{flag}: {}", stderr(&o));
+        assert_eq!(String::from_utf8_lossy(&o.stdout), expected, "{flag}");
+    }
+}
+
 #[test]
 fn superuser_commands_validate_input() {
     let dir = tempfile::tempdir().expect("tmp");
@@ -351,6 +380,42 @@ fn hooks_reload_in_the_default_layout() {
     std::fs::write(&file, r#"routerAdd("GET", "/version", (e) => e.string(200, "v2"));"#).expect("edit");
     wait_for(&url, "v2", Duration::from_secs(10));
     assert!(dir.path().join("pb_data/data.db").exists(), "data in the default ./pb_data");
+}
+
+#[test]
+fn superuser_otp_prints_a_working_code() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("pb_data");
+    let d = data.to_str().expect("utf8 path");
+    assert!(run(&["superuser", "upsert", "otp@b.co", "longpassword1", "--dir", d]).status.success());
+    let off = run(&["superuser", "otp", "otp@b.co", "--dir", d]);
+    assert_eq!(off.status.code(), Some(1));
+    assert!(stderr(&off).contains("OTP auth is not enabled"), "{}", stderr(&off));
+    {
+        let app = ferrobase::core::App::open(ferrobase::core::AppConfig::new(&data)).expect("opens");
+        let mut su = (*app.superusers().expect("superusers")).clone();
+        if let Some(a) = su.auth.as_mut() {
+            a.otp.enabled = true;
+            a.otp.length = 6;
+        }
+        app.save_collection(su).expect("saved");
+    }
+    let missing = run(&["superuser", "otp", "nobody@b.co", "--dir", d]);
+    assert!(stderr(&missing).contains("doesn't exist"), "{}", stderr(&missing));
+    let ok = run(&["superuser", "otp", "otp@b.co", "--dir", d]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    let out = String::from_utf8_lossy(&ok.stdout).to_string();
+    let field = |name: &str| {
+        out.lines()
+            .find_map(|l| l.split_once(&format!("{name}:")).map(|(_, v)| v.trim().to_string()))
+            .unwrap_or_default()
+    };
+    let (id, pass) = (field("Id"), field("Pass"));
+    assert_eq!(pass.len(), 6, "{out}");
+    let app = ferrobase::core::App::open(ferrobase::core::AppConfig::new(&data)).expect("opens");
+    let otp = app.find_ref_by_id("_otps", &id).expect("query").expect("the OTP is stored");
+    assert!(otp.validate_password(&pass));
+    assert!(!otp.validate_password("000000x"));
 }
 
 #[test]

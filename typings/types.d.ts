@@ -162,11 +162,29 @@ declare namespace core {
     hasSuperuserAuth(): boolean;
     isTLS(): boolean;
     realIP(): string;
+    /** The client's IP address from the connection (no proxy headers). */
+    remoteIP(): string;
     getAll(): JsonMap;
+    /** Sets several values of the event store at once. */
+    setAll(values: JsonMap): void;
+    /** Whether a response has been written. */
+    written(): boolean;
+    /** The status of the written response (0 before one is written). */
+    status(): number;
+    /** Sends what was written so far (responses are buffered: no-op). */
+    flush(): void;
+    /** Adds a `Set-Cookie` header. */
+    setCookie(cookie: Cookie | JsonMap): void;
+    /** Reads the JSON, form or multipart body into `dst` (a DynamicModel gets its shape's types). */
+    bindBody(dst: any): void;
     json(status: number, data: any): void;
     string(status: number, text: string): void;
     html(status: number, html: string): void;
+    /** Writes `data` (XML text) with an XML declaration. */
+    xml(status: number, data: any): void;
     blob(status: number, contentType: string, bytes: Array<number> | string): void;
+    /** Writes the whole of `reader` (a string or bytes) with the content type. */
+    stream(status: number, contentType: string, reader: any): void;
     noContent(status: number): void;
     redirect(status: number, url: string): void;
     error(status: number, message: string, data?: any): ApiError;
@@ -178,17 +196,21 @@ declare namespace core {
     internalServerError(message: string, data?: any): ApiError;
   }
 
-  /** Request-level hook events (records, auth, settings, collections APIs). */
-  interface BaseRequestEvent extends HookEvent {
-    auth: Record | null;
-    requestInfo(): RequestInfo;
-    hasSuperuserAuth(): boolean;
-    /** The HTTP request behind the action (undefined when not over HTTP). */
-    request: Request;
-    /** Headers set here are added to the API's response. */
-    response: { header(): Header };
-    realIP(): string;
-    isTLS(): boolean;
+  /**
+   * Request-level hook events (records, auth, settings, collections APIs):
+   * the request event API of routes, except that, like in PocketBase,
+   * `e.request` and `e.response` are not set here; they are on
+   * `e.requestEvent`. A response written here (`e.json(...)`) is what the
+   * API answers; once `e.next()` has returned, the API's own answer is
+   * written and later changes or errors do not alter it.
+   */
+  interface BaseRequestEvent extends Omit<RequestEvent, "request" | "response" | "next" | "app"> {
+    next(): void;
+    app: PocketBase;
+    /** The route event behind this hook: `requestEvent.request`, `requestEvent.response.header()`. */
+    requestEvent: RequestEvent;
+    request?: undefined;
+    response?: undefined;
     [key: string]: any;
   }
 
@@ -226,7 +248,7 @@ declare namespace core {
   interface BatchRequestEvent extends BaseRequestEvent { batch: any[] }
   interface FileDownloadRequestEvent extends BaseRequestEvent { collection: Collection; record: Record; fileField: Field; servedPath: string; servedName: string }
   interface FileTokenRequestEvent extends BaseRequestEvent { token: string }
-  interface MailerEvent extends HookEvent { message: MailerMessage }
+  interface MailerEvent extends HookEvent { message: MailerMessage; mailer: { send(message: MailerMessage): void } }
   interface MailerRecordEvent extends MailerEvent { record: Record; meta: JsonMap }
   interface RealtimeConnectRequestEvent extends BaseRequestEvent { client: any; idleTimeout: number }
   interface RealtimeSubscribeRequestEvent extends BaseRequestEvent { client: any; subscriptions: string[] }
@@ -281,6 +303,65 @@ interface Logger {
   error(message: string, ...keyValues: any[]): void;
 }
 
+
+/**
+ * A hook of `$app` (`$app.onRecordCreate("posts")`): handlers bound while
+ * the hook files load run like the ones of the global `on*` functions.
+ */
+interface Hook<T> {
+  /** Binds `func`; a lower priority runs first. Returns the handler id. */
+  bind(handler: { id?: string; priority?: number; func: (e: T) => void }): string;
+  /** Binds a handler; returns its id. */
+  bindFunc(func: (e: T) => void): string;
+  /** Removes the handlers with these ids. */
+  unbind(...ids: string[]): void;
+  /** Removes every handler bound through this hook (and its tags). */
+  unbindAll(): void;
+  /** How many handlers are bound. */
+  length(): number;
+  /** Whether handlers of this hook object fire for a model with these tags. */
+  canTriggerOn(tags: string[]): boolean;
+}
+
+/** `e.router` of onServe: adds routes and middlewares like routerAdd/routerUse. */
+interface RouterGroup {
+  prefix: string;
+  route(method: string, path: string, action: (e: core.RequestEvent) => void): Route;
+  any(path: string, action: (e: core.RequestEvent) => void): Route;
+  get(path: string, action: (e: core.RequestEvent) => void): Route;
+  post(path: string, action: (e: core.RequestEvent) => void): Route;
+  put(path: string, action: (e: core.RequestEvent) => void): Route;
+  patch(path: string, action: (e: core.RequestEvent) => void): Route;
+  delete(path: string, action: (e: core.RequestEvent) => void): Route;
+  head(path: string, action: (e: core.RequestEvent) => void): Route;
+  options(path: string, action: (e: core.RequestEvent) => void): Route;
+  group(prefix: string): RouterGroup;
+  bind(...handlers: Array<Middleware | { id?: string; priority?: number; func: (e: core.RequestEvent) => void }>): RouterGroup;
+  bindFunc(...funcs: Array<(e: core.RequestEvent) => void>): RouterGroup;
+  unbind(...ids: string[]): RouterGroup;
+  hasRoute(method: string, path: string): boolean;
+}
+
+/** A route added through `e.router`. */
+interface Route {
+  method: string;
+  path: string;
+  action: (e: core.RequestEvent) => void;
+  bind(...handlers: Array<Middleware | { id?: string; priority?: number; func: (e: core.RequestEvent) => void }>): Route;
+  bindFunc(...funcs: Array<(e: core.RequestEvent) => void>): Route;
+  unbind(...ids: string[]): Route;
+}
+
+declare namespace core {
+  /** The event of `$app.onServe()`: `e.router` adds routes. */
+  interface ServeEvent {
+    app: PocketBase;
+    router: RouterGroup;
+    server: null;
+    next(): void;
+  }
+}
+
 type CollectionArg = string | core.Collection;
 
 /** `$app` (and `e.app`, transaction-bound inside hooks and transactions). */
@@ -316,6 +397,91 @@ interface PocketBase {
   isDev(): boolean;
   dataDir(): string;
   rootCmd: { addCommand(...cmds: Command[]): void };
+  /** Handlers run once the hook files have loaded; `e.router` adds routes. */
+  onServe(): Hook<core.ServeEvent>;
+  onBackupCreate(...tags: string[]): Hook<core.BackupEvent>;
+  onBackupRestore(...tags: string[]): Hook<core.BackupEvent>;
+  onBatchRequest(...tags: string[]): Hook<core.BatchRequestEvent>;
+  onBootstrap(...tags: string[]): Hook<core.BootstrapEvent>;
+  onBootstrapClear(...tags: string[]): Hook<core.BootstrapEvent>;
+  onCollectionAfterCreateError(...tags: string[]): Hook<core.CollectionErrorEvent>;
+  onCollectionAfterCreateSuccess(...tags: string[]): Hook<core.CollectionEvent>;
+  onCollectionAfterDeleteError(...tags: string[]): Hook<core.CollectionErrorEvent>;
+  onCollectionAfterDeleteSuccess(...tags: string[]): Hook<core.CollectionEvent>;
+  onCollectionAfterUpdateError(...tags: string[]): Hook<core.CollectionErrorEvent>;
+  onCollectionAfterUpdateSuccess(...tags: string[]): Hook<core.CollectionEvent>;
+  onCollectionCreate(...tags: string[]): Hook<core.CollectionEvent>;
+  onCollectionCreateExecute(...tags: string[]): Hook<core.CollectionEvent>;
+  onCollectionCreateRequest(...tags: string[]): Hook<core.CollectionRequestEvent>;
+  onCollectionDelete(...tags: string[]): Hook<core.CollectionEvent>;
+  onCollectionDeleteExecute(...tags: string[]): Hook<core.CollectionEvent>;
+  onCollectionDeleteRequest(...tags: string[]): Hook<core.CollectionRequestEvent>;
+  onCollectionUpdate(...tags: string[]): Hook<core.CollectionEvent>;
+  onCollectionUpdateExecute(...tags: string[]): Hook<core.CollectionEvent>;
+  onCollectionUpdateRequest(...tags: string[]): Hook<core.CollectionRequestEvent>;
+  onCollectionValidate(...tags: string[]): Hook<core.CollectionEvent>;
+  onCollectionViewRequest(...tags: string[]): Hook<core.CollectionRequestEvent>;
+  onCollectionsImportRequest(...tags: string[]): Hook<core.CollectionsImportRequestEvent>;
+  onCollectionsListRequest(...tags: string[]): Hook<core.CollectionsListRequestEvent>;
+  onFileDownloadRequest(...tags: string[]): Hook<core.FileDownloadRequestEvent>;
+  onFileTokenRequest(...tags: string[]): Hook<core.FileTokenRequestEvent>;
+  onMailerRecordAuthAlertSend(...tags: string[]): Hook<core.MailerRecordEvent>;
+  onMailerRecordEmailChangeSend(...tags: string[]): Hook<core.MailerRecordEvent>;
+  onMailerRecordOTPSend(...tags: string[]): Hook<core.MailerRecordEvent>;
+  onMailerRecordPasswordResetSend(...tags: string[]): Hook<core.MailerRecordEvent>;
+  onMailerRecordVerificationSend(...tags: string[]): Hook<core.MailerRecordEvent>;
+  onMailerSend(...tags: string[]): Hook<core.MailerEvent>;
+  onModelAfterCreateError(...tags: string[]): Hook<core.ModelErrorEvent>;
+  onModelAfterCreateSuccess(...tags: string[]): Hook<core.ModelEvent>;
+  onModelAfterDeleteError(...tags: string[]): Hook<core.ModelErrorEvent>;
+  onModelAfterDeleteSuccess(...tags: string[]): Hook<core.ModelEvent>;
+  onModelAfterUpdateError(...tags: string[]): Hook<core.ModelErrorEvent>;
+  onModelAfterUpdateSuccess(...tags: string[]): Hook<core.ModelEvent>;
+  onModelCreate(...tags: string[]): Hook<core.ModelEvent>;
+  onModelCreateExecute(...tags: string[]): Hook<core.ModelEvent>;
+  onModelDelete(...tags: string[]): Hook<core.ModelEvent>;
+  onModelDeleteExecute(...tags: string[]): Hook<core.ModelEvent>;
+  onModelUpdate(...tags: string[]): Hook<core.ModelEvent>;
+  onModelUpdateExecute(...tags: string[]): Hook<core.ModelEvent>;
+  onModelValidate(...tags: string[]): Hook<core.ModelEvent>;
+  onRealtimeConnectRequest(...tags: string[]): Hook<core.RealtimeConnectRequestEvent>;
+  onRealtimeMessageSend(...tags: string[]): Hook<core.RealtimeMessageEvent>;
+  onRealtimeSubscribeRequest(...tags: string[]): Hook<core.RealtimeSubscribeRequestEvent>;
+  onRecordAfterCreateError(...tags: string[]): Hook<core.RecordErrorEvent>;
+  onRecordAfterCreateSuccess(...tags: string[]): Hook<core.RecordEvent>;
+  onRecordAfterDeleteError(...tags: string[]): Hook<core.RecordErrorEvent>;
+  onRecordAfterDeleteSuccess(...tags: string[]): Hook<core.RecordEvent>;
+  onRecordAfterUpdateError(...tags: string[]): Hook<core.RecordErrorEvent>;
+  onRecordAfterUpdateSuccess(...tags: string[]): Hook<core.RecordEvent>;
+  onRecordAuthRefreshRequest(...tags: string[]): Hook<core.RecordAuthRefreshRequestEvent>;
+  onRecordAuthRequest(...tags: string[]): Hook<core.RecordAuthRequestEvent>;
+  onRecordAuthWithOAuth2Request(...tags: string[]): Hook<core.RecordAuthWithOAuth2RequestEvent>;
+  onRecordAuthWithOTPRequest(...tags: string[]): Hook<core.RecordAuthWithOTPRequestEvent>;
+  onRecordAuthWithPasswordRequest(...tags: string[]): Hook<core.RecordAuthWithPasswordRequestEvent>;
+  onRecordConfirmEmailChangeRequest(...tags: string[]): Hook<core.RecordConfirmEmailChangeRequestEvent>;
+  onRecordConfirmPasswordResetRequest(...tags: string[]): Hook<core.RecordConfirmPasswordResetRequestEvent>;
+  onRecordConfirmVerificationRequest(...tags: string[]): Hook<core.RecordConfirmVerificationRequestEvent>;
+  onRecordCreate(...tags: string[]): Hook<core.RecordEvent>;
+  onRecordCreateExecute(...tags: string[]): Hook<core.RecordEvent>;
+  onRecordCreateRequest(...tags: string[]): Hook<core.RecordRequestEvent>;
+  onRecordDelete(...tags: string[]): Hook<core.RecordEvent>;
+  onRecordDeleteExecute(...tags: string[]): Hook<core.RecordEvent>;
+  onRecordDeleteRequest(...tags: string[]): Hook<core.RecordRequestEvent>;
+  onRecordEnrich(...tags: string[]): Hook<core.RecordEnrichEvent>;
+  onRecordRequestEmailChangeRequest(...tags: string[]): Hook<core.RecordRequestEmailChangeRequestEvent>;
+  onRecordRequestOTPRequest(...tags: string[]): Hook<core.RecordCreateOTPRequestEvent>;
+  onRecordRequestPasswordResetRequest(...tags: string[]): Hook<core.RecordRequestPasswordResetRequestEvent>;
+  onRecordRequestVerificationRequest(...tags: string[]): Hook<core.RecordRequestVerificationRequestEvent>;
+  onRecordUpdate(...tags: string[]): Hook<core.RecordEvent>;
+  onRecordUpdateExecute(...tags: string[]): Hook<core.RecordEvent>;
+  onRecordUpdateRequest(...tags: string[]): Hook<core.RecordRequestEvent>;
+  onRecordValidate(...tags: string[]): Hook<core.RecordEvent>;
+  onRecordViewRequest(...tags: string[]): Hook<core.RecordRequestEvent>;
+  onRecordsListRequest(...tags: string[]): Hook<core.RecordsListRequestEvent>;
+  onSettingsListRequest(...tags: string[]): Hook<core.SettingsListRequestEvent>;
+  onSettingsReload(...tags: string[]): Hook<core.SettingsReloadEvent>;
+  onSettingsUpdateRequest(...tags: string[]): Hook<core.SettingsUpdateRequestEvent>;
+  onTerminate(...tags: string[]): Hook<core.TerminateEvent>;
 }
 
 type CoreApp = PocketBase;
@@ -450,7 +616,7 @@ declare class FileField implements core.FileField { constructor(data?: Partial<c
 interface GeoPointField extends core.GeoPointField {}
 declare class GeoPointField implements core.GeoPointField { constructor(data?: Partial<core.GeoPointField>) }
 
-/** An email message (the mailer is not available yet). */
+/** An email message for `$app.newMailClient().send(message)`. */
 declare class MailerMessage {
   constructor(message?: { from?: any; to?: any[]; cc?: any[]; bcc?: any[]; subject?: string; html?: string; text?: string; headers?: JsonMap; attachments?: JsonMap; inlineAttachments?: JsonMap });
   [key: string]: any;
@@ -471,26 +637,103 @@ declare const RequestInfo: {
   new (info?: Partial<core.RequestInfo>): core.RequestInfo;
 };
 
-/** A timezone by IANA name ("" and "UTC" are UTC). */
+/** A time zone by IANA name ("Europe/Paris"); "", "UTC" and unknown names are UTC, "Local" the server's. */
 declare class Timezone {
   constructor(name?: string);
   string(): string;
 }
 
-/** A UTC date time; `new DateTime()` and `new DateTime("")` are now. */
+declare namespace time {
+  /** A span of time in nanoseconds (Go's time.Duration); numeric in arithmetic. */
+  interface Duration {
+    valueOf(): number;
+    nanoseconds(): number;
+    microseconds(): number;
+    milliseconds(): number;
+    seconds(): number;
+    minutes(): number;
+    hours(): number;
+    abs(): Duration;
+    truncate(m: number): Duration;
+    round(m: number): Duration;
+    /** Go's format: "2h20m30.123s". */
+    string(): string;
+  }
+
+  /** An instant seen in a time zone (Go's time.Time). */
+  interface Time {
+    add(d: number | Duration): Time;
+    sub(u: Time): Duration;
+    addDate(years: number, months: number, days: number): Time;
+    after(u: Time): boolean;
+    before(u: Time): boolean;
+    equal(u: Time): boolean;
+    compare(u: Time): number;
+    isZero(): boolean;
+    year(): number;
+    /** 1-12 */
+    month(): number;
+    day(): number;
+    hour(): number;
+    minute(): number;
+    second(): number;
+    nanosecond(): number;
+    /** 0 (Sunday) - 6 */
+    weekday(): number;
+    yearDay(): number;
+    isoWeek(): [number, number];
+    date(): [number, number, number];
+    clock(): [number, number, number];
+    /** [abbreviation, offset in seconds east of UTC] */
+    zone(): [string, number];
+    isDST(): boolean;
+    /** The same instant in another zone. */
+    in(loc: Timezone | string): Time;
+    utc(): Time;
+    local(): Time;
+    location(): Timezone;
+    unix(): number;
+    unixMilli(): number;
+    unixMicro(): number;
+    unixNano(): number;
+    truncate(d: number | Duration): Time;
+    round(d: number | Duration): Time;
+    /** Formats with a Go layout ("2006-01-02 15:04:05 MST"). */
+    format(layout: string): string;
+    string(): string;
+    marshalJSON(): Array<number>;
+    marshalText(): Array<number>;
+  }
+}
+
+/**
+ * A date time, always in UTC. `new DateTime()` and `new DateTime("")` are
+ * now; `new DateTime("2023-07-01 00:00:00", "Europe/Amsterdam")` reads a
+ * string without a zone in that zone (daylight saving included); an
+ * unparsable string is the zero time.
+ */
 declare class DateTime {
   constructor(date?: string, defaultParseInLocation?: string);
-  time(): Date;
+  /** The instant as a Go-like time (UTC): `dt.time().in(new Timezone("Asia/Tokyo")).format("15:04")`. */
+  time(): time.Time;
   isZero(): boolean;
   unix(): number;
-  unixMilli(): number;
+  /** "2006-01-02 15:04:05.000Z" in UTC; "" for the zero time. */
   string(): string;
-  add(nanoseconds: number): DateTime;
+  /** Adds nanoseconds. */
+  add(duration: number | time.Duration): DateTime;
+  /** The time between `u` and this one. */
+  sub(u: DateTime): time.Duration;
   addDate(years: number, months: number, days: number): DateTime;
   equal(other: DateTime): boolean;
   before(other: DateTime): boolean;
   after(other: DateTime): boolean;
   compare(other: DateTime): number;
+  marshalJSON(): Array<number>;
+  unmarshalJSON(data: string | Array<number>): void;
+  /** Sets the time from a string, DateTime, Date or unix seconds. */
+  scan(value: any): void;
+  value(): string;
 }
 
 /** A field validation error for `ApiError` data. */
@@ -540,13 +783,13 @@ declare namespace $dbx {
   function notBetween(col: string, from: any, to: any): dbx.Expression;
 }
 
-/** Not available yet (no mailer): every function throws. */
+/** The auth flows' mails, rendered from the record collection's templates. */
 declare namespace $mails {
   function sendRecordPasswordReset(app: CoreApp, record: core.Record): void;
   function sendRecordVerification(app: CoreApp, record: core.Record): void;
   function sendRecordChangeEmail(app: CoreApp, record: core.Record, newEmail: string): void;
   function sendRecordOTP(app: CoreApp, record: core.Record, otpId: string, pass: string): void;
-  function sendRecordAuthAlert(app: CoreApp, record: core.Record): void;
+  function sendRecordAuthAlert(app: CoreApp, record: core.Record, info?: string): void;
 }
 
 /** Random strings, hashes, AES-256-GCM and HS256 JWTs. */

@@ -95,6 +95,7 @@ fn sub_http(ctx: &Ctx, sub: &SubRequest) -> HttpMeta {
         headers,
         params,
         response_headers: ctx.http.response_headers.clone(),
+        written: Default::default(),
     }
 }
 
@@ -123,10 +124,30 @@ fn run_one(tx: &App, ctx: &Ctx, sub: &SubRequest) -> ApiResult<Value> {
         }
         (m, _) => m,
     };
+    let answer = run_action(tx, &c, method, sub, &sub_ctx, &req)?;
+    // a sub-request's hook that wrote its own response answers it
+    Ok(match sub_ctx.http.written() {
+        Some(w) => {
+            let body = serde_json::from_slice::<Value>(&w.body)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&w.body).into_owned()));
+            json!({"status": w.status, "body": body})
+        }
+        None => answer,
+    })
+}
+
+fn run_action(
+    tx: &App,
+    c: &std::sync::Arc<crate::core::collections::Collection>,
+    method: &str,
+    sub: &SubRequest,
+    sub_ctx: &Ctx,
+    req: &crate::core::request::RequestInfo,
+) -> ApiResult<Value> {
     match method {
         "POST" => {
-            let body = match tx.create_record_request(&c, &sub.body, &req)? {
-                Some(r) => export_record(tx, r, &sub_ctx, &req)?,
+            let body = match tx.create_record_request(c, &sub.body, req)? {
+                Some(r) => export_record(tx, r, sub_ctx, req)?,
                 None => Value::Null,
             };
             Ok(json!({"status": 200, "body": body}))
@@ -137,14 +158,14 @@ fn run_one(tx: &App, ctx: &Ctx, sub: &SubRequest) -> ApiResult<Value> {
                 .clone()
                 .or_else(|| sub.body.get("id").and_then(Value::as_str).map(str::to_string))
                 .unwrap_or_default();
-            let body = match tx.update_record_request(&c, &id, &sub.body, &req)? {
-                Some(r) => export_record(tx, r, &sub_ctx, &req)?,
+            let body = match tx.update_record_request(c, &id, &sub.body, req)? {
+                Some(r) => export_record(tx, r, sub_ctx, req)?,
                 None => Value::Null,
             };
             Ok(json!({"status": 200, "body": body}))
         }
         _ => {
-            tx.delete_record_request(&c, sub.id.as_deref().unwrap_or_default(), &req)?;
+            tx.delete_record_request(c, sub.id.as_deref().unwrap_or_default(), req)?;
             Ok(json!({"status": 204, "body": null}))
         }
     }

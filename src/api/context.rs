@@ -66,17 +66,26 @@ pub struct Ctx {
     pub loaded_auth: Option<Option<Arc<Record>>>,
 }
 
-/// Where request hooks leave the headers they set on `e.response`; put
-/// into the request extensions by [`hook_response_headers`].
+/// Where request hooks leave the headers they set on `e.response` and the
+/// response they wrote (`e.json(...)`); put into the request extensions by
+/// [`hook_response_headers`].
 #[derive(Clone, Default)]
-pub struct ResponseHeaderSink(pub Arc<Mutex<Vec<(String, String)>>>);
+pub struct ResponseHeaderSink(
+    pub Arc<Mutex<Vec<(String, String)>>>,
+    pub Arc<Mutex<Option<crate::core::request::WrittenResponse>>>,
+);
 
 /// Adds the headers that request hooks set with `e.response.header()` to
-/// the response of the built-in API route.
+/// the response of the built-in API route; a response a hook wrote replaces
+/// the route's.
 pub async fn hook_response_headers(mut req: Request, next: axum::middleware::Next) -> axum::response::Response {
     let sink = ResponseHeaderSink::default();
     req.extensions_mut().insert(sink.clone());
     let mut res = next.run(req).await;
+    if let Some(w) = sink.1.lock().ok().and_then(|mut w| w.take()) {
+        let status = axum::http::StatusCode::from_u16(w.status).unwrap_or(axum::http::StatusCode::OK);
+        res = axum::response::IntoResponse::into_response((status, Body::from(w.body)));
+    }
     let pairs = sink.0.lock().map(|mut h| std::mem::take(&mut *h)).unwrap_or_default();
     let mut replaced = Vec::new();
     for (k, v) in pairs {
@@ -197,6 +206,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
                 .collect(),
             params,
             response_headers: parts.extensions.get::<ResponseHeaderSink>().map(|s| s.0.clone()).unwrap_or_default(),
+            written: parts.extensions.get::<ResponseHeaderSink>().map(|s| s.1.clone()).unwrap_or_default(),
         };
         Ok(Ctx {
             method: parts.method.clone(),

@@ -10,12 +10,14 @@ use serde_json::{Value, json};
 use super::context::{AppState, Ctx, blocking, require_superuser};
 use super::error::{ApiError, ApiResult};
 
-/// `GET /api/crons`: `[{id, expression}]` sorted by id.
+/// `GET /api/crons`: `[{id, expression}]` sorted by id, the system jobs
+/// (`__pb…`) last like PocketBase.
 pub async fn list(State(st): State<AppState>, ctx: Ctx) -> ApiResult<Json<Value>> {
     blocking(move || {
         require_superuser(&st.app, &ctx)?;
-        let jobs: Vec<Value> =
-            st.app.cron().list().into_iter().map(|(id, expr)| json!({"id": id, "expression": expr})).collect();
+        let mut list = st.app.cron().list();
+        list.sort_by_key(|(id, _)| id.starts_with("__pb"));
+        let jobs: Vec<Value> = list.into_iter().map(|(id, expr)| json!({"id": id, "expression": expr})).collect();
         Ok(Json(Value::Array(jobs)))
     })
     .await

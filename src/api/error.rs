@@ -80,6 +80,8 @@ impl From<Error> for ApiError {
                 tracing::error!("database error: {inner}");
                 ApiError::new(500, "Something went wrong while processing your request.")
             }
+            // logged with its location where it was thrown (jsvm::error)
+            Error::Thrown { .. } => ApiError::bad_request(),
             Error::Internal(msg) => {
                 tracing::error!("internal error: {msg}");
                 ApiError::new(500, "Something went wrong while processing your request.")

@@ -48,10 +48,19 @@ pub struct GlobalFlags {
     pub automigrate: bool,
 }
 
-/// Ferrobase: a PocketBase-compatible backend in one binary.
+/// Ferrobase: a PocketBase-compatible backend in one binary. `-v` prints
+/// "ferrobase version X.Y.Z (commit <git hash>[+dirty])" (see build.rs).
 #[derive(Debug, Parser)]
-#[command(name = "ferrobase", version, about = "Ferrobase CLI (PocketBase 0.40 compatible)", propagate_version = true)]
+#[command(
+    name = "ferrobase",
+    version = concat!("version ", env!("CARGO_PKG_VERSION"), " (commit ", env!("FERROBASE_GIT_COMMIT"), ")"),
+    disable_version_flag = true,
+    about = "Ferrobase CLI (PocketBase 0.40 compatible)"
+)]
 pub struct Cli {
+    /// version for ferrobase
+    #[arg(short = 'v', short_alias = 'V', long = "version", action = ArgAction::Version)]
+    pub version: (),
     #[command(flatten)]
     pub global: GlobalFlags,
     #[command(subcommand)]

@@ -87,8 +87,25 @@ fn run_with(app: &crate::core::App, cmd: SuperuserCommand) -> anyhow::Result<()>
             println!("Successfully deleted superuser \"{email}\"!");
         }
         SuperuserCommand::Otp { email } => {
-            let Some(_email) = email.filter(|e| is_email(e)) else { bail!("invalid or missing email address") };
-            bail!("OTP auth is not enabled for the _superusers collection");
+            let Some(email) = email.filter(|e| is_email(e)) else { bail!("invalid or missing email address") };
+            let su = app.superusers().map_err(|e| anyhow::anyhow!("{}", describe(e)))?;
+            let Some(record) =
+                app.find_auth_record_by_email(&su, &email).map_err(|e| anyhow::anyhow!("{}", describe(e)))?
+            else {
+                bail!("superuser with email \"{email}\" doesn't exist");
+            };
+            let otp_opts = su.auth.as_ref().map(|a| a.otp.clone()).unwrap_or_default();
+            if !otp_opts.enabled {
+                bail!("OTP auth is not enabled for the _superusers collection");
+            }
+            let length = usize::try_from(otp_opts.length.max(4)).unwrap_or(8);
+            let pass = crate::core::security::random_string_with_alphabet(length, b"1234567890");
+            let otp =
+                app.create_otp(&record, &pass).map_err(|e| anyhow::anyhow!("failed to create OTP: {}", describe(e)))?;
+            println!("Successfully created OTP for superuser \"{}\":", record.email());
+            println!("├─ Id:    {}", otp.id());
+            println!("├─ Pass:  {pass}");
+            println!("└─ Valid: {}s\n", otp_opts.duration);
         }
     }
     Ok(())

@@ -63,6 +63,18 @@ pub struct App {
     tx_caches: Option<Arc<TxCaches>>,
 }
 
+/// A handle that does not keep the app alive: for work the app itself owns
+/// (its cron jobs), which would otherwise form a cycle.
+#[derive(Clone)]
+pub struct WeakApp(std::sync::Weak<AppInner>);
+
+impl WeakApp {
+    /// The app, unless it has been dropped.
+    pub fn upgrade(&self) -> Option<App> {
+        self.0.upgrade().map(|inner| App { exec: Executor::Pool(inner.data.clone()), inner, tx_caches: None })
+    }
+}
+
 /// Collections and settings reloaded inside a transaction: seen by that
 /// transaction's handles only, published when it commits, dropped on rollback.
 #[derive(Default)]
@@ -332,6 +344,11 @@ impl App {
         // PocketBase starts every rate limit window afresh on a settings change
         self.inner.rate_limiter.reset();
         self.inner.settings.store(s);
+    }
+
+    /// A handle that does not keep the app alive.
+    pub fn downgrade(&self) -> WeakApp {
+        WeakApp(Arc::downgrade(&self.inner))
     }
 
     /// A handle on the same app outside any transaction.

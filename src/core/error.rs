@@ -40,6 +40,11 @@ pub enum Error {
     /// An error with an explicit status (from JS `ApiError` for example).
     #[error("{message}")]
     Api { status: u16, message: String, data: Value },
+    /// A value a JS hook threw that is not an `ApiError` (an `Error`, a
+    /// string…). Clients get PocketBase's generic 400; JS code that catches
+    /// it further up (a route around `$app.save`) sees its name and message.
+    #[error("{name}: {message}")]
+    Thrown { name: String, message: String },
     /// SQLite failure that is not the client's fault.
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
@@ -72,7 +77,7 @@ impl Error {
     /// HTTP status code of this error.
     pub fn status(&self) -> u16 {
         match self {
-            Error::Validation { .. } | Error::BadRequest(_) => 400,
+            Error::Validation { .. } | Error::BadRequest(_) | Error::Thrown { .. } => 400,
             Error::NotFound(_) => 404,
             Error::Forbidden(_) => 403,
             Error::Unauthorized(_) => 401,

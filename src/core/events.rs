@@ -67,7 +67,9 @@ impl Tagged for RecordEnrichEvent {
 }
 
 /// The auth request events (`onRecordAuthRequest`,
-/// `onRecordAuthWithPasswordRequest`, `onRecordAuthRefreshRequest`).
+/// `onRecordAuthWithPasswordRequest`, `onRecordAuthRefreshRequest`, the
+/// OTP, OAuth2, verification, password reset and email change requests):
+/// one event type, each family filling the fields it has.
 pub struct RecordAuthRequestEvent {
     pub app: App,
     pub collection: Arc<Collection>,
@@ -82,6 +84,16 @@ pub struct RecordAuthRequestEvent {
     pub identity: String,
     pub identity_field: String,
     pub password: String,
+    /// `onRecordAuthWithOTPRequest`: the OTP being used.
+    pub otp: Option<Record>,
+    /// `onRecordAuthWithOAuth2Request`: provider, its user, the submitted
+    /// `createData`, and whether a new record will be created.
+    pub provider_name: String,
+    pub oauth2_user: serde_json::Value,
+    pub create_data: serde_json::Map<String, serde_json::Value>,
+    pub is_new_record: bool,
+    /// Email change requests: the new address.
+    pub new_email: String,
     /// Set by the innermost action; false when a hook did not call next.
     pub handled: bool,
 }
@@ -100,8 +112,44 @@ impl RecordAuthRequestEvent {
             identity: String::new(),
             identity_field: String::new(),
             password: String::new(),
+            otp: None,
+            provider_name: String::new(),
+            oauth2_user: serde_json::Value::Null,
+            create_data: serde_json::Map::new(),
+            is_new_record: false,
+            new_email: String::new(),
             handled: false,
         }
+    }
+}
+
+/// `onMailerSend`: any mail sent through the app's mail client.
+pub struct MailerEvent {
+    pub app: App,
+    pub client: super::mail::MailClient,
+    pub message: super::mail::Message,
+}
+
+impl Tagged for MailerEvent {
+    fn matches_tags(&self, _tags: &[String]) -> bool {
+        true
+    }
+}
+
+/// `onMailerRecord*Send`: a mail of an auth flow, with its record and the
+/// flow's data (`meta`: token, otpId/password, newEmail, info).
+pub struct MailerRecordEvent {
+    pub app: App,
+    pub client: super::mail::MailClient,
+    pub message: super::mail::Message,
+    pub record: Record,
+    pub meta: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Tagged for MailerRecordEvent {
+    fn matches_tags(&self, tags: &[String]) -> bool {
+        let c = &self.record.collection;
+        tags.iter().any(|t| *t == c.id || *t == c.name)
     }
 }
 
@@ -365,6 +413,21 @@ pub struct Hooks {
     pub on_record_auth_request: Hook<RecordAuthRequestEvent>,
     pub on_record_auth_with_password_request: Hook<RecordAuthRequestEvent>,
     pub on_record_auth_refresh_request: Hook<RecordAuthRequestEvent>,
+    pub on_record_auth_with_otp_request: Hook<RecordAuthRequestEvent>,
+    pub on_record_request_otp_request: Hook<RecordAuthRequestEvent>,
+    pub on_record_auth_with_oauth2_request: Hook<RecordAuthRequestEvent>,
+    pub on_record_request_verification_request: Hook<RecordAuthRequestEvent>,
+    pub on_record_confirm_verification_request: Hook<RecordAuthRequestEvent>,
+    pub on_record_request_password_reset_request: Hook<RecordAuthRequestEvent>,
+    pub on_record_confirm_password_reset_request: Hook<RecordAuthRequestEvent>,
+    pub on_record_request_email_change_request: Hook<RecordAuthRequestEvent>,
+    pub on_record_confirm_email_change_request: Hook<RecordAuthRequestEvent>,
+    pub on_mailer_send: Hook<MailerEvent>,
+    pub on_mailer_record_verification_send: Hook<MailerRecordEvent>,
+    pub on_mailer_record_password_reset_send: Hook<MailerRecordEvent>,
+    pub on_mailer_record_email_change_send: Hook<MailerRecordEvent>,
+    pub on_mailer_record_otp_send: Hook<MailerRecordEvent>,
+    pub on_mailer_record_auth_alert_send: Hook<MailerRecordEvent>,
     pub on_settings_list_request: Hook<SettingsRequestEvent>,
     pub on_settings_update_request: Hook<SettingsRequestEvent>,
     pub on_collections_list_request: Hook<CollectionsListRequestEvent>,

@@ -13,6 +13,8 @@ pub mod filter;
 pub mod hooks;
 pub mod lenient;
 pub mod logs;
+pub mod mail;
+pub mod oauth2;
 pub mod ratelimit;
 pub mod records;
 pub mod request;

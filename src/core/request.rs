@@ -29,9 +29,35 @@ pub struct HttpMeta {
     /// Headers the hooks set with `e.response.header()`; the API adds them
     /// to its response.
     pub response_headers: Arc<Mutex<Vec<(String, String)>>>,
+    /// A response a request hook wrote (`e.json(...)`); the API answers it
+    /// instead of its own.
+    pub written: Arc<Mutex<Option<WrittenResponse>>>,
+}
+
+/// A response body written by a request hook.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WrittenResponse {
+    pub status: u16,
+    pub body: Vec<u8>,
 }
 
 impl HttpMeta {
+    /// Writes (or, written again, appends to) the hook response, like
+    /// PocketBase's response writer: the first status stays.
+    pub fn write(&self, status: u16, body: &[u8]) {
+        if let Ok(mut w) = self.written.lock() {
+            match w.as_mut() {
+                Some(w) => w.body.extend_from_slice(body),
+                None => *w = Some(WrittenResponse { status, body: body.to_vec() }),
+            }
+        }
+    }
+
+    /// The response a hook wrote, if any.
+    pub fn written(&self) -> Option<WrittenResponse> {
+        self.written.lock().ok().and_then(|w| w.clone())
+    }
+
     /// Replaces the headers the hooks want on the response.
     pub fn set_response_headers(&self, pairs: Vec<(String, String)>) {
         if let Ok(mut h) = self.response_headers.lock() {

@@ -1,10 +1,8 @@
-//! The request hooks of the auth and settings APIs and the collections
+//! The request hooks of the settings API and the collections
 //! list and view (create/update/delete: `collections/requests.rs`): each API
 //! action runs as the innermost step of its chain, so a handler that does
 //! not call `next()` stops it (the API then answers 200 with an empty body,
 //! like PocketBase). `None` means "a hook stopped the action".
-
-use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -12,84 +10,12 @@ use super::app::App;
 use super::collections::Collection;
 use super::error::Result;
 use super::events::{
-    CollectionRequestEvent, CollectionsImportRequestEvent, CollectionsListRequestEvent, RecordAuthRequestEvent,
-    SettingsRequestEvent,
+    CollectionRequestEvent, CollectionsImportRequestEvent, CollectionsListRequestEvent, SettingsRequestEvent,
 };
-use super::records::Record;
 use super::request::RequestInfo;
 use super::settings::Settings;
 
-/// A successful authentication as the auth response hook leaves it.
-pub struct AuthResponse {
-    pub record: Record,
-    pub token: String,
-    pub meta: Value,
-}
-
 impl App {
-    /// `auth-with-password` through `onRecordAuthWithPasswordRequest`; the
-    /// handlers may change `identity`/`password` before `next()`.
-    pub fn auth_with_password_request(
-        &self,
-        c: &Arc<Collection>,
-        req: &RequestInfo,
-        identity: &str,
-        password: &str,
-        identity_field: Option<&str>,
-    ) -> Result<Option<Record>> {
-        let mut ev = RecordAuthRequestEvent::new(self, c, req);
-        ev.identity = identity.to_string();
-        ev.password = password.to_string();
-        ev.identity_field = identity_field.unwrap_or_default().to_string();
-        self.hooks().on_record_auth_with_password_request.trigger(&mut ev, &mut |e| {
-            let field = (!e.identity_field.is_empty()).then_some(e.identity_field.as_str());
-            e.record = Some(e.app.auth_with_password(&e.collection, &e.identity, &e.password, field)?);
-            e.handled = true;
-            Ok(())
-        })?;
-        Ok(if ev.handled { ev.record } else { None })
-    }
-
-    /// `auth-refresh` through `onRecordAuthRefreshRequest`.
-    pub fn auth_refresh_request(
-        &self,
-        c: &Arc<Collection>,
-        req: &RequestInfo,
-        record: Record,
-    ) -> Result<Option<Record>> {
-        let mut ev = RecordAuthRequestEvent::new(self, c, req);
-        ev.record = Some(record);
-        self.hooks().on_record_auth_refresh_request.trigger(&mut ev, &mut |e| {
-            e.handled = true;
-            Ok(())
-        })?;
-        Ok(if ev.handled { ev.record } else { None })
-    }
-
-    /// The final auth response through `onRecordAuthRequest` (token and
-    /// meta may be changed by the handlers).
-    pub fn auth_response_request(
-        &self,
-        c: &Arc<Collection>,
-        req: &RequestInfo,
-        record: Record,
-        token: String,
-        auth_method: &str,
-    ) -> Result<Option<AuthResponse>> {
-        let mut ev = RecordAuthRequestEvent::new(self, c, req);
-        ev.record = Some(record);
-        ev.token = token;
-        ev.auth_method = auth_method.to_string();
-        self.hooks().on_record_auth_request.trigger(&mut ev, &mut |e| {
-            e.handled = true;
-            Ok(())
-        })?;
-        match ev.record {
-            Some(record) if ev.handled => Ok(Some(AuthResponse { record, token: ev.token, meta: ev.meta })),
-            _ => Ok(None),
-        }
-    }
-
     /// `GET /api/settings` through `onSettingsListRequest`.
     pub fn settings_list_request(&self, req: &RequestInfo) -> Result<Option<Settings>> {
         let mut ev = SettingsRequestEvent {

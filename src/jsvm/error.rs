@@ -6,7 +6,8 @@
 //! so when the exception comes back out unchanged (a hook that lets
 //! `$app.save` fail) the caller sees the original error, validation data
 //! included. `ApiError` instances keep their status; anything else thrown
-//! (an `Error`, a string, an object) is PocketBase's generic 400.
+//! (an `Error`, a string, an object) is PocketBase's generic 400 for
+//! clients and keeps its name and message for JS code that catches it.
 
 use rquickjs::{Ctx, Exception, Object, Value};
 use serde_json::{Value as Json, json};
@@ -99,6 +100,11 @@ pub fn throw_core<'js>(ctx: &Ctx<'js>, err: Error) -> rquickjs::Error {
         Err(e) => return e,
     };
     let obj = exc.as_object();
+    if let Error::Thrown { name, .. } = &err
+        && !name.is_empty()
+    {
+        let _ = obj.set("name", name.as_str());
+    }
     let id = bindings::state(ctx).map(|s| s.keep_error(err)).ok();
     let _ = obj.set("status", status);
     if let Ok(d) = convert::to_js(ctx, &data) {
@@ -128,6 +134,7 @@ fn js_message(err: &Error) -> String {
             format!("{}.", parts.join("; "))
         }
         Error::Sql(_) | Error::Internal(_) => GENERIC_MESSAGE.to_string(),
+        Error::Thrown { message, .. } => message.clone(),
         other => other.to_string(),
     }
 }
@@ -144,7 +151,24 @@ pub fn from_thrown<'js>(ctx: &Ctx<'js>, v: &Value<'js>) -> Error {
         }
     }
     tracing::warn!("JS error: {}", describe(v));
-    Error::Api { status: 400, message: GENERIC_MESSAGE.into(), data: json!({}) }
+    thrown(v)
+}
+
+/// A plain thrown value as [`Error::Thrown`]: an error's name and message,
+/// a string as is, anything else as JSON.
+fn thrown(v: &Value<'_>) -> Error {
+    if let Some(obj) = v.as_object() {
+        let message: Option<String> = obj.get("message").ok().flatten();
+        if let Some(message) = message {
+            let name: String = obj.get::<_, Option<String>>("name").ok().flatten().unwrap_or_default();
+            return Error::Thrown { name, message };
+        }
+    }
+    let message = match v.as_string().and_then(|s| s.to_string().ok()) {
+        Some(s) => s,
+        None => convert::to_json(v.clone()).map(|j| j.to_string()).unwrap_or_else(|_| "undefined".into()),
+    };
+    Error::Thrown { name: String::new(), message }
 }
 
 fn api_error(obj: &Object<'_>) -> Error {

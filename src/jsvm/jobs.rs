@@ -66,7 +66,8 @@ fn cron_job(
         let Some(pool) = pool() else {
             return;
         };
-        if let Err(e) = run_on_pool(&pool, target(), format!("cron job {id}"), None) {
+        let budget = pool.config().cron_budget;
+        if let Err(e) = run_on_pool(&pool, target(), format!("cron job {id}"), Some(budget)) {
             tracing::error!("cron job {id} failed: {e}");
         }
     })

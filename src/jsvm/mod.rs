@@ -48,6 +48,9 @@ pub struct JsConfig {
     pub watch: bool,
     /// Wall time one handler may run JS before it is interrupted.
     pub time_budget: Duration,
+    /// Wall time one run of a `cronAdd` job may take: cron jobs do
+    /// background work, so they are not cut at the request budget.
+    pub cron_budget: Duration,
     /// Heap limit of each runtime in bytes.
     pub memory_limit: usize,
     /// A hook file that fails to load stops the start instead of being
@@ -57,13 +60,14 @@ pub struct JsConfig {
 
 impl JsConfig {
     /// PocketBase's defaults for `hooks_dir`: 15 runtimes, watching on; a 5 s
-    /// budget and 256 MiB per runtime.
+    /// budget per handler, 10 min per cron run and 256 MiB per runtime.
     pub fn new(hooks_dir: impl Into<PathBuf>) -> Self {
         JsConfig {
             hooks_dir: hooks_dir.into(),
             pool_size: 15,
             watch: true,
             time_budget: Duration::from_secs(5),
+            cron_budget: Duration::from_secs(600),
             memory_limit: 256 << 20,
             strict: false,
         }

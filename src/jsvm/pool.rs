@@ -186,6 +186,11 @@ fn spawn_worker(
 }
 
 impl Pool {
+    /// The engine config this pool was started with.
+    pub fn config(&self) -> &JsConfig {
+        &self.config
+    }
+
     /// Loads the scripts on worker 0 (the loader). The other workers start
     /// with [`Pool::start_replicas`] once the caller accepts this load (its
     /// [`Pool::failures`]); a pool dropped before that costs one runtime.

@@ -12,11 +12,13 @@ pub struct RouteDef {
     pub path: String,
 }
 
-/// An `on*` hook registration.
+/// An `on*` hook registration (`name` empty where `unbind` removed one).
 #[derive(Debug, Clone, PartialEq)]
 pub struct HookDef {
     pub name: String,
     pub tags: Vec<String>,
+    /// Lower runs first (`$app.onX().bind({priority, func})`).
+    pub priority: i32,
 }
 
 /// Everything one load registered.
@@ -52,9 +54,15 @@ impl Registry {
         let mws: Array = pb.get("middlewares")?;
         out.middlewares = mws.len();
         let hooks: Array = pb.get("hooks")?;
-        for h in hooks.iter::<Object>() {
-            let h = h?;
-            out.hooks.push(HookDef { name: h.get("name")?, tags: h.get("tags")? });
+        for h in hooks.iter::<Option<Object>>() {
+            out.hooks.push(match h? {
+                Some(h) => HookDef {
+                    name: h.get("name")?,
+                    tags: h.get("tags")?,
+                    priority: h.get::<_, Option<f64>>("priority")?.unwrap_or(0.0) as i32,
+                },
+                None => HookDef { name: String::new(), tags: Vec::new(), priority: 0 },
+            });
         }
         let crons: Array = pb.get("crons")?;
         for c in crons.iter::<Option<Object>>() {

@@ -82,7 +82,10 @@ impl Worker {
                 }
             };
             quiet(!loader);
-            let failures = load_scripts(&ctx, &worker, scripts);
+            let mut failures = load_scripts(&ctx, &worker, scripts);
+            if let Some(failure) = run_serve_hooks(&ctx, &worker, scripts) {
+                failures.push(failure);
+            }
             quiet(false);
             // from now on cronAdd registers live jobs
             ctx.eval::<(), _>("__pb.loading = false;").map_err(|e| LoadError::Runtime(e.to_string()))?;
@@ -197,6 +200,24 @@ fn load_scripts(ctx: &Ctx<'_>, worker: &Worker, scripts: &Scripts) -> Vec<Script
         failures.push(ScriptFailure { path: script.path.clone(), message });
     }
     failures
+}
+
+/// Runs the `$app.onServe()` handlers the files bound (they add routes and
+/// middlewares through `e.router`), under the time budget.
+fn run_serve_hooks(ctx: &Ctx<'_>, worker: &Worker, scripts: &Scripts) -> Option<ScriptFailure> {
+    worker.budget.start(worker.time_budget);
+    let res = ctx.eval::<(), _>("__pb.runServeHooks()");
+    worker.budget.clear();
+    match res {
+        Ok(()) => None,
+        Err(rquickjs::Error::Exception) => Some(ScriptFailure {
+            path: scripts.dir.join("onServe"),
+            message: error::load_message(ctx, "onServe handler"),
+        }),
+        Err(other) => {
+            Some(ScriptFailure { path: scripts.dir.join("onServe"), message: format!("onServe handler: {other}") })
+        }
+    }
 }
 
 /// A hook name of PocketBase before 0.23 (`onRecordBeforeCreateRequest`)

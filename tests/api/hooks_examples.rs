@@ -86,7 +86,7 @@ async fn record_hook_and_cron_examples() {
     assert_eq!(trash.status, 200);
 
     let crons = t.get("/api/crons", Some(&admin)).await;
-    assert_eq!(crons.json, json!([{"id": "examples_empty_trash", "expression": "*/10 * * * *"}]));
+    assert_eq!(crons.json[0], json!({"id": "examples_empty_trash", "expression": "*/10 * * * *"}));
     assert_eq!(t.post("/api/crons/examples_empty_trash", Some(&admin), Value::Null).await.status, 204);
     let path = format!("/api/collections/posts/records/{}", trash.json["id"].as_str().unwrap_or_default());
     let mut status = 200;
@@ -144,4 +144,19 @@ async fn transaction_example_moves_money_or_nothing() {
         t.post("/api/examples/transfer", Some(&admin), json!({"from": ids[0], "to": ids[1], "amount": 500})).await;
     assert_eq!((too_much.status, too_much.json["message"].as_str()), (400, Some("Insufficient funds.")));
     assert_eq!(balances().await, [json!(70), json!(30)], "the credit was rolled back");
+}
+
+#[tokio::test]
+async fn serve_and_preview_examples() {
+    let t = spawn_examples().await;
+    let clock = t.get("/examples/clock/Asia/Tokyo", None).await;
+    assert_eq!((clock.status, clock.json["offset"].clone()), (200, json!(32400)), "{}", clock.text);
+    assert!(clock.json["now"].as_str().is_some_and(|n| n.ends_with(" JST")), "{}", clock.text);
+    assert_eq!(clock.headers["x-example"], "serve");
+    let admin = t.admin_token().await;
+    collections(&t, &admin).await;
+    let preview = t.post("/api/collections/posts/records?preview=1", None, json!({"title": "Draft"})).await;
+    assert_eq!(preview.json, json!({"preview": true, "title": "Draft"}));
+    let list = t.get("/api/collections/posts/records", Some(&admin)).await;
+    assert_eq!(list.json["totalItems"], 0, "a preview saves nothing");
 }

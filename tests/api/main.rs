@@ -3,6 +3,9 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod auth;
+mod auth_mail;
+mod auth_oauth2;
 mod bad_input;
 mod collections;
 mod filters;
@@ -10,7 +13,9 @@ mod hooks;
 mod hooks_bindings;
 mod hooks_events;
 mod hooks_examples;
+mod js_compat;
 mod limits;
+mod mailbox;
 mod migrate_cli;
 mod migrations;
 mod parity;

@@ -12,7 +12,6 @@ use crate::core::collections::Collection;
 use crate::core::collections::collection::SUPERUSERS;
 use crate::core::error::{Error, Result};
 use crate::core::records::Record;
-use crate::core::request::RequestInfo;
 use crate::db::quote;
 
 /// Email of the hidden account the first-run installer link belongs to.
@@ -33,6 +32,7 @@ fn token_config(c: &Collection, kind: TokenType) -> Result<(String, i64)> {
 /// Built-in hooks of the auth subsystem: a real superuser created by any
 /// means (API with the installer link, CLI, JS) retires the installer account.
 pub fn bind_system_hooks(app: &App) {
+    super::refs::bind_hooks(app);
     app.hooks().on_record_create.after_success.bind(
         "system",
         0,
@@ -72,6 +72,28 @@ impl App {
         self.new_record_token(record, TokenType::Auth, None, extra)
     }
 
+    /// A verification token (carries the email it was sent to).
+    pub fn new_verification_token(&self, record: &Record) -> Result<String> {
+        let mut extra = Map::new();
+        extra.insert("email".into(), json!(record.email()));
+        self.new_record_token(record, TokenType::Verification, None, extra)
+    }
+
+    /// A password reset token (carries the email it was sent to).
+    pub fn new_password_reset_token(&self, record: &Record) -> Result<String> {
+        let mut extra = Map::new();
+        extra.insert("email".into(), json!(record.email()));
+        self.new_record_token(record, TokenType::PasswordReset, None, extra)
+    }
+
+    /// An email change token for `new_email`.
+    pub fn new_email_change_token(&self, record: &Record, new_email: &str) -> Result<String> {
+        let mut extra = Map::new();
+        extra.insert("email".into(), json!(record.email()));
+        extra.insert("newEmail".into(), json!(new_email));
+        self.new_record_token(record, TokenType::EmailChange, None, extra)
+    }
+
     /// The record a token of `kind` belongs to, after checking signature,
     /// expiry and type.
     pub fn find_auth_record_by_token(&self, token: &str, kind: TokenType) -> Result<Record> {
@@ -102,60 +124,6 @@ impl App {
             .into_iter()
             .next()
             .ok_or_else(Error::not_found)
-    }
-
-    /// Password login: `identity` is matched against the collection's
-    /// identity fields; the authRule must hold. Every failure is the same
-    /// 400 so accounts cannot be enumerated.
-    pub fn auth_with_password(
-        &self,
-        c: &Arc<Collection>,
-        identity: &str,
-        password: &str,
-        identity_field: Option<&str>,
-    ) -> Result<Record> {
-        let failed = || Error::BadRequest("Failed to authenticate.".into());
-        let opts = c.auth.as_ref().ok_or_else(failed)?;
-        if !opts.password_auth.enabled {
-            return Err(Error::Forbidden("The collection is not configured to allow password authentication.".into()));
-        }
-        let fields: Vec<&str> = match identity_field {
-            Some(f) if !f.is_empty() => {
-                if !opts.password_auth.identity_fields.iter().any(|x| x == f) {
-                    return Err(failed());
-                }
-                vec![f]
-            }
-            _ => opts.password_auth.identity_fields.iter().map(String::as_str).collect(),
-        };
-        let record =
-            fields.iter().find_map(|f| self.find_auth_record_by_field(c, f, identity).ok()).ok_or_else(failed)?;
-        if !record.validate_password(password) {
-            return Err(failed());
-        }
-        self.check_auth_rule(&record)?;
-        Ok(record)
-    }
-
-    /// The collection's authRule for a record about to be authenticated.
-    pub fn check_auth_rule(&self, record: &Record) -> Result<()> {
-        let c = &record.collection;
-        let Some(opts) = &c.auth else { return Ok(()) };
-        match &opts.auth_rule {
-            None if !c.is_superusers() => {
-                Err(Error::Forbidden("The collection is not configured to allow authentication.".into()))
-            }
-            Some(rule) if !rule.trim().is_empty() => {
-                let req =
-                    RequestInfo { auth: Some(Arc::new(record.clone())), method: "POST".into(), ..Default::default() };
-                if self.record_matches_rule(c, record.id(), rule, &req)? {
-                    Ok(())
-                } else {
-                    Err(Error::BadRequest("Failed to authenticate.".into()))
-                }
-            }
-            _ => Ok(()),
-        }
     }
 
     /// The superusers collection.

@@ -46,8 +46,38 @@ pub fn hash(password: &str) -> Result<String, String> {
     Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(|e| e.to_string())
 }
 
+thread_local! {
+    static VERIFICATIONS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// How many password verifications ran on the current thread (real or
+/// dummy): lets tests check that a login for an unknown identity still
+/// pays for a hash, without timing anything.
+pub fn verifications_on_this_thread() -> u64 {
+    VERIFICATIONS.with(std::cell::Cell::get)
+}
+
+/// An argon2id hash of a random password, made once with the same
+/// parameters as real hashes.
+static DUMMY_HASH: LazyLock<String> =
+    LazyLock::new(|| hash(&crate::core::security::random_string(32)).unwrap_or_default());
+
+/// Spends the same time as checking a real password, for logins whose
+/// identity does not exist (or has no password): both answers then take
+/// as long, so timing does not tell which accounts exist.
+pub fn dummy_verify(password: &str) {
+    let _ = verify(password, &DUMMY_HASH);
+}
+
+/// Spends the same time as hashing a new password (for answers that must
+/// cost the same whether or not they stored one).
+pub fn dummy_hash(password: &str) {
+    let _ = hash(password);
+}
+
 /// Checks a password against an argon2 or bcrypt hash.
 pub fn verify(password: &str, hash: &str) -> bool {
+    VERIFICATIONS.with(|c| c.set(c.get() + 1));
     let _slot = Slot::take();
     if hash.starts_with("$2") {
         return bcrypt::verify(password, hash).unwrap_or(false);
@@ -76,6 +106,14 @@ mod tests {
         let h = "$2a$10$NtgvTYwEGM0VkcIzrYX7JeYvm.3aOSlIGD1WgJexAT0M89ALyqdR6";
         assert!(verify("1234567890ab", h));
         assert!(!verify("1234567890ac", h));
+    }
+
+    #[test]
+    fn dummy_verify_runs_a_real_verification() {
+        let before = verifications_on_this_thread();
+        dummy_verify("whatever");
+        assert_eq!(verifications_on_this_thread(), before + 1);
+        assert!(DUMMY_HASH.starts_with("$argon2id$"));
     }
 
     #[test]

@@ -280,3 +280,190 @@ impl AuthOptions {
         }
     }
 }
+
+fn err(code: &str, message: impl Into<String>) -> serde_json::Value {
+    crate::core::error::field_error(code, message)
+}
+
+fn nested(errors: &mut crate::core::error::FieldErrors, key: &str, inner: serde_json::Map<String, serde_json::Value>) {
+    if !inner.is_empty() {
+        errors.insert(key.into(), serde_json::Value::Object(inner));
+    }
+}
+
+impl AuthOptions {
+    /// PocketBase's validation of the auth options (errors keyed like its
+    /// `data`: `mfa.enabled`, `otp.length`, `authToken.duration`, …).
+    pub fn validate(&self, c: &super::Collection, errors: &mut crate::core::error::FieldErrors) {
+        use serde_json::Map;
+        for (key, cfg) in [
+            ("authToken", &self.auth_token),
+            ("passwordResetToken", &self.password_reset_token),
+            ("emailChangeToken", &self.email_change_token),
+            ("verificationToken", &self.verification_token),
+            ("fileToken", &self.file_token),
+        ] {
+            let mut e = Map::new();
+            let len = cfg.secret.chars().count();
+            if len == 0 {
+                e.insert("secret".into(), err("validation_required", "Cannot be blank."));
+            } else if !(30..=255).contains(&len) {
+                e.insert(
+                    "secret".into(),
+                    err("validation_length_out_of_range", "The length must be between 30 and 255."),
+                );
+            }
+            if cfg.duration == 0 {
+                e.insert("duration".into(), err("validation_required", "Cannot be blank."));
+            } else if cfg.duration < 10 {
+                e.insert(
+                    "duration".into(),
+                    err("validation_min_greater_equal_than_required", "Must be no less than 10."),
+                );
+            } else if cfg.duration > 94_670_856 {
+                e.insert(
+                    "duration".into(),
+                    err("validation_max_less_equal_than_required", "Must be no greater than 94670856."),
+                );
+            }
+            nested(errors, key, e);
+        }
+        for (key, t) in [
+            ("verificationTemplate", &self.verification_template),
+            ("resetPasswordTemplate", &self.reset_password_template),
+            ("confirmEmailChangeTemplate", &self.confirm_email_change_template),
+        ] {
+            let mut e = Map::new();
+            if t.subject.trim().is_empty() {
+                e.insert("subject".into(), err("validation_required", "Cannot be blank."));
+            }
+            if t.body.trim().is_empty() {
+                e.insert("body".into(), err("validation_required", "Cannot be blank."));
+            }
+            nested(errors, key, e);
+        }
+        let duration_err = |d: i64| {
+            if d == 0 {
+                Some(err("validation_required", "Cannot be blank."))
+            } else if d < 10 {
+                Some(err("validation_min_greater_equal_than_required", "Must be no less than 10."))
+            } else if d > 86_400 {
+                Some(err("validation_max_less_equal_than_required", "Must be no greater than 86400."))
+            } else {
+                None
+            }
+        };
+        let mut otp = Map::new();
+        if self.otp.enabled {
+            if let Some(e) = duration_err(self.otp.duration) {
+                otp.insert("duration".into(), e);
+            }
+            if self.otp.length < 4 {
+                otp.insert(
+                    "length".into(),
+                    err("validation_min_greater_equal_than_required", "Must be no less than 4."),
+                );
+            }
+        }
+        nested(errors, "otp", otp);
+        let mut mfa = Map::new();
+        if self.mfa.enabled {
+            if let Some(e) = duration_err(self.mfa.duration) {
+                mfa.insert("duration".into(), e);
+            }
+            let methods =
+                [self.password_auth.enabled, self.oauth2.enabled, self.otp.enabled].iter().filter(|b| **b).count();
+            if methods < 2 {
+                mfa.insert(
+                    "enabled".into(),
+                    err("validation_mfa_not_enough_auths", "MFA requires at least 2 auth methods to be enabled."),
+                );
+            }
+        }
+        nested(errors, "mfa", mfa);
+        if self.password_auth.enabled {
+            let mut e = Map::new();
+            if self.password_auth.identity_fields.is_empty() {
+                e.insert("identityFields".into(), err("validation_required", "Cannot be blank."));
+            }
+            for name in &self.password_auth.identity_fields {
+                if c.field(name).is_none() {
+                    e.insert(
+                        "identityFields".into(),
+                        crate::core::error::field_error_with(
+                            "validation_missing_field",
+                            format!("Invalid or missing field {name}"),
+                            serde_json::json!({"fieldName": name}),
+                        ),
+                    );
+                    break;
+                }
+                let unique =
+                    c.indexes.iter().filter_map(|s| super::index::Index::parse(s)).any(|i| {
+                        i.unique && i.column_names().len() == 1 && i.column_names()[0].eq_ignore_ascii_case(name)
+                    });
+                if !unique {
+                    e.insert(
+                        "identityFields".into(),
+                        crate::core::error::field_error_with(
+                            "validation_missing_unique_constraint",
+                            format!("The field {name} doesn't have a UNIQUE constraint."),
+                            serde_json::json!({"fieldName": name}),
+                        ),
+                    );
+                    break;
+                }
+            }
+            nested(errors, "passwordAuth", e);
+        }
+        if self.oauth2.enabled {
+            let mut providers = Map::new();
+            let mut seen = std::collections::HashSet::new();
+            for (i, p) in self.oauth2.providers.iter().enumerate() {
+                let mut e = Map::new();
+                if p.name.is_empty() {
+                    e.insert("name".into(), err("validation_required", "Cannot be blank."));
+                } else if crate::core::oauth2::providers::find(&p.name).is_none() {
+                    e.insert(
+                        "name".into(),
+                        crate::core::error::field_error_with(
+                            "validation_missing_provider",
+                            format!("Invalid or missing provider with name {}.", p.name),
+                            serde_json::json!({"name": p.name}),
+                        ),
+                    );
+                } else if !seen.insert(p.name.clone()) {
+                    e.insert(
+                        "name".into(),
+                        crate::core::error::field_error_with(
+                            "validation_duplicated_provider",
+                            format!("The provider {} is already registered.", p.name),
+                            serde_json::json!({"name": p.name}),
+                        ),
+                    );
+                }
+                if p.client_id.is_empty() {
+                    e.insert("clientId".into(), err("validation_required", "Cannot be blank."));
+                }
+                if p.client_secret.is_empty() {
+                    e.insert("clientSecret".into(), err("validation_required", "Cannot be blank."));
+                }
+                for (key, url) in
+                    [("authURL", &p.auth_url), ("tokenURL", &p.token_url), ("userInfoURL", &p.user_info_url)]
+                {
+                    if !url.is_empty() && !crate::core::records::validate::is_url(url) {
+                        e.insert(key.into(), err("validation_is_url", "Must be a valid URL."));
+                    }
+                }
+                if !e.is_empty() {
+                    providers.insert(i.to_string(), serde_json::Value::Object(e));
+                }
+            }
+            let mut o = Map::new();
+            if !providers.is_empty() {
+                o.insert("providers".into(), serde_json::Value::Object(providers));
+            }
+            nested(errors, "oauth2", o);
+        }
+    }
+}

@@ -428,11 +428,17 @@ impl App {
         })
     }
 
-    /// Imports collections (create or replace by id or name); with
-    /// `delete_missing`, non-system collections not in the list are deleted.
-    /// Every collection is stored before any is validated (like
-    /// PocketBase), so collections relating to each other in a cycle, or to
-    /// one later in the list, import in one go.
+    /// Imports collections like PocketBase: each entry replaces the
+    /// collection with its id (or, without an id, its name, compared
+    /// case-insensitively); existing fields the entry leaves out are kept
+    /// (only the system ones with `delete_missing`). An empty list and
+    /// every failure answer `validation_collections_import_failure`. With `delete_missing`,
+    /// non-system collections not in the list are deleted *before* the
+    /// others are stored, so an entry may reuse a deleted one's name (a
+    /// snapshot's `Users` replacing the default `users`: SQLite table names
+    /// ignore case). Views are stored last, and every collection is stored
+    /// before any is validated, so collections relating to each other in a
+    /// cycle, or to one later in the list, import in one go.
     pub fn import_collections(&self, list: &[Value], delete_missing: bool) -> Result<()> {
         if list.is_empty() {
             return Err(import_failure(
@@ -508,8 +514,11 @@ fn imported_collection(raw: &Value, existing: Option<&Collection>, delete_missin
             continue;
         }
         if c.field_by_id(&f.id).is_none() {
+            // a field of the same name and type is the existing one
+            // (PocketBase gives it the old id, then replaces it by id), so
+            // its column stays
             if let Some(found) = c.fields.iter_mut().find(|n| n.name == f.name && n.field_type() == f.field_type()) {
-                found.id = f.id.clone();
+                *found = f.clone();
             } else {
                 c.fields.push(f.clone());
             }

@@ -22,6 +22,9 @@ pub fn validate(new: &Collection, old: Option<&Collection>, all: &Collections) -
     validate_name(new, old, all, &mut errors);
     validate_fields(new, old, all, &mut errors);
     validate_indexes(new, &mut errors);
+    if let Some(a) = &new.auth {
+        a.validate(new, &mut errors);
+    }
     if let Some(old) = old {
         if old.system && (old.name != new.name) {
             errors.insert(

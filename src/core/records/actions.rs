@@ -208,10 +208,13 @@ const CREATE_FAILED: &str = "Failed to create record.";
 const UPDATE_FAILED: &str = "Failed to update record.";
 const UNSUPPORTED: &str = "Unsupported collection type.";
 
-/// Replaces a validation error's message with the action's one.
+/// Replaces a validation error's message with the action's one; a plain
+/// JS error thrown by a hook becomes the action's 400 (PocketBase keeps
+/// only API errors as they are).
 fn with_message(e: Error, message: &str) -> Error {
     match e {
         Error::Validation { errors, .. } => Error::Validation { message: message.into(), errors },
+        Error::Thrown { .. } => Error::BadRequest(message.into()),
         other => other,
     }
 }

@@ -226,12 +226,10 @@ impl JsApp {
         pb_call(&ctx, "newRecordQuery", (app, collection))
     }
 
-    /// The mailer does not exist yet: this throws.
+    /// A mail client for the current SMTP settings (`send(message)`).
     pub fn new_mail_client<'js>(&self, ctx: Ctx<'js>) -> rquickjs::Result<Value<'js>> {
-        Err(rquickjs::Exception::throw_message(
-            &ctx,
-            "$app.newMailClient() is not available in Ferrobase yet (no mailer)",
-        ))
+        let app = JsApp::instance(&ctx, &self.app)?;
+        pb_call(&ctx, "newMailClient", (app,))
     }
 
     /// `$app.rootCmd.addCommand(new Command({...}))` adds `ferrobase <name>`.

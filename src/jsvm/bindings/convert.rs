@@ -1,6 +1,10 @@
 //! JSON ⇄ JS values, built directly (no stringify/parse round trip, which
 //! measured twice as slow). Objects with a `toJSON` method (records, dates,
 //! collections) convert through it, like `JSON.stringify` would.
+//!
+//! A JSON field's value reaches JS as PocketBase gives it: the bytes of its
+//! JSON text in an array ([`json_raw`]), marked so that converting it back
+//! (saving it into a record, `e.json`, `toString`) gives the JSON again.
 
 use rquickjs::{Array, Ctx, Function, Object, Type, Value};
 use serde_json::{Map, Number, Value as Json};
@@ -37,6 +41,37 @@ pub fn to_js<'js>(ctx: &Ctx<'js>, v: &Json) -> rquickjs::Result<Value<'js>> {
     })
 }
 
+/// Marks an array of bytes as raw JSON text (see the module doc).
+const JSON_RAW: &str = "__pbJsonRaw";
+
+/// A JSON value as PocketBase's `types.JSONRaw` in JS: the bytes of its
+/// text (none for `null`), read back as JSON by [`to_json`] and `toJSON`.
+pub fn json_raw<'js>(ctx: &Ctx<'js>, v: &Json) -> rquickjs::Result<Value<'js>> {
+    let text = if v.is_null() { String::new() } else { v.to_string() };
+    let arr = Array::new(ctx.clone())?;
+    for (i, b) in text.bytes().enumerate() {
+        arr.set(i, i32::from(b))?;
+    }
+    let pb: Object = ctx.globals().get("__pb")?;
+    let mark: Function = pb.get("markJsonRaw")?;
+    mark.call((arr,))
+}
+
+/// The JSON behind a [`json_raw`] array, if `arr` is one.
+pub fn json_raw_value(arr: &Array<'_>) -> rquickjs::Result<Option<Json>> {
+    if !arr.as_object().contains_key(JSON_RAW)? {
+        return Ok(None);
+    }
+    let mut bytes = Vec::with_capacity(arr.len());
+    for b in arr.iter::<f64>() {
+        bytes.push(b? as u8);
+    }
+    if bytes.is_empty() {
+        return Ok(Some(Json::Null));
+    }
+    Ok(Some(serde_json::from_slice(&bytes).unwrap_or_else(|_| Json::String(String::from_utf8_lossy(&bytes).into()))))
+}
+
 /// A JS value as JSON: `undefined`, functions and symbols become `null`,
 /// non-finite numbers `null`, integral numbers integers.
 pub fn to_json(v: Value<'_>) -> rquickjs::Result<Json> {
@@ -69,6 +104,9 @@ fn to_json_depth(v: Value<'_>, depth: usize) -> rquickjs::Result<Json> {
             let Some(arr) = v.as_array() else {
                 return Ok(Json::Null);
             };
+            if let Some(raw) = json_raw_value(arr)? {
+                return Ok(raw);
+            }
             let mut out = Vec::with_capacity(arr.len());
             for item in arr.iter::<Value>() {
                 out.push(to_json_depth(item?, depth + 1)?);

@@ -39,8 +39,15 @@ pub fn install<'js>(ctx: &Ctx<'js>, g: &Object<'js>) -> rquickjs::Result<()> {
 /// PocketBase's `toString`: strings as they are, byte arrays as text,
 /// anything else as JSON (keys sorted).
 fn to_string<'js>(v: Value<'js>, max: Opt<f64>) -> rquickjs::Result<String> {
+    let raw = match v.as_array() {
+        Some(arr) => convert::json_raw_value(arr)?,
+        None => None,
+    };
     let mut s = if let Some(s) = v.as_string() {
         s.to_string()?
+    } else if let Some(raw) = raw {
+        // a JSON field's bytes: its JSON text ("null" when empty), like PocketBase
+        raw.to_string()
     } else {
         match convert::to_json(v)? {
             Json::Null => String::new(),

@@ -13,10 +13,12 @@ pub mod db;
 pub mod globals;
 pub mod http_client;
 pub mod logger;
+pub mod mail;
 pub mod os;
 pub mod record;
 pub mod security;
 pub mod store;
+pub mod time;
 
 use std::cell::{Cell, RefCell};
 use std::path::PathBuf;
@@ -34,13 +36,15 @@ use crate::core::{App, Error};
 
 /// JS sources of the API (the top-level `js_api/` folder), evaluated in
 /// this order before the hook files.
-const JS_API: [(&str, &str); 12] = [
+const JS_API: [(&str, &str); 14] = [
     ("js_api/prelude.js", include_str!("../../../js_api/prelude.js")),
     ("js_api/errors.js", include_str!("../../../js_api/errors.js")),
     ("js_api/collection.js", include_str!("../../../js_api/collection.js")),
     ("js_api/fields.js", include_str!("../../../js_api/fields.js")),
+    ("js_api/datetime.js", include_str!("../../../js_api/datetime.js")),
     ("js_api/models.js", include_str!("../../../js_api/models.js")),
     ("js_api/app_extras.js", include_str!("../../../js_api/app_extras.js")),
+    ("js_api/hooks.js", include_str!("../../../js_api/hooks.js")),
     ("js_api/router.js", include_str!("../../../js_api/router.js")),
     ("js_api/apis.js", include_str!("../../../js_api/apis.js")),
     ("js_api/dbx.js", include_str!("../../../js_api/dbx.js")),
@@ -172,6 +176,8 @@ pub fn install<'js>(
     cron::install(&native)?;
     os::install(&native)?;
     http_client::install(&native)?;
+    time::install(&native)?;
+    mail::install(&native)?;
     app_extras::install(ctx, &native)?;
     g.set("__native", native)?;
     globals::install(ctx, &g)?;

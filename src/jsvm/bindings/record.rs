@@ -102,12 +102,14 @@ impl JsRecord {
         self.inner.borrow_mut().set_raw("id", Json::String(id));
     }
 
-    /// A field value (`""` for passwords, `null` for unknown fields).
+    /// A field value (`""` for passwords, the JSON text as bytes for JSON
+    /// fields, `null` for unknown fields).
     pub fn get<'js>(&self, ctx: Ctx<'js>, name: String) -> rquickjs::Result<Value<'js>> {
         let r = self.inner.try_borrow().map_err(|_| borrow_err(&ctx))?;
-        let is_password = r.collection.field(&name).is_some_and(|f| matches!(f.kind, FieldKind::Password { .. }));
-        if is_password {
-            return convert::to_js(&ctx, &Json::String(String::new()));
+        match r.collection.field(&name).map(|f| &f.kind) {
+            Some(FieldKind::Password { .. }) => return convert::to_js(&ctx, &Json::String(String::new())),
+            Some(FieldKind::Json { .. }) => return convert::json_raw(&ctx, r.get(&name)),
+            _ => {}
         }
         match r.data.get(&name).or_else(|| r.custom.get(&name)) {
             Some(v) => convert::to_js(&ctx, v),
@@ -180,8 +182,14 @@ impl JsRecord {
         load(&ctx, &mut r, data)
     }
 
+    /// A field value as text; a JSON field gives its JSON (`"null"` when empty).
     pub fn get_string(&self, name: String) -> String {
-        values::to_string(self.inner.borrow().get(&name))
+        let r = self.inner.borrow();
+        let v = r.get(&name);
+        match r.collection.field(&name).map(|f| &f.kind) {
+            Some(FieldKind::Json { .. }) if !v.is_string() => v.to_string(),
+            _ => values::to_string(v),
+        }
     }
 
     pub fn get_int(&self, name: String) -> f64 {

@@ -9,14 +9,16 @@ use crate::core::App;
 use crate::core::hooks::Hook;
 use crate::jsvm::pool::Pool;
 
-type Regs<'a> = HashMap<&'a str, Vec<(usize, Vec<String>)>>;
+type Regs<'a> = HashMap<&'a str, Vec<(usize, i32, Vec<String>)>>;
 
 fn rebind<E: BridgeEvent>(hook: &Hook<E>, name: &'static str, regs: &Regs<'_>, pool: Option<&Arc<Pool>>) {
     let handlers = regs
         .get(name)
         .zip(pool)
         .map(|(list, pool)| {
-            list.iter().map(|(index, tags)| (0, tags.clone(), rust_handler::<E>(pool.clone(), *index, name))).collect()
+            list.iter()
+                .map(|(index, priority, tags)| (*priority, tags.clone(), rust_handler::<E>(pool.clone(), *index, name)))
+                .collect()
         })
         .unwrap_or_default();
     hook.replace_owner(JS_OWNER, handlers);
@@ -24,31 +26,16 @@ fn rebind<E: BridgeEvent>(hook: &Hook<E>, name: &'static str, regs: &Regs<'_>, p
 
 /// Hooks of subsystems Ferrobase does not have yet: their handlers load
 /// but never fire (a warning says so).
-const UNSUPPORTED_HOOKS: [&str; 24] = [
+const UNSUPPORTED_HOOKS: [&str; 9] = [
     "onBootstrapClear",
     "onBackupCreate",
     "onBackupRestore",
-    "onMailerSend",
-    "onMailerRecordAuthAlertSend",
-    "onMailerRecordEmailChangeSend",
-    "onMailerRecordOTPSend",
-    "onMailerRecordPasswordResetSend",
-    "onMailerRecordVerificationSend",
     "onRealtimeConnectRequest",
     "onRealtimeSubscribeRequest",
     "onRealtimeMessageSend",
     "onBatchRequest",
     "onFileDownloadRequest",
     "onFileTokenRequest",
-    "onRecordAuthWithOAuth2Request",
-    "onRecordAuthWithOTPRequest",
-    "onRecordRequestOTPRequest",
-    "onRecordRequestPasswordResetRequest",
-    "onRecordConfirmPasswordResetRequest",
-    "onRecordRequestVerificationRequest",
-    "onRecordConfirmVerificationRequest",
-    "onRecordRequestEmailChangeRequest",
-    "onRecordConfirmEmailChangeRequest",
 ];
 
 /// Replaces the JS handlers in every chain of `app` with the ones `pool`
@@ -68,7 +55,10 @@ fn bind(app: &App, pool: Option<&Arc<Pool>>) {
     let mut regs: Regs<'_> = HashMap::new();
     let defs = pool.map(|p| p.registry.hooks.as_slice()).unwrap_or_default();
     for (index, def) in defs.iter().enumerate() {
-        regs.entry(def.name.as_str()).or_default().push((index, def.tags.clone()));
+        if def.name.is_empty() {
+            continue;
+        }
+        regs.entry(def.name.as_str()).or_default().push((index, def.priority, def.tags.clone()));
     }
     for name in regs.keys() {
         if UNSUPPORTED_HOOKS.contains(name) {
@@ -96,6 +86,21 @@ fn bind(app: &App, pool: Option<&Arc<Pool>>) {
     rebind(&h.on_record_auth_request, "onRecordAuthRequest", &regs, pool);
     rebind(&h.on_record_auth_with_password_request, "onRecordAuthWithPasswordRequest", &regs, pool);
     rebind(&h.on_record_auth_refresh_request, "onRecordAuthRefreshRequest", &regs, pool);
+    rebind(&h.on_record_auth_with_otp_request, "onRecordAuthWithOTPRequest", &regs, pool);
+    rebind(&h.on_record_request_otp_request, "onRecordRequestOTPRequest", &regs, pool);
+    rebind(&h.on_record_auth_with_oauth2_request, "onRecordAuthWithOAuth2Request", &regs, pool);
+    rebind(&h.on_record_request_verification_request, "onRecordRequestVerificationRequest", &regs, pool);
+    rebind(&h.on_record_confirm_verification_request, "onRecordConfirmVerificationRequest", &regs, pool);
+    rebind(&h.on_record_request_password_reset_request, "onRecordRequestPasswordResetRequest", &regs, pool);
+    rebind(&h.on_record_confirm_password_reset_request, "onRecordConfirmPasswordResetRequest", &regs, pool);
+    rebind(&h.on_record_request_email_change_request, "onRecordRequestEmailChangeRequest", &regs, pool);
+    rebind(&h.on_record_confirm_email_change_request, "onRecordConfirmEmailChangeRequest", &regs, pool);
+    rebind(&h.on_mailer_send, "onMailerSend", &regs, pool);
+    rebind(&h.on_mailer_record_verification_send, "onMailerRecordVerificationSend", &regs, pool);
+    rebind(&h.on_mailer_record_password_reset_send, "onMailerRecordPasswordResetSend", &regs, pool);
+    rebind(&h.on_mailer_record_email_change_send, "onMailerRecordEmailChangeSend", &regs, pool);
+    rebind(&h.on_mailer_record_otp_send, "onMailerRecordOTPSend", &regs, pool);
+    rebind(&h.on_mailer_record_auth_alert_send, "onMailerRecordAuthAlertSend", &regs, pool);
     rebind(&h.on_settings_list_request, "onSettingsListRequest", &regs, pool);
     rebind(&h.on_settings_update_request, "onSettingsUpdateRequest", &regs, pool);
     rebind(&h.on_collections_list_request, "onCollectionsListRequest", &regs, pool);

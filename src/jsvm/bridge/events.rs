@@ -13,8 +13,8 @@ use crate::core::collections::Collection;
 use crate::core::collections::service::from_api_json;
 use crate::core::events::{
     AppEvent, CollectionEvent, CollectionRequestEvent, CollectionsImportRequestEvent, CollectionsListRequestEvent,
-    Model, ModelEvent, RecordAuthRequestEvent, RecordEnrichEvent, RecordEvent, RecordRequestEvent,
-    SettingsRequestEvent,
+    MailerEvent, MailerRecordEvent, Model, ModelEvent, RecordAuthRequestEvent, RecordEnrichEvent, RecordEvent,
+    RecordRequestEvent, SettingsRequestEvent,
 };
 use crate::core::hooks::ActionError;
 use crate::core::records::Record;
@@ -125,11 +125,20 @@ fn expose_error<'js>(ctx: &Ctx<'js>, e: &Object<'js>, error: Option<&ActionError
     e.set("error", js)
 }
 
-/// `e.auth`, `e.requestInfo()` and, over HTTP, `e.request`/`e.response`:
-/// all built in JS on first use from `e.__ri`/`e.__http` (see
-/// `js_api/prelude.js`), so a handler pays only for what it reads.
-fn expose_request<'js>(ctx: &Ctx<'js>, e: &Object<'js>, info: &RequestInfo) -> rquickjs::Result<()> {
-    e.set("__ri", super::http_meta::HookRequestInfo::instance(ctx, info)?)?;
+/// `e.auth` and `e.requestInfo()`: built in JS on first use from `e.__ri`
+/// (see `js_api/prelude.js`), so a handler pays only for what it reads.
+fn expose_request_info<'js>(ctx: &Ctx<'js>, e: &Object<'js>, info: &RequestInfo) -> rquickjs::Result<()> {
+    e.set("__ri", super::http_meta::HookRequestInfo::instance(ctx, info)?)
+}
+
+/// The event of a request hook: `e.auth`, `e.requestInfo()`, and PocketBase's
+/// request event API (`e.json()`, `e.requestEvent`, …; `js_api/router.js`)
+/// over the HTTP request behind it (`e.__http`).
+pub(super) fn expose_request<'js>(ctx: &Ctx<'js>, e: &Object<'js>, info: &RequestInfo) -> rquickjs::Result<()> {
+    expose_request_info(ctx, e, info)?;
+    let pb: Object = ctx.globals().get("__pb")?;
+    let class: Object = pb.get("RequestHookEvent")?;
+    e.set_prototype(Some(&class.get::<_, Object>("prototype")?))?;
     if let Some(http) = &info.http {
         e.set("__http", super::http_meta::HookHttp::instance(ctx, http)?)?;
     }
@@ -181,6 +190,10 @@ impl BridgeEvent for RecordRequestEvent {
         h: &RequestHandles,
         keep_js: bool,
     ) -> Result<(), Error> {
+        if self.handled && keep_js {
+            // answered inside e.next(): later changes do not reach the response
+            return Ok(());
+        }
         if let Some(cell) = &h.record {
             self.record = Some(take_record(&record_cell(e, cell), keep_js)?);
         }
@@ -191,6 +204,18 @@ impl BridgeEvent for RecordRequestEvent {
     }
 
     fn refresh<'js>(&mut self, _ctx: &Ctx<'js>, e: &Object<'js>, h: &RequestHandles) -> rquickjs::Result<()> {
+        // once answered, JS gets copies and the event keeps what was answered
+        if self.handled {
+            if let (Some(cell), Some(r)) = (&h.record, self.record.as_ref()) {
+                put_record(&record_cell(e, cell), r.clone())?;
+            }
+            if let Some(list) = self.list.as_ref() {
+                for (cell, r) in h.items.iter().zip(&list.items) {
+                    put_record(cell, r.clone())?;
+                }
+            }
+            return Ok(());
+        }
         if let (Some(cell), Some(r)) = (&h.record, self.record.take()) {
             put_record(&record_cell(e, cell), r)?;
         }
@@ -200,6 +225,10 @@ impl BridgeEvent for RecordRequestEvent {
             }
         }
         Ok(())
+    }
+
+    fn responded(&self) -> bool {
+        self.handled
     }
 }
 
@@ -323,7 +352,7 @@ impl BridgeEvent for RecordEnrichEvent {
         let h = Rc::new(RefCell::new(std::mem::replace(&mut self.record, placeholder)));
         e.set("app", JsApp::instance(ctx, &self.app)?)?;
         e.set("record", record_js(ctx, &h)?)?;
-        expose_request(ctx, e, &self.request)?;
+        expose_request_info(ctx, e, &self.request)?;
         // PocketBase's enrich event has a `requestInfo` field, not a method:
         // give it both shapes (`e.requestInfo.auth` and `e.requestInfo().auth`)
         let pb: Object = ctx.globals().get("__pb")?;
@@ -368,6 +397,18 @@ impl BridgeEvent for RecordAuthRequestEvent {
         e.set("identity", self.identity.as_str())?;
         e.set("identityField", self.identity_field.as_str())?;
         e.set("password", self.password.as_str())?;
+        if let Some(otp) = &self.otp {
+            e.set("otp", record_js(ctx, &Rc::new(RefCell::new(otp.clone())))?)?;
+        }
+        if !self.provider_name.is_empty() {
+            e.set("providerName", self.provider_name.as_str())?;
+            e.set("oauth2User", convert::to_js(ctx, &self.oauth2_user)?)?;
+            e.set("createData", convert::to_js(ctx, &serde_json::Value::Object(self.create_data.clone()))?)?;
+            e.set("isNewRecord", self.is_new_record)?;
+        }
+        if !self.new_email.is_empty() {
+            e.set("newEmail", self.new_email.as_str())?;
+        }
         let cell = RefCell::new(None);
         self.refresh(ctx, e, &cell)?;
         Ok(cell)
@@ -380,6 +421,9 @@ impl BridgeEvent for RecordAuthRequestEvent {
         h: &Self::Handles,
         keep_js: bool,
     ) -> Result<(), Error> {
+        if self.handled && keep_js {
+            return Ok(());
+        }
         let from_js = e.get::<_, Value>("record").ok().and_then(|v| JsRecord::shared_of(&v));
         if let Some(cell) = from_js.or_else(|| h.borrow().clone()) {
             self.record = Some(take_record(&cell, keep_js)?);
@@ -388,13 +432,28 @@ impl BridgeEvent for RecordAuthRequestEvent {
         self.identity = string_prop(e, "identity")?;
         self.identity_field = string_prop(e, "identityField")?;
         self.password = string_prop(e, "password")?;
+        if !self.provider_name.is_empty() {
+            let user: Value = e.get("oauth2User").map_err(|err| Error::Internal(err.to_string()))?;
+            self.oauth2_user = convert::to_json(user).map_err(|err| Error::BadRequest(err.to_string()))?;
+            let data: Value = e.get("createData").map_err(|err| Error::Internal(err.to_string()))?;
+            if let serde_json::Value::Object(m) =
+                convert::to_json(data).map_err(|err| Error::BadRequest(err.to_string()))?
+            {
+                self.create_data = m;
+            }
+        }
+        if !self.new_email.is_empty() {
+            self.new_email = string_prop(e, "newEmail")?;
+        }
         let meta: Value = e.get("meta").map_err(|err| Error::Internal(err.to_string()))?;
         self.meta = convert::to_json(meta).map_err(|err| Error::BadRequest(err.to_string()))?;
         Ok(())
     }
 
     fn refresh<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>, h: &Self::Handles) -> rquickjs::Result<()> {
-        let Some(record) = self.record.take() else {
+        // once answered, JS gets a copy and the event keeps what was answered
+        let record = if self.handled { self.record.clone() } else { self.record.take() };
+        let Some(record) = record else {
             return e.set("record", Value::new_null(ctx.clone()));
         };
         let existing =
@@ -410,6 +469,10 @@ impl BridgeEvent for RecordAuthRequestEvent {
         }?;
         e.set("token", self.token.as_str())?;
         e.set("meta", convert::to_js(ctx, &self.meta)?)
+    }
+
+    fn responded(&self) -> bool {
+        self.handled
     }
 }
 
@@ -447,7 +510,10 @@ impl BridgeEvent for SettingsRequestEvent {
         self.refresh(ctx, e, &())
     }
 
-    fn collect<'js>(&mut self, _ctx: &Ctx<'js>, e: &Object<'js>, _h: &(), _keep_js: bool) -> Result<(), Error> {
+    fn collect<'js>(&mut self, _ctx: &Ctx<'js>, e: &Object<'js>, _h: &(), keep_js: bool) -> Result<(), Error> {
+        if self.handled && keep_js {
+            return Ok(());
+        }
         if self.new_settings.is_some() {
             if let Some(s) = settings_from_js(e, "newSettings")? {
                 self.new_settings = Some(s);
@@ -467,6 +533,10 @@ impl BridgeEvent for SettingsRequestEvent {
             None => e.set("settings", settings_js(ctx, &self.settings)?),
         }
     }
+
+    fn responded(&self) -> bool {
+        self.handled
+    }
 }
 
 impl BridgeEvent for CollectionRequestEvent {
@@ -482,7 +552,10 @@ impl BridgeEvent for CollectionRequestEvent {
         self.refresh(ctx, e, &())
     }
 
-    fn collect<'js>(&mut self, _ctx: &Ctx<'js>, e: &Object<'js>, _h: &(), _keep_js: bool) -> Result<(), Error> {
+    fn collect<'js>(&mut self, _ctx: &Ctx<'js>, e: &Object<'js>, _h: &(), keep_js: bool) -> Result<(), Error> {
+        if self.handled && keep_js {
+            return Ok(());
+        }
         if let Some(changed) = collection_from_js_prop(e, "collection", &self.collection)? {
             self.collection = changed;
         }
@@ -491,6 +564,10 @@ impl BridgeEvent for CollectionRequestEvent {
 
     fn refresh<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>, _h: &()) -> rquickjs::Result<()> {
         show_collection(ctx, e, "collection", &self.collection)
+    }
+
+    fn responded(&self) -> bool {
+        self.handled
     }
 }
 
@@ -513,7 +590,10 @@ impl BridgeEvent for CollectionsImportRequestEvent {
         self.refresh(ctx, e, &())
     }
 
-    fn collect<'js>(&mut self, _ctx: &Ctx<'js>, e: &Object<'js>, _h: &(), _keep_js: bool) -> Result<(), Error> {
+    fn collect<'js>(&mut self, _ctx: &Ctx<'js>, e: &Object<'js>, _h: &(), keep_js: bool) -> Result<(), Error> {
+        if self.handled && keep_js {
+            return Ok(());
+        }
         let js_err = |err: rquickjs::Error| Error::Internal(err.to_string());
         let data: Value = e.get("collectionsData").map_err(js_err)?;
         self.collections_data = match convert::to_json(data).map_err(js_err)? {
@@ -527,6 +607,10 @@ impl BridgeEvent for CollectionsImportRequestEvent {
     fn refresh<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>, _h: &()) -> rquickjs::Result<()> {
         e.set("collectionsData", convert::to_js(ctx, &serde_json::Value::Array(self.collections_data.clone()))?)?;
         e.set("deleteMissing", self.delete_missing)
+    }
+
+    fn responded(&self) -> bool {
+        self.handled
     }
 }
 
@@ -552,11 +636,99 @@ impl BridgeEvent for CollectionsListRequestEvent {
         e.set("collections", list)
     }
 
-    fn collect<'js>(&mut self, _ctx: &Ctx<'js>, _e: &Object<'js>, _h: &(), _keep_js: bool) -> Result<(), Error> {
+    fn collect<'js>(&mut self, _ctx: &Ctx<'js>, _e: &Object<'js>, _h: &(), keep_js: bool) -> Result<(), Error> {
+        if self.handled && keep_js {
+            return Ok(());
+        }
         Ok(())
     }
 
     fn refresh<'js>(&mut self, _ctx: &Ctx<'js>, _e: &Object<'js>, _h: &()) -> rquickjs::Result<()> {
         Ok(())
+    }
+
+    fn responded(&self) -> bool {
+        self.handled
+    }
+}
+
+fn mail_client_js<'js>(ctx: &Ctx<'js>, app: &crate::core::App) -> rquickjs::Result<Value<'js>> {
+    let pb: Object = ctx.globals().get("__pb")?;
+    let f: rquickjs::Function = pb.get("newMailClient")?;
+    f.call((JsApp::instance(ctx, app)?,))
+}
+
+fn message_js<'js>(ctx: &Ctx<'js>, m: &crate::core::mail::Message) -> rquickjs::Result<Value<'js>> {
+    let class: rquickjs::Constructor = ctx.globals().get("MailerMessage")?;
+    class.construct((convert::to_js(ctx, &m.to_json())?,))
+}
+
+fn message_from_js(e: &Object<'_>) -> Result<crate::core::mail::Message, Error> {
+    let v: Value = e.get("message").map_err(|err| Error::Internal(err.to_string()))?;
+    let json = convert::to_json(v).map_err(|err| Error::BadRequest(err.to_string()))?;
+    Ok(crate::core::mail::Message::from_json(&json))
+}
+
+impl BridgeEvent for MailerEvent {
+    type Handles = ();
+
+    fn placeholder(&self) -> Self {
+        MailerEvent { app: self.app.clone(), client: self.client.clone(), message: Default::default() }
+    }
+
+    fn expose<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>) -> rquickjs::Result<()> {
+        e.set("app", JsApp::instance(ctx, &self.app)?)?;
+        e.set("mailer", mail_client_js(ctx, &self.app)?)?;
+        e.set("message", message_js(ctx, &self.message)?)
+    }
+
+    fn collect<'js>(&mut self, _ctx: &Ctx<'js>, e: &Object<'js>, _h: &(), _keep_js: bool) -> Result<(), Error> {
+        self.message = message_from_js(e)?;
+        Ok(())
+    }
+
+    fn refresh<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>, _h: &()) -> rquickjs::Result<()> {
+        e.set("message", message_js(ctx, &self.message)?)
+    }
+}
+
+impl BridgeEvent for MailerRecordEvent {
+    type Handles = SharedRecord;
+
+    fn placeholder(&self) -> Self {
+        MailerRecordEvent {
+            app: self.app.clone(),
+            client: self.client.clone(),
+            message: Default::default(),
+            record: Record::placeholder(self.record.collection.clone()),
+            meta: Default::default(),
+        }
+    }
+
+    fn expose<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>) -> rquickjs::Result<SharedRecord> {
+        e.set("app", JsApp::instance(ctx, &self.app)?)?;
+        e.set("mailer", mail_client_js(ctx, &self.app)?)?;
+        e.set("message", message_js(ctx, &self.message)?)?;
+        e.set("meta", convert::to_js(ctx, &serde_json::Value::Object(self.meta.clone()))?)?;
+        let h = Rc::new(RefCell::new(self.record.clone()));
+        e.set("record", record_js(ctx, &h)?)?;
+        Ok(h)
+    }
+
+    fn collect<'js>(&mut self, _ctx: &Ctx<'js>, e: &Object<'js>, h: &SharedRecord, keep_js: bool) -> Result<(), Error> {
+        self.message = message_from_js(e)?;
+        self.record = take_record(&record_cell(e, h), keep_js)?;
+        let meta: Value = e.get("meta").map_err(|err| Error::Internal(err.to_string()))?;
+        if let serde_json::Value::Object(m) =
+            convert::to_json(meta).map_err(|err| Error::BadRequest(err.to_string()))?
+        {
+            self.meta = m;
+        }
+        Ok(())
+    }
+
+    fn refresh<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>, h: &SharedRecord) -> rquickjs::Result<()> {
+        put_record(&record_cell(e, h), self.record.clone())?;
+        e.set("message", message_js(ctx, &self.message)?)
     }
 }

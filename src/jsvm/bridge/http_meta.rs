@@ -128,6 +128,25 @@ impl HookHttp {
         }
     }
 
+    /// Writes (appends to) the response the API answers with.
+    pub fn write<'js>(&self, status: f64, body: Value<'js>) -> rquickjs::Result<()> {
+        let bytes = match body.as_string() {
+            Some(s) => s.to_string()?.into_bytes(),
+            None => match body.as_array() {
+                Some(arr) => arr.iter::<f64>().map(|b| b.map(|b| b as u8)).collect::<rquickjs::Result<Vec<u8>>>()?,
+                None => Vec::new(),
+            },
+        };
+        self.meta.write(status as u16, &bytes);
+        Ok(())
+    }
+
+    /// Whether a hook wrote a response.
+    #[qjs(get)]
+    pub fn written(&self) -> bool {
+        self.meta.written().is_some()
+    }
+
     /// Replaces the response headers the hooks set (`[[name, value], …]`).
     pub fn set_response_headers(&self, pairs: Vec<Vec<String>>) {
         let pairs = pairs

@@ -56,6 +56,13 @@ pub trait BridgeEvent: Tagged + Send + Sized + 'static {
     fn collect<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>, h: &Self::Handles, keep_js: bool) -> Result<(), Error>;
     /// After `e.next()`: shows the (possibly changed) parts to JS again.
     fn refresh<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>, h: &Self::Handles) -> rquickjs::Result<()>;
+    /// Whether the action behind a request event has answered (its
+    /// response is written): what a handler does after `e.next()` then no
+    /// longer changes the response, and an error it throws is only logged,
+    /// as in PocketBase.
+    fn responded(&self) -> bool {
+        false
+    }
 }
 
 enum ToCaller<E> {
@@ -91,6 +98,12 @@ fn rust_handler<E: BridgeEvent>(pool: Arc<Pool>, index: usize, name: &'static st
                 }
                 Ok(ToCaller::Done(ev, res)) => {
                     *e = ev;
+                    if let Err(err) = &res
+                        && e.responded()
+                    {
+                        tracing::error!("the JS {name} handler failed after the response was written: {err}");
+                        return Ok(());
+                    }
                     return res;
                 }
                 Err(_) => {
@@ -136,8 +149,12 @@ impl<E: BridgeEvent> NextLink for Link<E> {
             return Err(Exception::throw_message(ctx, "the hook caller is gone"));
         };
         let refreshed = ev.refresh(ctx, e, h);
+        let responded = ev.responded();
         *self.shell.borrow_mut() = Some(ev);
         refreshed?;
+        if responded {
+            e.set("__written", true)?;
+        }
         res.map_err(|err| throw_core(ctx, err))
     }
 }
