@@ -66,7 +66,7 @@ impl App {
             return Err(raw_error("empty query".into()));
         }
         let started = Instant::now();
-        let result = db::console::run(&self.executor(), query, MAX_CONSOLE_ROWS).map_err(raw_error)?;
+        let result = db::console::run(self.executor(), query, MAX_CONSOLE_ROWS).map_err(raw_error)?;
         Ok(SqlAnswer { exec_time_ms: started.elapsed().as_millis(), result })
     }
 
