@@ -1,5 +1,7 @@
 //! Runs every `tests/sdk/scenarios/*.mjs` with the official PocketBase JS SDK
-//! (node) against the real `ferrobase` binary, each on a fresh server.
+//! (node) against the real `ferrobase` binary, each on a fresh server. A
+//! scenario `name.mjs` gets `tests/sdk/hooks/name.pb.js` as its hooks when
+//! that file exists.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -21,7 +23,8 @@ fn sdk_dir() -> PathBuf {
 
 fn ensure_node_modules() {
     let dir = sdk_dir();
-    if dir.join("node_modules/pocketbase").is_dir() {
+    let installed = ["pocketbase", "eventsource", "oauth2-mock-server"];
+    if installed.iter().all(|m| dir.join("node_modules").join(m).is_dir()) {
         return;
     }
     let status = Command::new("npm")
@@ -36,7 +39,7 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
 }
 
-fn start_server(data: &Path) -> (Server, String) {
+fn start_server(data: &Path, hooks: Option<&Path>) -> (Server, String) {
     let bin = env!("CARGO_BIN_EXE_ferrobase");
     let out = Command::new(bin)
         .args(["superuser", "upsert", "admin@example.com", "1234567890ab", "--dir"])
@@ -45,13 +48,12 @@ fn start_server(data: &Path) -> (Server, String) {
         .expect("run ferrobase");
     assert!(out.status.success(), "superuser upsert: {}", String::from_utf8_lossy(&out.stderr));
     let port = free_port();
-    let child = Command::new(bin)
-        .args(["serve", "--http", &format!("127.0.0.1:{port}"), "--dir"])
-        .arg(data)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start ferrobase");
+    let mut cmd = Command::new(bin);
+    cmd.args(["serve", "--http", &format!("127.0.0.1:{port}"), "--dir"]).arg(data);
+    if let Some(hooks) = hooks {
+        cmd.arg("--hooksDir").arg(hooks);
+    }
+    let child = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start ferrobase");
     let server = Server(child);
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {
@@ -76,7 +78,15 @@ fn sdk_scenarios_pass() {
     let mut failures = Vec::new();
     for scenario in &scenarios {
         let tmp = tempfile::tempdir().expect("temp dir");
-        let (_server, base) = start_server(&tmp.path().join("pb_data"));
+        let stem = scenario.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let hooks_file = sdk_dir().join("hooks").join(format!("{stem}.pb.js"));
+        let hooks = hooks_file.is_file().then(|| {
+            let dir = tmp.path().join("pb_hooks");
+            std::fs::create_dir_all(&dir).expect("hooks dir");
+            std::fs::copy(&hooks_file, dir.join("main.pb.js")).expect("hooks file");
+            dir
+        });
+        let (_server, base) = start_server(&tmp.path().join("pb_data"), hooks.as_deref());
         let out = Command::new("node")
             .arg(scenario)
             .env("BASE_URL", &base)

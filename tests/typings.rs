@@ -16,7 +16,7 @@ fn root() -> PathBuf {
 }
 
 /// Type-only namespaces of the typings (no runtime value).
-const TYPE_NAMESPACES: [&str; 4] = ["core", "dbx", "os", "time"];
+const TYPE_NAMESPACES: [&str; 5] = ["core", "dbx", "os", "subscriptions", "time"];
 
 /// The value names `typings/types.d.ts` declares at the top level.
 fn declared() -> BTreeSet<String> {

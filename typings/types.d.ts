@@ -4,7 +4,7 @@
 // this file to pb_data/types.d.ts; start a hook file with
 //   /// <reference path="../pb_data/types.d.ts" />
 // Members marked "not available yet" exist but throw until Ferrobase has
-// the subsystem (mailer, file storage, backups, realtime).
+// the subsystem (mailer, file storage, backups).
 
 /** Key/value JSON-like data. */
 type JsonMap = { [key: string]: any };
@@ -250,9 +250,42 @@ declare namespace core {
   interface FileTokenRequestEvent extends BaseRequestEvent { token: string }
   interface MailerEvent extends HookEvent { message: MailerMessage; mailer: { send(message: MailerMessage): void } }
   interface MailerRecordEvent extends MailerEvent { record: Record; meta: JsonMap }
-  interface RealtimeConnectRequestEvent extends BaseRequestEvent { client: any; idleTimeout: number }
-  interface RealtimeSubscribeRequestEvent extends BaseRequestEvent { client: any; subscriptions: string[] }
-  interface RealtimeMessageEvent extends HookEvent { client: any; message: SubscriptionMessage }
+  /** `idleTimeout`/`maxTimeout` are nanoseconds (Go durations); `next()` registers the client and queues PB_CONNECT. */
+  interface RealtimeConnectRequestEvent extends BaseRequestEvent { client: subscriptions.Client; idleTimeout: number; maxTimeout: number }
+  interface RealtimeSubscribeRequestEvent extends BaseRequestEvent { client: subscriptions.Client; subscriptions: string[] }
+  /** Skip `next()` to drop the message; throw to drop the client. */
+  interface RealtimeMessageEvent extends HookEvent { client: subscriptions.Client; message: { name: string; data: string } }
+}
+
+/** Realtime clients and their broker (`$app.subscriptionsBroker()`). */
+declare namespace subscriptions {
+  interface SubscriptionOptions { query: { [key: string]: string }; headers: { [key: string]: string } }
+  interface Client {
+    id(): string;
+    /** `{subscription: options}`, only those starting with one of `prefixes` when given. */
+    subscriptions(...prefixes: string[]): { [subscription: string]: SubscriptionOptions };
+    subscribe(...subs: string[]): void;
+    /** Removes the given subscriptions, all of them without arguments. */
+    unsubscribe(...subs: string[]): void;
+    hasSubscription(sub: string): boolean;
+    /** `get("auth")` is the client's auth record (or null). */
+    get(key: string): any;
+    set(key: string, value: any): void;
+    unset(key: string): void;
+    discard(): void;
+    isDiscarded(): boolean;
+    /** Queues a message (never waits; a client too slow to take it is dropped). Returns whether it was queued. */
+    send(message: SubscriptionMessage | { name: string; data: string }): boolean;
+  }
+  interface Broker {
+    clients(): { [clientId: string]: Client };
+    chunkedClients(chunkSize: number): Client[][];
+    totalClients(): number;
+    /** Throws when there is no such client. */
+    clientById(clientId: string): Client;
+    register(client: Client): void;
+    unregister(clientId: string): void;
+  }
 }
 
 /** A `$dbx` expression (built by the `$dbx` helpers). */
@@ -394,6 +427,8 @@ interface PocketBase {
   logger(): Logger;
   /** Not available yet: Ferrobase has no mailer; this throws. */
   newMailClient(): { send(message: MailerMessage): void };
+  /** The realtime clients (`clients()`, `clientById(id)`, `client.send(message)`). */
+  subscriptionsBroker(): subscriptions.Broker;
   isDev(): boolean;
   dataDir(): string;
   rootCmd: { addCommand(...cmds: Command[]): void };
@@ -748,7 +783,7 @@ declare class Cookie {
   constructor(options?: { name?: string; value?: string; path?: string; domain?: string; maxAge?: number; secure?: boolean; httpOnly?: boolean; sameSite?: number; [key: string]: any });
 }
 
-/** A realtime message (realtime is not available yet). */
+/** A realtime message for `client.send()`: `data` is usually a JSON string. */
 declare class SubscriptionMessage {
   constructor(options?: { name?: string; data?: string | Array<number> });
 }

@@ -174,21 +174,31 @@ fn limit_target(app: &App, method: &Method, path: &str) -> LimitTarget {
     LimitTarget { labels, limiter_id }
 }
 
-/// Adds PocketBase's security headers to every response.
-pub async fn security_headers(req: Request, next: Next) -> Response {
-    let mut res = next.run(req).await;
+/// Adds PocketBase's security headers to a response.
+fn security_headers(res: &mut Response) {
     let h = res.headers_mut();
     h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     h.insert("x-xss-protection", HeaderValue::from_static("1; mode=block"));
     h.insert("x-frame-options", HeaderValue::from_static("SAMEORIGIN"));
     h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
-    res
 }
 
-/// Logs every request (method, url, status, time, ip, auth collection) into
-/// auxiliary.db through the background writer.
+/// Routes whose successful requests PocketBase leaves out of the log (the
+/// logs API itself, the realtime stream, the OAuth2 redirect whose URL
+/// carries the code).
+fn skip_success_log(method: &Method, path: &str) -> bool {
+    path == "/api/logs"
+        || path.starts_with("/api/logs/")
+        || path == "/api/oauth2-redirect"
+        || (method == Method::GET && path == "/api/realtime")
+}
+
+/// Logs every request (method, url, status, time, ip, verified auth) into
+/// auxiliary.db through the background writer, and adds the security
+/// headers (one layer for both: every layer costs on every request).
 pub async fn log_requests(State(st): State<AppState>, req: Request, next: Next) -> Response {
     let start = Instant::now();
+    let skip_success = skip_success_log(req.method(), req.uri().path());
     let method = req.method().to_string();
     let url = req.uri().to_string();
     let remote_ip =
@@ -198,7 +208,8 @@ pub async fn log_requests(State(st): State<AppState>, req: Request, next: Next) 
         let get = |name: header::HeaderName| h.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
         (get(header::REFERER), get(header::USER_AGENT))
     };
-    let res = next.run(req).await;
+    let mut res = next.run(req).await;
+    security_headers(&mut res);
     // the guard (inside this layer) verified the token; nothing else is trusted
     let (auth, auth_id) =
         res.extensions().get::<LoggedAuth>().map(|a| (a.collection.clone(), a.id.clone())).unwrap_or_default();
@@ -207,7 +218,7 @@ pub async fn log_requests(State(st): State<AppState>, req: Request, next: Next) 
     let real_ip = res.extensions().get::<RealIp>().map(|r| r.0.clone()).unwrap_or_else(|| remote_ip.clone());
     let (remote_ip, user_ip) = if settings.logs.log_ip { (remote_ip, real_ip) } else { Default::default() };
     let lvl = if status >= 400 { level::ERROR } else { level::INFO };
-    if settings.logs.max_days > 0 && lvl >= settings.logs.min_level {
+    if settings.logs.max_days > 0 && lvl >= settings.logs.min_level && !(skip_success && status < 400) {
         let exec_ms = start.elapsed().as_secs_f64() * 1000.0;
         let entry = RequestLog {
             kind: "request",

@@ -8,9 +8,11 @@ pub mod context;
 pub mod crons;
 pub mod error;
 pub mod middleware;
+pub mod realtime;
 pub mod record_auth;
 pub mod record_auth_flows;
 pub mod records;
+pub mod server;
 pub mod sql;
 pub mod system;
 
@@ -51,7 +53,6 @@ async fn not_found() -> Response {
 /// this list (axum prefers the specific route), so building a feature only
 /// means adding its route.
 const NOT_BUILT: &[(&str, &str)] = &[
-    ("realtime", "Realtime"),
     ("files/**", "File storage"),
     ("oauth2-redirect", "OAuth2 sign-in"),
     ("backups", "The backups API"),
@@ -134,6 +135,7 @@ fn route_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/collections/{collection}/confirm-email-change", post(record_auth_flows::confirm_email_change)),
         ("/api/collections/{collection}/impersonate/{id}", post(record_auth_flows::impersonate)),
         ("/api/batch", post(batch::batch)),
+        ("/api/realtime", get(realtime::connect).post(realtime::subscribe)),
         ("/api/crons", get(crons::list)),
         ("/api/crons/{id}", post(crons::run)),
         ("/api/settings", get(system::settings_get).patch(system::settings_update)),
@@ -187,7 +189,6 @@ pub fn router(state: AppState, opts: &HttpOptions) -> Router {
     }
     app.layer(axum::middleware::from_fn_with_state(state.clone(), middleware::guard))
         .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::log_requests))
-        .layer(axum::middleware::from_fn(middleware::security_headers))
         .layer(middleware::cors(&opts.origins))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(DefaultBodyLimit::max(state.body_limit))

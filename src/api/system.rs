@@ -6,20 +6,28 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::context::{AppState, BodyData, Ctx, blocking, require_superuser};
+use super::context::{AppState, BodyData, Ctx, blocking, require_superuser, token_from_headers};
 use super::error::ApiResult;
+use super::middleware::{LoadedAuth, RealIp};
+use crate::core::auth::tokens::TokenType;
 use crate::core::collections::meta;
 use crate::core::records::query::list_table;
 
-/// `GET|HEAD /api/health`
-pub async fn health(State(st): State<AppState>, ctx: Ctx) -> ApiResult<Json<Value>> {
-    // the guard already verified the token: no database, no thread hop
-    let su = match (&ctx.token, &ctx.loaded_auth) {
+/// `GET|HEAD /api/health`: the cheapest route there is (no request
+/// context is built; the guard already verified any token).
+pub async fn health(
+    State(st): State<AppState>,
+    headers: axum::http::HeaderMap,
+    auth: Option<axum::Extension<LoadedAuth>>,
+    real_ip: Option<axum::Extension<RealIp>>,
+) -> ApiResult<Json<Value>> {
+    let su = match (token_from_headers(&headers), auth) {
         (None, _) => false,
-        (Some(_), Some(loaded)) => loaded.as_ref().is_some_and(|a| a.is_superuser()),
-        (Some(_), None) => {
-            let (app, c) = (st.app.clone(), ctx.clone());
-            blocking(move || Ok(c.auth(&app).is_some_and(|a| a.is_superuser()))).await?
+        (Some(_), Some(loaded)) => loaded.0.0.as_ref().is_some_and(|a| a.is_superuser()),
+        (Some(token), None) => {
+            let app = st.app.clone();
+            blocking(move || Ok(app.find_auth_record_by_token(&token, TokenType::Auth).is_ok_and(|a| a.is_superuser())))
+                .await?
         }
     };
     if !su {
@@ -33,14 +41,12 @@ pub async fn health(State(st): State<AppState>, ctx: Ctx) -> ApiResult<Json<Valu
         "Fly-Client-IP",
         "X-Forwarded-For",
     ]);
-    let possible = candidates
-        .into_iter()
-        .find(|name| ctx.http.headers.iter().any(|(k, v)| k.eq_ignore_ascii_case(name) && !v.is_empty()))
-        .unwrap_or_default();
+    let possible =
+        candidates.into_iter().find(|name| headers.get(*name).is_some_and(|v| !v.is_empty())).unwrap_or_default();
     let data = json!({
         // no backup can be running: backups are not built yet
         "canBackup": true,
-        "realIP": ctx.remote_ip,
+        "realIP": real_ip.map(|r| r.0.0).unwrap_or_default(),
         "possibleProxyHeader": possible,
     });
     Ok(Json(json!({"message": "API is healthy.", "code": 200, "data": data})))

@@ -2,7 +2,6 @@
 //! turns on automigrate), prints the installer link on first run and
 //! serves HTTP until SIGINT/SIGTERM.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -81,14 +80,17 @@ pub fn run(flags: &GlobalFlags, args: ServeArgs) -> anyhow::Result<()> {
         println!("Server started at {base}\n└─ REST API:  {base}/api/");
         let state = AppState { app: app.clone(), body_limit: DEFAULT_BODY_LIMIT };
         let opts = HttpOptions { origins: args.origins, public_dir: Some(flags.public_dir.clone()), index_fallback: flags.index_fallback, js };
-        let service = router(state, &opts).into_make_service_with_connect_info::<SocketAddr>();
+        let service = router(state, &opts);
         let hooks_app = app.clone();
         tokio::task::spawn_blocking(move || hooks_app.trigger_serve()).await??;
         let stop = Arc::new(tokio::sync::Notify::new());
         let stopped = stop.clone();
-        let mut server = tokio::spawn(
-            axum::serve(listener, service).with_graceful_shutdown(async move { stopped.notified().await }).into_future(),
-        );
+        let realtime = app.realtime().clone();
+        let mut server = tokio::spawn(crate::api::server::serve(listener, service, async move {
+            stopped.notified().await;
+            // open SSE streams would keep the graceful shutdown waiting
+            realtime.close();
+        }));
         tokio::select! {
             res = &mut server => return res?.map_err(anyhow::Error::from),
             () = shutdown_signal() => {}

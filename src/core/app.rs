@@ -48,6 +48,7 @@ struct AppInner {
     hooks: Hooks,
     cron: Arc<Cron>,
     logs: LogWriter,
+    realtime: Arc<super::realtime::Broker>,
     store: Mutex<Map<String, Value>>,
     rate_limiter: super::ratelimit::RateLimiter,
     /// Collections already reported as unreadable (logged once each).
@@ -106,6 +107,7 @@ impl App {
                 hooks: Hooks::default(),
                 cron: Arc::new(Cron::default()),
                 logs,
+                realtime: Arc::default(),
                 store: Mutex::new(Map::new()),
                 rate_limiter: Default::default(),
                 unreadable: Mutex::default(),
@@ -142,6 +144,7 @@ impl App {
         self.reload_settings()?;
         super::system_migrations::run_pending(self)?;
         super::auth::flows::bind_system_hooks(self);
+        super::realtime::broadcast::bind_system_hooks(self);
         Ok(())
     }
 
@@ -184,6 +187,11 @@ impl App {
     /// Hook chains.
     pub fn hooks(&self) -> &Hooks {
         &self.inner.hooks
+    }
+
+    /// The realtime subscriptions broker.
+    pub fn realtime(&self) -> &Arc<super::realtime::Broker> {
+        &self.inner.realtime
     }
 
     /// The cron jobs (`$app.cron()`, `cronAdd`).

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use super::app::App;
 use super::collections::Collection;
 use super::hooks::{ActionError, Hook, ModelActionEvent, Next, Tagged};
+use super::realtime::{RealtimeConnectRequestEvent, RealtimeMessageEvent, RealtimeSubscribeRequestEvent};
 use super::records::Record;
 use super::records::query::ListPage;
 use super::request::RequestInfo;
@@ -449,6 +450,9 @@ pub struct Hooks {
     pub on_collection_create_request: Hook<CollectionRequestEvent>,
     pub on_collection_update_request: Hook<CollectionRequestEvent>,
     pub on_collection_delete_request: Hook<CollectionRequestEvent>,
+    pub on_realtime_connect_request: Hook<RealtimeConnectRequestEvent>,
+    pub on_realtime_subscribe_request: Hook<RealtimeSubscribeRequestEvent>,
+    pub on_realtime_message_send: Hook<RealtimeMessageEvent>,
 }
 
 /// Runs `inner` inside a model chain: the record moves into the model event

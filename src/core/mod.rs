@@ -16,6 +16,7 @@ pub mod logs;
 pub mod mail;
 pub mod oauth2;
 pub mod ratelimit;
+pub mod realtime;
 pub mod records;
 pub mod request;
 pub mod request_hooks;

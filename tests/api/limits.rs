@@ -117,6 +117,15 @@ async fn superuser_ips_refuse_superusers_from_elsewhere() {
     .expect("join");
     let r = t.get("/api/settings", Some(&admin)).await;
     assert_eq!(r.status, 403, "{}", r.text);
+    // nor does a superuser get a token from there
+    let r = t
+        .post(
+            "/api/collections/_superusers/auth-with-password",
+            None,
+            json!({"identity": crate::common::ADMIN_EMAIL, "password": crate::common::ADMIN_PASS}),
+        )
+        .await;
+    assert_eq!(r.status, 403, "{}", r.text);
     // guests and users are not affected
     assert_eq!(t.get("/api/health", None).await.status, 200);
     let (_, user) = t.user("u@example.com", "userpass12").await;
@@ -208,4 +217,27 @@ async fn request_log_auth_comes_from_verified_tokens_only() {
     let (forged_entry, real_entry) = (entries.0.expect("forged logged"), entries.1.expect("real logged"));
     assert_eq!(forged_entry["data"]["auth"], "", "a forged token is a guest in the log");
     assert_eq!(real_entry["data"]["auth"], "_superusers");
+}
+
+#[tokio::test]
+async fn successful_log_api_calls_are_not_logged_but_failures_are() {
+    let t = spawn_app().await;
+    let admin = t.admin_token().await;
+    assert_eq!(t.get("/api/logs?marker=ok", Some(&admin)).await.status, 200);
+    assert_eq!(t.get("/api/logs?marker=denied", None).await.status, 401);
+    get_with(&t, "/api/health?marker=flush", &[]).await;
+    let mut urls: Vec<String> = Vec::new();
+    for _ in 0..100 {
+        let list = t.get("/api/logs?perPage=200", Some(&admin)).await;
+        urls = list.json["items"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|i| i["data"]["url"].as_str().map(str::to_string)).collect())
+            .unwrap_or_default();
+        if urls.iter().any(|u| u.contains("marker=flush")) && urls.iter().any(|u| u.contains("marker=denied")) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(urls.iter().any(|u| u.contains("marker=denied")), "a failed call is logged: {urls:?}");
+    assert!(!urls.iter().any(|u| u.starts_with("/api/logs") && !u.contains("denied")), "{urls:?}");
 }

@@ -20,6 +20,7 @@ mod migrate_cli;
 mod migrations;
 mod parity;
 mod pocketbase_data;
+mod realtime;
 mod records;
 mod rules;
 mod security;

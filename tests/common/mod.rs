@@ -2,8 +2,6 @@
 //! ephemeral port with a temporary data dir, and offers typed helpers.
 #![allow(dead_code)]
 
-use std::net::SocketAddr;
-
 use ferrobase::api::{AppState, DEFAULT_BODY_LIMIT, HttpOptions, router};
 use ferrobase::core::{App, AppConfig};
 use ferrobase::jsvm::{JsConfig, JsEngine};
@@ -142,9 +140,9 @@ pub async fn spawn_with(dir: tempfile::TempDir, options: Options) -> TestApp {
     let state = AppState { app: app.clone(), body_limit: DEFAULT_BODY_LIMIT };
     let public_dir = options.public_dir.then(|| dir.path().join("pb_public"));
     let opts = HttpOptions { origins: options.origins, public_dir, index_fallback: true, js: js.clone() };
-    let service = router(state, &opts).into_make_service_with_connect_info::<SocketAddr>();
+    let service = router(state, &opts);
     tokio::spawn(async move {
-        let _ = axum::serve(listener, service).await;
+        let _ = ferrobase::api::server::serve(listener, service, std::future::pending()).await;
     });
     TestApp { base: format!("http://{addr}"), app, client: reqwest::Client::new(), dir, js }
 }

@@ -63,6 +63,14 @@ impl App {
         method: &str,
         meta: Value,
     ) -> Result<AuthOutcome> {
+        // no superuser token for an IP outside `superuserIPs` (PocketBase)
+        if record.is_superuser() {
+            let allowed = &self.settings().superuser_ips;
+            let ip = req.http.as_ref().map(|h| h.remote_ip.as_str()).unwrap_or_default();
+            if !allowed.is_empty() && !crate::core::ratelimit::ip_in_list(allowed, ip) {
+                return Err(Error::Forbidden("You are not allowed to perform this request.".into()));
+            }
+        }
         if !self.can_authenticate(&record, req)? {
             return Err(Error::Forbidden(AUTH_RULE_FAILED.into()));
         }

@@ -9,6 +9,7 @@ use serde_json::{Map, Value as Json};
 
 use super::collection::{self, is_collection};
 use super::logger::JsLogger;
+use super::realtime::JsBroker;
 use super::record::JsRecord;
 use super::store::JsStore;
 use super::{convert, state};
@@ -381,6 +382,11 @@ impl JsApp {
     /// The app logger (`info/warn/error/debug(message, ...keyValues)`).
     pub fn logger(&self) -> JsLogger {
         JsLogger::new(self.app.clone())
+    }
+
+    /// The realtime subscriptions broker.
+    pub fn subscriptions_broker(&self) -> JsBroker {
+        JsBroker::new(&self.app)
     }
 }
 

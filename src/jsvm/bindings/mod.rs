@@ -15,6 +15,7 @@ pub mod http_client;
 pub mod logger;
 pub mod mail;
 pub mod os;
+pub mod realtime;
 pub mod record;
 pub mod security;
 pub mod store;

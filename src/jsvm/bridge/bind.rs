@@ -26,13 +26,10 @@ fn rebind<E: BridgeEvent>(hook: &Hook<E>, name: &'static str, regs: &Regs<'_>, p
 
 /// Hooks of subsystems Ferrobase does not have yet: their handlers load
 /// but never fire (a warning says so).
-const UNSUPPORTED_HOOKS: [&str; 9] = [
+const UNSUPPORTED_HOOKS: [&str; 6] = [
     "onBootstrapClear",
     "onBackupCreate",
     "onBackupRestore",
-    "onRealtimeConnectRequest",
-    "onRealtimeSubscribeRequest",
-    "onRealtimeMessageSend",
     "onBatchRequest",
     "onFileDownloadRequest",
     "onFileTokenRequest",
@@ -140,4 +137,7 @@ fn bind(app: &App, pool: Option<&Arc<Pool>>) {
     rebind(&h.on_collection_delete.execute, "onCollectionDeleteExecute", &regs, pool);
     rebind(&h.on_collection_delete.after_success, "onCollectionAfterDeleteSuccess", &regs, pool);
     rebind(&h.on_collection_delete.after_error, "onCollectionAfterDeleteError", &regs, pool);
+    rebind(&h.on_realtime_connect_request, "onRealtimeConnectRequest", &regs, pool);
+    rebind(&h.on_realtime_subscribe_request, "onRealtimeSubscribeRequest", &regs, pool);
+    rebind(&h.on_realtime_message_send, "onRealtimeMessageSend", &regs, pool);
 }

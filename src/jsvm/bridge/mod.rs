@@ -23,6 +23,7 @@
 mod bind;
 mod events;
 mod http_meta;
+mod realtime;
 
 use std::cell::RefCell;
 use std::rc::Rc;
