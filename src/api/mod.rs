@@ -54,7 +54,6 @@ async fn not_found() -> Response {
 /// means adding its route.
 const NOT_BUILT: &[(&str, &str)] = &[
     ("files/**", "File storage"),
-    ("oauth2-redirect", "OAuth2 sign-in"),
     ("backups", "The backups API"),
     ("backups/**", "The backups API"),
     ("settings/test/s3", "S3 storage"),
@@ -136,6 +135,7 @@ fn route_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/collections/{collection}/impersonate/{id}", post(record_auth_flows::impersonate)),
         ("/api/batch", post(batch::batch)),
         ("/api/realtime", get(realtime::connect).post(realtime::subscribe)),
+        ("/api/oauth2-redirect", get(realtime::oauth2_redirect).post(realtime::oauth2_redirect)),
         ("/api/crons", get(crons::list)),
         ("/api/crons/{id}", post(crons::run)),
         ("/api/settings", get(system::settings_get).patch(system::settings_update)),
@@ -205,7 +205,7 @@ mod tests {
         assert_eq!(missing_feature("/api/backups/x.zip/restore"), Some("The backups API"));
         assert_eq!(missing_feature("/api/files/token"), Some("File storage"));
         assert_eq!(missing_feature("/api/files/posts/abc/a.png"), Some("File storage"));
-        assert_eq!(missing_feature("/api/oauth2-redirect"), Some("OAuth2 sign-in"));
+        assert_eq!(missing_feature("/api/oauth2-redirect"), None, "built with realtime");
         assert_eq!(missing_feature("/api/collections/users/request-otp"), None, "built: its route answers");
         assert_eq!(missing_feature("/api/collections/users/records"), None);
         assert_eq!(missing_feature("/api/nonsense"), None);

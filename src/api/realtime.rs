@@ -3,7 +3,9 @@
 //! connection's own task (no task or thread per client), framed as
 //! PocketBase frames it (`id:<clientId>` / `event:<name>` / `data:<json>`),
 //! ended by the idle and max timeouts, by a discard (shutdown, a newer
-//! client) or cut when the client fell too far behind.
+//! client) or cut when the client fell too far behind. Also
+//! `/api/oauth2-redirect`, which hands a provider's redirect to the
+//! realtime client waiting for it.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -20,7 +22,8 @@ use serde_json::{Map, Value};
 use tokio::time::{Instant, Sleep};
 
 use super::context::{AppState, BodyData, Ctx, inline_if};
-use super::error::ApiResult;
+use super::error::{ApiError, ApiResult};
+use crate::core::realtime::oauth2::RedirectData;
 use crate::core::realtime::requests::{Connected, SubscribeForm};
 use crate::core::realtime::{Broker, Client};
 use crate::core::request::RequestInfo;
@@ -71,6 +74,85 @@ pub async fn subscribe(State(st): State<AppState>, ctx: Ctx, body: BodyData) -> 
         Ok(StatusCode::NO_CONTENT.into_response())
     })
     .await
+}
+
+/// Where the browser goes after an OAuth2 redirect (relative to
+/// `/api/oauth2-redirect`, so it works under a path prefix too).
+const OAUTH2_SUCCESS_PATH: &str = "../_/#/auth/oauth2-redirect-success";
+const OAUTH2_FAILURE_PATH: &str = "../_/#/auth/oauth2-redirect-failure";
+/// How long Apple's first-login user name waits for `auth-with-oauth2`.
+const APPLE_NAME_TTL: Duration = Duration::from_secs(60);
+
+/// `GET|POST /api/oauth2-redirect`: the provider's redirect (a query, or
+/// a `response_mode=form_post` body) goes to the realtime client named by
+/// `state` as an `@oauth2` message; the browser is then sent to the
+/// dashboard's success or failure page (307 for GET, 303 for POST).
+pub async fn oauth2_redirect(State(st): State<AppState>, ctx: Ctx, body: Result<BodyData, ApiError>) -> Response {
+    // like PocketBase, only GET reads the query (a HEAD reads the body and gets a 303)
+    let is_get = ctx.method == axum::http::Method::GET;
+    let data = if is_get {
+        Some(redirect_data_from_query(&ctx.raw_query))
+    } else {
+        let content_type = ctx.headers.get("content_type").and_then(Value::as_str).unwrap_or_default();
+        let form = !content_type.to_ascii_lowercase().starts_with("application/json");
+        body.ok().and_then(|b| redirect_data_from_body(&b.fields, form))
+    };
+    let status = if is_get { StatusCode::TEMPORARY_REDIRECT } else { StatusCode::SEE_OTHER };
+    let success = match data {
+        None => {
+            tracing::debug!("unreadable OAuth2 redirect data");
+            false
+        }
+        Some(data) => {
+            let app = st.app.clone();
+            let ip = ctx.remote_ip.clone();
+            // message hooks may run JS: off the async threads then
+            let cheap = app.hooks().on_realtime_message_send.is_empty();
+            let outcome = inline_if(cheap, move || Ok(app.realtime_oauth2_redirect(&data, &ip))).await;
+            match outcome {
+                Ok(o) => {
+                    if let Some(key) = o.stored_name_key {
+                        let weak = st.app.downgrade();
+                        tokio::spawn(async move {
+                            tokio::time::sleep(APPLE_NAME_TTL).await;
+                            if let Some(app) = weak.upgrade() {
+                                app.store().lock().remove(&key);
+                            }
+                        });
+                    }
+                    o.success
+                }
+                Err(_) => false,
+            }
+        }
+    };
+    let location = if success { OAUTH2_SUCCESS_PATH } else { OAUTH2_FAILURE_PATH };
+    // (the log layer leaves successful redirects out: the URL carries the code)
+    (status, [(header::LOCATION, location)]).into_response()
+}
+
+/// `state`, `code` and `error` of a redirect query, each its first value.
+fn redirect_data_from_query(raw: &str) -> RedirectData {
+    let first = |name: &str| {
+        form_urlencoded::parse(raw.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned()).unwrap_or_default()
+    };
+    RedirectData { state: first("state"), code: first("code"), error: first("error"), apple_user: String::new() }
+}
+
+/// The same fields (and Apple's `user`, a form field only) from a form
+/// or JSON body; a value that is not a string (a repeated form field:
+/// its first value) makes the body unreadable.
+fn redirect_data_from_body(fields: &Map<String, Value>, form: bool) -> Option<RedirectData> {
+    let get = |k: &str| -> Option<String> {
+        match fields.get(k) {
+            None | Some(Value::Null) => Some(String::new()),
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(Value::Array(items)) if form => items.first().and_then(Value::as_str).map(str::to_string),
+            Some(_) => None,
+        }
+    };
+    let apple_user = if form { get("user")? } else { String::new() };
+    Some(RedirectData { state: get("state")?, code: get("code")?, error: get("error")?, apple_user })
 }
 
 /// One client's SSE body. Dropping it (the connection closed, the

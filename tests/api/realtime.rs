@@ -718,3 +718,158 @@ async fn attacks_on_subscriptions_get_nothing() {
     assert_eq!(r.status, 400);
     assert_eq!(r.json["message"], "Invalid realtime client.");
 }
+
+/// A client that does not follow redirects (the OAuth2 redirect's answer
+/// is the point).
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client")
+}
+
+const SUCCESS: &str = "../_/#/auth/oauth2-redirect-success";
+const FAILURE: &str = "../_/#/auth/oauth2-redirect-failure";
+
+/// (status, Location) of a GET `/api/oauth2-redirect?{query}`.
+async fn redirect_get(t: &TestApp, query: &str) -> (u16, String) {
+    let res = no_redirects().get(format!("{}/api/oauth2-redirect?{query}", t.base)).send().await.expect("send");
+    let loc = res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    (res.status().as_u16(), loc)
+}
+
+/// (status, Location) of a POST `/api/oauth2-redirect` with a body.
+async fn redirect_post(t: &TestApp, content_type: &str, body: String) -> (u16, String) {
+    let res = no_redirects()
+        .post(format!("{}/api/oauth2-redirect", t.base))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .expect("send");
+    let loc = res.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    (res.status().as_u16(), loc)
+}
+
+fn has_oauth2(t: &TestApp, sse: &Sse) -> bool {
+    t.app.realtime().client_by_id(&sse.client_id).is_some_and(|c| c.has_subscription("@oauth2"))
+}
+
+#[tokio::test]
+async fn oauth2_redirect_hands_the_code_to_the_waiting_client_once() {
+    let t = spawn_app().await;
+    let mut sse = Sse::connect(&t).await;
+    let mut other = Sse::connect(&t).await;
+    sse.subscribe_ok(&t, &["@oauth2"], None).await;
+    other.subscribe_ok(&t, &["@oauth2"], None).await;
+
+    let (status, loc) = redirect_get(&t, &format!("state={}&code=abc%2B1&code=second", sse.client_id)).await;
+    assert_eq!((status, loc.as_str()), (307, SUCCESS));
+    let ev = sse.next(WAIT).await.expect("@oauth2 message");
+    assert_eq!(ev.name, "@oauth2");
+    assert_eq!(ev.data, json!({"state": sse.client_id, "code": "abc+1"}), "first value, no error key");
+    assert!(other.drain(QUIET).await.is_empty(), "only the client named by state gets it");
+    assert!(!has_oauth2(&t, &sse), "the subscription is used up");
+    assert!(has_oauth2(&t, &other));
+
+    // a replayed redirect finds no waiting client
+    let (status, loc) = redirect_get(&t, &format!("state={}&code=abc", sse.client_id)).await;
+    assert_eq!((status, loc.as_str()), (307, FAILURE));
+    assert!(sse.drain(QUIET).await.is_empty());
+
+    // response_mode=form_post: 303 after a POST
+    let body = format!("state={}&code=xyz", other.client_id);
+    let (status, loc) = redirect_post(&t, "application/x-www-form-urlencoded", body).await;
+    assert_eq!((status, loc.as_str()), (303, SUCCESS));
+    let ev = other.next(WAIT).await.expect("@oauth2 message");
+    assert_eq!(ev.data, json!({"state": other.client_id, "code": "xyz"}));
+}
+
+#[tokio::test]
+async fn oauth2_redirect_failures_reach_the_failure_page() {
+    let t = spawn_app().await;
+    let mut sse = Sse::connect(&t).await;
+    for query in ["", "code=abc", "state=&code=abc", "state=nobody&code=abc"] {
+        let (status, loc) = redirect_get(&t, query).await;
+        assert_eq!((status, loc.as_str()), (307, FAILURE), "{query}");
+    }
+    // as in PocketBase, only a GET reads the query: a HEAD gets the 303 of a body without state
+    let res = no_redirects()
+        .head(format!("{}/api/oauth2-redirect?state={}&code=abc", t.base, sse.client_id))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers().get("location").and_then(|v| v.to_str().ok()), Some(FAILURE));
+    // connected but not waiting for a redirect
+    let (_, loc) = redirect_get(&t, &format!("state={}&code=abc", sse.client_id)).await;
+    assert_eq!(loc, FAILURE);
+    assert!(sse.drain(QUIET).await.is_empty(), "no message without an @oauth2 subscription");
+
+    // the provider's error reaches the client, and the browser the failure page
+    sse.subscribe_ok(&t, &["@oauth2"], None).await;
+    let (_, loc) = redirect_get(&t, &format!("state={}&error=access_denied", sse.client_id)).await;
+    assert_eq!(loc, FAILURE);
+    let ev = sse.next(WAIT).await.expect("@oauth2 message");
+    assert_eq!(ev.data, json!({"state": sse.client_id, "code": "", "error": "access_denied"}));
+
+    // an unreadable body (a number, a JSON list, a wrong content type) is a failure
+    sse.subscribe_ok(&t, &["@oauth2"], None).await;
+    for (ct, body) in [
+        ("application/json", json!({"state": sse.client_id, "code": 5}).to_string()),
+        ("application/json", json!({"state": [sse.client_id], "code": "a"}).to_string()),
+        ("application/json", "{not json".to_string()),
+        ("text/plain", format!("state={}&code=a", sse.client_id)),
+    ] {
+        let (status, loc) = redirect_post(&t, ct, body).await;
+        assert_eq!((status, loc.as_str()), (303, FAILURE), "{ct}");
+    }
+    assert!(sse.drain(QUIET).await.is_empty());
+    assert!(has_oauth2(&t, &sse), "unreadable redirects do not use the subscription up");
+    let body = json!({"state": sse.client_id, "code": "jsoncode"}).to_string();
+    let (_, loc) = redirect_post(&t, "application/json", body).await;
+    assert_eq!(loc, SUCCESS, "a JSON body is read too");
+    assert_eq!(sse.next(WAIT).await.expect("message").data["code"], "jsoncode");
+}
+
+#[tokio::test]
+async fn oauth2_redirect_from_another_ip_is_refused() {
+    let t = spawn_app().await;
+    let mut sse = Sse::connect(&t).await;
+    sse.subscribe_ok(&t, &["@oauth2"], None).await;
+    // the victim's client connected from elsewhere: an attacker's browser
+    // completing the flow with the attacker's code must not reach it
+    t.app.realtime().client_by_id(&sse.client_id).expect("client").set_ip("10.9.8.7");
+    let (_, loc) = redirect_get(&t, &format!("state={}&code=attacker", sse.client_id)).await;
+    assert_eq!(loc, FAILURE);
+    assert!(sse.drain(QUIET).await.is_empty(), "no code delivered");
+    assert!(!has_oauth2(&t, &sse), "the attempt uses the subscription up");
+}
+
+#[tokio::test]
+async fn oauth2_redirect_keeps_apples_first_login_name_for_the_code() {
+    let t = spawn_app().await;
+    let mut sse = Sse::connect(&t).await;
+    sse.subscribe_ok(&t, &["@oauth2"], None).await;
+    let user = r#"{"name":{"firstName":"Ann","lastName":"Lee"},"email":"ann@example.com"}"#;
+    let body = format!(
+        "state={}&code=applecode&user={}",
+        sse.client_id,
+        percent_encoding::utf8_percent_encode(user, percent_encoding::NON_ALPHANUMERIC)
+    );
+    let (status, loc) = redirect_post(&t, "application/x-www-form-urlencoded", body).await;
+    assert_eq!((status, loc.as_str()), (303, SUCCESS));
+    let ev = sse.next(WAIT).await.expect("message");
+    assert_eq!(ev.data, json!({"state": sse.client_id, "code": "applecode"}), "the name is not in the message");
+    assert_eq!(t.app.store().lock().get("@redirect_name_applecode"), Some(&json!("Ann Lee")));
+
+    // no name stored with an error, or from a JSON body
+    sse.subscribe_ok(&t, &["@oauth2"], None).await;
+    let body = format!(
+        "state={}&code=c2&error=x&user={}",
+        sse.client_id, "%7B%22name%22%3A%7B%22firstName%22%3A%22B%22%7D%7D"
+    );
+    redirect_post(&t, "application/x-www-form-urlencoded", body).await;
+    sse.subscribe_ok(&t, &["@oauth2"], None).await;
+    let body = json!({"state": sse.client_id, "code": "c3", "user": user}).to_string();
+    redirect_post(&t, "application/json", body).await;
+    let store = t.app.store().lock();
+    assert!(store.get("@redirect_name_c2").is_none() && store.get("@redirect_name_c3").is_none());
+}

@@ -8,6 +8,7 @@ pub mod broadcast;
 pub mod broker;
 pub mod client;
 pub mod events;
+pub mod oauth2;
 pub mod queue;
 pub mod requests;
 pub mod topic;
