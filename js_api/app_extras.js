@@ -11,10 +11,19 @@ __pb.Settings = class Settings {
 };
 
 __pb.DbQuery = class DbQuery {
-  constructor(app, sql) {
+  constructor(app, sql, aux) {
     this.__app = app;
     this.__sql = String(sql);
     this.__params = {};
+    // on auxiliary.db ($app.auxDB())
+    this.__aux = !!aux;
+  }
+  __execute() {
+    return (this.__aux ? __native.auxDbExecute : __native.dbExecute)(this.__app, this.__sql, this.__params);
+  }
+  // `limit` 0: all rows
+  __query(limit) {
+    return (this.__aux ? __native.auxDbQuery : __native.dbQuery)(this.__app, this.__sql, this.__params, limit || 0);
   }
   bind(params) {
     Object.assign(this.__params, params || {});
@@ -22,14 +31,14 @@ __pb.DbQuery = class DbQuery {
   }
   // PocketBase returns Go's sql.Result: `rowsAffected()`, `lastInsertId()`.
   execute() {
-    const r = __native.dbExecute(this.__app, this.__sql, this.__params);
+    const r = this.__execute();
     return { rowsAffected: () => r.rowsAffected, lastInsertId: () => r.lastInsertId };
   }
   // Fills `model` (a DynamicModel gets its shape's types) with the first
   // row's columns (returns the row when no model is given); no row is
   // PocketBase's "no rows" error, a 404 in a route.
   one(model) {
-    const rows = __native.dbQuery(this.__app, this.__sql, this.__params, 1);
+    const rows = this.__query(1);
     if (rows.length === 0) {
       throw new NotFoundError();
     }
@@ -41,7 +50,7 @@ __pb.DbQuery = class DbQuery {
   // Replaces the items of `models` with the rows (returns the rows); an
   // `arrayOf(new DynamicModel({...}))` gets typed models.
   all(models) {
-    const rows = __native.dbQuery(this.__app, this.__sql, this.__params);
+    const rows = this.__query();
     if (Array.isArray(models)) {
       const template = models.__pbModel;
       models.length = 0;
@@ -55,11 +64,12 @@ __pb.DbQuery = class DbQuery {
 };
 
 __pb.DbBuilder = class DbBuilder {
-  constructor(app) {
+  constructor(app, aux) {
     this.__app = app;
+    this.__aux = !!aux;
   }
   newQuery(sql) {
-    return new __pb.DbQuery(this.__app, sql);
+    return new __pb.DbQuery(this.__app, sql, this.__aux);
   }
 };
 

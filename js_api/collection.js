@@ -72,11 +72,14 @@ class FieldsList extends Array {
   }
 }
 
+// A copy of a field as an instance of its typed class (TextField, …).
 __pb.plainField = function (f) {
   if (f == null || typeof f !== "object") {
     throw new TypeError("a field must be an object");
   }
-  return Object.assign({}, f);
+  const cls = (typeof __pb.fieldClassByType === "object" && __pb.fieldClassByType[f.type]) || null;
+  const copy = cls ? Object.create(cls.prototype) : {};
+  return Object.assign(copy, f);
 };
 
 class Collection {
@@ -98,6 +101,94 @@ class Collection {
   tableName() {
     return this.name;
   }
+  // `collectionId`: where the collection's files are stored.
+  baseFilesPath() {
+    return this.id;
+  }
+  pk() {
+    return this.id;
+  }
+  isNew() {
+    return this.__pbNew === true;
+  }
+  // A new collection is created when saved (its id must be free).
+  markAsNew() {
+    Object.defineProperty(this, "__pbNew", { value: true, writable: true, configurable: true });
+  }
+  markAsNotNew() {
+    delete this.__pbNew;
+  }
+  // The id it was last saved with ("" when new).
+  lastSavedPK() {
+    return this.isNew() ? "" : this.id;
+  }
+  // The index with this name (case-insensitive), "" when none.
+  getIndex(name) {
+    const want = String(name).toLowerCase();
+    return (this.indexes || []).find((idx) => __pb.indexName(idx).toLowerCase() === want) || "";
+  }
+  // Adds (or replaces the index with the same name) `CREATE [UNIQUE]
+  // INDEX name ON collection (columnsExpr) [WHERE optWhereExpr]`.
+  addIndex(name, unique, columnsExpr, optWhereExpr) {
+    this.removeIndex(name);
+    let idx = "CREATE " + (unique ? "UNIQUE " : "") + "INDEX `" + name + "` ON `" + this.name + "` (" + columnsExpr + ")";
+    if (optWhereExpr) idx += " WHERE " + optWhereExpr;
+    this.indexes = (this.indexes || []).concat([idx]);
+  }
+  removeIndex(name) {
+    const want = String(name).toLowerCase();
+    const list = this.indexes || [];
+    const i = list.findIndex((idx) => __pb.indexName(idx).toLowerCase() === want);
+    if (i >= 0) {
+      this.indexes = list.slice(0, i).concat(list.slice(i + 1));
+    }
+  }
+  // The collection JSON as bytes / as text; unmarshalJSON loads it back.
+  marshalJSON() {
+    return toBytes(JSON.stringify(this));
+  }
+  unmarshalJSON(data) {
+    unmarshal(data, this);
+  }
+  string() {
+    return JSON.stringify(this);
+  }
+}
+
+// The name of a `CREATE [UNIQUE] INDEX [IF NOT EXISTS] name ON …` statement.
+__pb.indexName = function (sql) {
+  const m = /^\s*create\s+(?:unique\s+)?index\s+(?:if\s+not\s+exists\s+)?(?:[`"'\[]?\w+[`"'\]]?\.)?[`"'\[]?([^`"'\]\s(]+)/i.exec(String(sql));
+  return m ? m[1] : "";
+};
+
+// The options of auth and view collections read as PocketBase's zero
+// values on collections of another type; setting one stores it.
+__pb.collectionOptionDefaults = {
+  viewQuery: () => "",
+  authRule: () => null,
+  manageRule: () => null,
+  authAlert: () => ({ enabled: false, emailTemplate: { subject: "", body: "" } }),
+  oauth2: () => ({ enabled: false, mappedFields: { id: "", name: "", username: "", avatarURL: "" }, providers: [] }),
+  passwordAuth: () => ({ enabled: false, identityFields: [] }),
+  mfa: () => ({ enabled: false, duration: 0, rule: "" }),
+  otp: () => ({ enabled: false, duration: 0, length: 0, emailTemplate: { subject: "", body: "" } }),
+  authToken: () => ({ duration: 0 }),
+  passwordResetToken: () => ({ duration: 0 }),
+  emailChangeToken: () => ({ duration: 0 }),
+  verificationToken: () => ({ duration: 0 }),
+  fileToken: () => ({ duration: 0 }),
+  verificationTemplate: () => ({ subject: "", body: "" }),
+  resetPasswordTemplate: () => ({ subject: "", body: "" }),
+  confirmEmailChangeTemplate: () => ({ subject: "", body: "" }),
+};
+for (const [key, zero] of Object.entries(__pb.collectionOptionDefaults)) {
+  Object.defineProperty(Collection.prototype, key, {
+    get: zero,
+    set(v) {
+      Object.defineProperty(this, key, { value: v, writable: true, enumerable: true, configurable: true });
+    },
+    configurable: true,
+  });
 }
 
 // Replaces the content of `target` with `json` (keeping object identity).

@@ -158,6 +158,13 @@ class __PbHookEvent {
   hasSuperuserAuth() {
     return !!this.auth && this.auth.isSuperuser();
   }
+  // The tags the event's hooks match: [collectionId, collectionName] of
+  // its collection (or of its record's / model's), [] for app events.
+  tags() {
+    const c = this.collection || (this.record && this.record.collection && this.record.collection())
+      || (this.model && (typeof this.model.collection === "function" ? this.model.collection() : this.model));
+    return c && c.id !== undefined ? [c.id, c.name] : [];
+  }
 }
 
 // `info` that can also be called (`e.requestInfo` of the enrich event is a

@@ -161,6 +161,215 @@ class __PbRequest {
   setPathValue(name, value) {
     this.__params[name] = String(value);
   }
+  // "HTTP/1.1"; protoMajor/protoMinor its numbers
+  get proto() {
+    return this.__get("proto", (n) => (typeof n.proto === "string" && n.proto) || "HTTP/1.1");
+  }
+  set proto(v) {
+    this.__c.proto = v;
+  }
+  get protoMajor() {
+    return Number((/HTTP\/(\d+)/.exec(this.proto) || [0, 1])[1]);
+  }
+  get protoMinor() {
+    return Number((/HTTP\/\d+\.(\d+)/.exec(this.proto) || [0, 0])[1]);
+  }
+  protoAtLeast(major, minor) {
+    return this.protoMajor > major || (this.protoMajor === major && this.protoMinor >= minor);
+  }
+  // The matched route, "GET /hello/{name}" ("" outside a route).
+  get pattern() {
+    return this.__get("pattern", (n) => (typeof n.pattern === "string" ? n.pattern : ""));
+  }
+  set pattern(v) {
+    this.__c.pattern = v;
+  }
+  // Ferrobase serves TLS through its own listener: the request data holds
+  // no connection state (null, as for plain HTTP in PocketBase).
+  get tls() {
+    return null;
+  }
+  get close() {
+    return String(this.header.get("Connection")).toLowerCase() === "close";
+  }
+  get transferEncoding() {
+    const te = this.header.get("Transfer-Encoding");
+    return te ? te.split(",").map((s) => s.trim()).filter((s) => s) : [];
+  }
+  get trailer() {
+    return {};
+  }
+  // The server side of a request has no response yet (set for client requests in Go).
+  get response() {
+    return null;
+  }
+  // The body, readable with toString(e.request.body) / toBytes(...) /
+  // readerToString(...); it can be read many times.
+  get body() {
+    return this.__get("body", (n) => new __PbReader(typeof n.rawBody === "function" ? n.rawBody() : []));
+  }
+  set body(v) {
+    this.__c.body = v;
+  }
+  // Go's GetBody: a fresh reader of the body.
+  getBody() {
+    return this.body;
+  }
+  userAgent() {
+    return this.header.get("User-Agent");
+  }
+  referer() {
+    return this.header.get("Referer");
+  }
+  // The cookies sent with the request as [{name, value}].
+  cookies() {
+    const out = [];
+    for (const line of this.header.values("Cookie")) {
+      for (const part of line.split(";")) {
+        const i = part.indexOf("=");
+        if (i <= 0) continue;
+        const name = part.slice(0, i).trim();
+        let value = part.slice(i + 1).trim();
+        if (value.length >= 2 && value[0] === '"' && value[value.length - 1] === '"') value = value.slice(1, -1);
+        if (name) out.push(new Cookie({ name: name, value: value }));
+      }
+    }
+    return out;
+  }
+  cookiesNamed(name) {
+    return this.cookies().filter((c) => c.name === name);
+  }
+  // The named cookie; throws when the request has none (Go's ErrNoCookie).
+  cookie(name) {
+    const c = this.cookies().find((x) => x.name === name);
+    if (!c) throw new Error("http: named cookie not present");
+    return c;
+  }
+  addCookie(cookie) {
+    const pair = String(cookie.name) + "=" + String(cookie.value == null ? "" : cookie.value);
+    const cur = this.header.get("Cookie");
+    this.header.set("Cookie", cur ? cur + "; " + pair : pair);
+  }
+  // [username, password, ok] of an `Authorization: Basic` header.
+  basicAuth() {
+    const h = this.header.get("Authorization");
+    const m = /^basic\s+(.+)$/i.exec(h);
+    if (!m) return ["", "", false];
+    const text = __native.base64DecodeText(m[1].trim());
+    if (text === null) return ["", "", false];
+    const i = text.indexOf(":");
+    if (i < 0) return ["", "", false];
+    return [text.slice(0, i), text.slice(i + 1), true];
+  }
+  setBasicAuth(username, password) {
+    this.header.set("Authorization", "Basic " + __native.base64EncodeText(username + ":" + password));
+  }
+  // Form values: the body's (urlencoded or multipart text fields) first,
+  // then the query's; postForm has the body's only.
+  parseForm() {
+    if (this.__c.form !== undefined) return;
+    const post = new __PbValues();
+    const n = this.__n;
+    if (typeof n.formPairs === "function") {
+      for (const [k, v] of n.formPairs()) post.add(k, v);
+    } else if (typeof n.body === "function") {
+      // a request hook: the parsed body
+      const body = n.body() || {};
+      for (const k of Object.keys(body)) {
+        for (const v of [].concat(body[k])) post.add(k, typeof v === "string" ? v : JSON.stringify(v));
+      }
+    }
+    const all = new __PbValues();
+    for (const k of post.keys()) for (const v of post.values(k)) all.add(k, v);
+    const q = this.url.query().__q;
+    for (const k of Object.keys(q)) for (const v of q[k]) all.add(k, v);
+    this.__c.postForm = post;
+    this.__c.form = all;
+  }
+  parseMultipartForm(maxMemory) {
+    this.parseForm();
+  }
+  get form() {
+    this.parseForm();
+    return this.__c.form;
+  }
+  set form(v) {
+    this.__c.form = v;
+  }
+  get postForm() {
+    this.parseForm();
+    return this.__c.postForm;
+  }
+  set postForm(v) {
+    this.__c.postForm = v;
+  }
+  formValue(key) {
+    return this.form.get(key);
+  }
+  postFormValue(key) {
+    return this.postForm.get(key);
+  }
+  // The request's context: values stored with withContext(new Context(...)).
+  context() {
+    return this.__c.context || new Context(null, undefined, undefined);
+  }
+  withContext(ctx) {
+    const copy = this.clone(ctx);
+    return copy;
+  }
+  // A copy of the request (sharing the data read so far) with `ctx`.
+  clone(ctx) {
+    const copy = new __PbRequest(this.__n);
+    Object.assign(copy.__c, this.__c);
+    if (ctx !== undefined) copy.__c.context = ctx;
+    return copy;
+  }
+}
+
+// Go's url.Values: every value of a key, in order.
+class __PbValues {
+  constructor() {
+    Object.defineProperty(this, "__v", { value: Object.create(null) });
+  }
+  get(key) {
+    const v = this.__v[key];
+    return v && v.length ? v[0] : "";
+  }
+  values(key) {
+    return (this.__v[key] || []).slice();
+  }
+  has(key) {
+    return key in this.__v;
+  }
+  set(key, value) {
+    this.__v[key] = [String(value)];
+  }
+  add(key, value) {
+    (this.__v[key] = this.__v[key] || []).push(String(value));
+  }
+  del(key) {
+    delete this.__v[key];
+  }
+  keys() {
+    return Object.keys(this.__v);
+  }
+  encode() {
+    return Object.keys(this.__v)
+      .sort()
+      .map((k) => this.__v[k].map((v) => encodeURIComponent(k) + "=" + encodeURIComponent(v)).join("&"))
+      .join("&");
+  }
+}
+
+// A readable body: toString(reader), toBytes(reader) and
+// readerToString(reader) give its content.
+class __PbReader {
+  constructor(bytes) {
+    Object.defineProperty(this, "__pbBytes", { value: bytes });
+  }
+  toJSON() {
+    return this.__pbBytes;
+  }
 }
 
 class __PbResponse {
@@ -534,6 +743,19 @@ class __PbHookRequestEvent extends RequestEvent {
 // PocketBase, `e.request` and `e.response` are not set on it; they are on
 // `e.requestEvent`.
 class __PbRequestHookEvent extends __PbHookEvent {
+  // Present but unset, as in PocketBase: the request is on `requestEvent`.
+  get request() {
+    return undefined;
+  }
+  set request(v) {
+    Object.defineProperty(this, "request", { value: v, writable: true, enumerable: true, configurable: true });
+  }
+  get response() {
+    return undefined;
+  }
+  set response(v) {
+    Object.defineProperty(this, "response", { value: v, writable: true, enumerable: true, configurable: true });
+  }
   get requestEvent() {
     if (this.__reqEvent === undefined) {
       if (this.__http === undefined) {

@@ -162,7 +162,7 @@ __pb.tpl.parse = function (src, defs) {
 };
 
 __pb.tpl.Exec = class {
-  constructor(defs) { this.defs = defs; }
+  constructor(defs, funcs) { this.defs = defs; this.funcs = funcs || __pb.tpl.funcs; }
   field(base, path) {
     let v = base;
     for (const p of path.split(".").filter(Boolean)) {
@@ -186,7 +186,7 @@ __pb.tpl.Exec = class {
       if (!(name in vars)) throw new Error("template: undefined variable " + name);
       return dotAt < 0 ? vars[name] : this.field(vars[name], w.slice(dotAt));
     }
-    const f = __pb.tpl.funcs[w];
+    const f = this.funcs[w];
     if (!f) throw new Error('template: function "' + w + '" not defined');
     return f(...rest);
   }
@@ -204,13 +204,13 @@ __pb.tpl.Exec = class {
           v = r[0];
           pos = r[1] + 1;
         } else {
-          if (head === null && __pb.tpl.funcs[words[pos]]) { head = words[pos++]; continue; }
+          if (head === null && this.funcs[words[pos]]) { head = words[pos++]; continue; }
           v = this.operand(words[pos++], dot, vars, []);
         }
         args.push(v);
       }
       if (!first) args.push(value);
-      value = head !== null ? __pb.tpl.funcs[head](...args) : args[args.length - 1];
+      value = head !== null ? this.funcs[head](...args) : args[args.length - 1];
       first = false;
       if (words[pos] === "|") pos++;
     }
@@ -270,29 +270,39 @@ __pb.tpl.Exec = class {
   }
 };
 
+__pb.tpl.userFuncs = {};
+
 class __PbTemplate {
-  constructor(sources) {
+  constructor(sources, funcs) {
     const defs = {};
     let root = null;
     for (const src of sources) {
       const nodes = __pb.tpl.parse(src, defs);
       if (root === null) root = nodes;
     }
-    Object.defineProperty(this, "__t", { value: { root: root || [], defs: defs } });
+    Object.defineProperty(this, "__t", { value: { root: root || [], defs: defs, funcs: funcs } });
   }
   render(data) {
     const out = [];
-    new __pb.tpl.Exec(this.__t.defs).run(this.__t.root, data, { $: data }, out);
+    new __pb.tpl.Exec(this.__t.defs, this.__t.funcs).run(this.__t.root, data, { $: data }, out);
     return out.join("");
   }
 }
 
 var $template = {
+  // Functions templates loaded afterwards can call: addFuncs({upper: (s) => s.toUpperCase()}).
+  addFuncs(funcs) {
+    for (const [name, fn] of Object.entries(funcs || {})) {
+      if (typeof fn !== "function") throw new TypeError("addFuncs: " + name + " is not a function");
+      __pb.tpl.userFuncs[name] = fn;
+    }
+    return this;
+  },
   loadFiles(...files) {
-    return new __PbTemplate(files.map((f) => toString($os.readFile(f))));
+    return new __PbTemplate(files.map((f) => toString($os.readFile(f))), Object.assign({}, __pb.tpl.funcs, __pb.tpl.userFuncs));
   },
   loadString(...templates) {
-    return new __PbTemplate(templates.map(String));
+    return new __PbTemplate(templates.map(String), Object.assign({}, __pb.tpl.funcs, __pb.tpl.userFuncs));
   },
   loadFS() {
     throw __pb.notAvailable("$template.loadFS");

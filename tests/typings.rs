@@ -4,7 +4,7 @@
 //! `pb_data/types.d.ts`. Also runs a
 //! hooks console command through the binary.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -171,3 +171,84 @@ fn serve_writes_types_and_hook_commands_run_from_the_cli() {
     let written = std::fs::read_to_string(types).expect("serve writes types.d.ts");
     assert_eq!(written, ferrobase::jsvm::typings::TYPES_D_TS);
 }
+
+/// The TypeScript type of each object `ferrobase::jsvm::runtime_members` lists.
+const MEMBER_TYPES: [(&str, &str); 11] = [
+    ("$app", "typeof $app"),
+    ("Record", "core.Record"),
+    ("Collection", "core.Collection"),
+    ("TextField", "core.TextField"),
+    ("RelationField", "core.RelationField"),
+    ("SelectField", "core.SelectField"),
+    ("DateTime", "DateTime"),
+    ("RequestEvent", "core.RequestEvent"),
+    ("Request", "core.Request"),
+    ("RecordRequestEvent", "core.RecordRequestEvent"),
+    ("$template", "typeof $template"),
+];
+
+/// JS conversions every object may have without a declaration.
+const UNDECLARED_OK: [&str; 2] = ["toString", "toJSON"];
+
+/// The members TypeScript sees on each of [`MEMBER_TYPES`] in our typings.
+fn typings_members() -> BTreeMap<String, BTreeSet<String>> {
+    let ts = tsc().parent().and_then(Path::parent).expect("typescript dir").join("lib/typescript.js");
+    let out = Command::new("node")
+        .arg(root().join("tests/fixtures/typings_members.mjs"))
+        .arg(&ts)
+        .arg(root().join("typings/types.d.ts"))
+        .args(MEMBER_TYPES.iter().map(|(_, t)| *t))
+        .output()
+        .expect("node");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let by_type: BTreeMap<String, BTreeSet<String>> = serde_json::from_slice(&out.stdout).expect("members json");
+    MEMBER_TYPES.iter().map(|(name, ty)| (name.to_string(), by_type.get(*ty).cloned().unwrap_or_default())).collect()
+}
+
+#[test]
+fn runtime_members_match_the_typings_both_ways_and_cover_pocketbase() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let app = App::open(AppConfig::new(dir.path().join("pb_data"))).expect("app");
+    let runtime = ferrobase::jsvm::runtime_members(&app).expect("runtime members");
+    let typings = typings_members();
+    let pocketbase: BTreeMap<String, BTreeSet<String>> = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/fixtures/pocketbase-members.json")).expect("fixture"),
+    )
+    .expect("fixture json");
+    let mut problems = Vec::new();
+    let mut report = vec![format!(
+        "{:<20} {:>7} {:>7} {:>10} {:>14}",
+        "object", "runtime", "typings", "pocketbase", "of pocketbase's"
+    )];
+    let (mut covered, mut total) = (0, 0);
+    for (name, _) in MEMBER_TYPES {
+        let rt: BTreeSet<String> = runtime.get(name).cloned().unwrap_or_default().into_iter().collect();
+        let ty = &typings[name];
+        let pb = &pocketbase[name];
+        let undeclared: Vec<_> = rt.difference(ty).filter(|m| !UNDECLARED_OK.contains(&m.as_str())).collect();
+        let undefined: Vec<_> = ty.difference(&rt).collect();
+        if !undeclared.is_empty() {
+            problems.push(format!("{name}: defined by the runtime but not declared: {undeclared:?}"));
+        }
+        if !undefined.is_empty() {
+            problems.push(format!("{name}: declared but not defined by the runtime: {undefined:?}"));
+        }
+        let have = pb.intersection(&rt).count();
+        covered += have;
+        total += pb.len();
+        report.push(format!("{name:<20} {:>7} {:>7} {:>10} {:>14}", rt.len(), ty.len(), pb.len(), have));
+    }
+    report.push(format!("{:<20} {:>44}", "total", format!("{covered} of {total}")));
+    println!("{}", report.join("\n"));
+    assert!(problems.is_empty(), "{}\n{}", problems.join("\n"), report.join("\n"));
+    // a ratchet: members of PocketBase's API that exist today may not go away
+    assert!(
+        covered >= MIN_POCKETBASE_MEMBERS,
+        "only {covered} of PocketBase's {total} members exist\n{}",
+        report.join("\n")
+    );
+}
+
+/// How many of PocketBase's members (tests/fixtures/pocketbase-members.json)
+/// the runtime has at least; raise it when adding members.
+const MIN_POCKETBASE_MEMBERS: usize = 390;

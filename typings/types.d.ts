@@ -47,6 +47,74 @@ declare namespace core {
     original(): Record;
     fresh(): Record;
     toJSON(): JsonMap;
+    /** The stored value of a field or custom key as is (a JSON field parsed, a password hashed). */
+    getRaw(key: string): any;
+    /** Sets a value without normalising it (no hashing, no modifiers). */
+    setRaw(key: string, value: any): void;
+    /** Sets the value when the collection has that field; returns the field, or null. */
+    setIfFieldExists(key: string, value: any): Field | null;
+    /** A date field value as a DateTime (the zero time when empty). */
+    getDateTime(key: string): DateTime;
+    /** A value as unique non-empty strings (a single value becomes a one-item list). */
+    getStringSlice(key: string): string[];
+    /** A geoPoint field value. */
+    getGeoPoint(key: string): { lon: number; lat: number };
+    /** Same as `getInt`. */
+    getInt64(key: string): number;
+    /** Saving inserts a new row. */
+    markAsNew(): void;
+    /** Saving updates the row with the record's id. */
+    markAsNotNew(): void;
+    /** The primary key (the id). */
+    pk(): string;
+    /** The id the record was last saved with (`""` when new). */
+    lastSavedPK(): string;
+    /** `[collectionId, collectionName]`. */
+    hookTags(): string[];
+    /** `collectionId/recordId`, where the record's files are stored. */
+    baseFilesPath(): string;
+    /** The file field holding this file name, or null. */
+    findFileFieldByFile(filename: string): Field | null;
+    /** The values of keys that are not fields. */
+    customData(): JsonMap;
+    /** The field values as stored (hidden fields and hashes included). */
+    fieldsData(): JsonMap;
+    /** The column values written to the database. */
+    dbExport(app?: any): JsonMap;
+    /** The public JSON as bytes. */
+    marshalJSON(): number[];
+    /** Sets fields from JSON text or bytes. */
+    unmarshalJSON(data: string | number[]): void;
+    /** Sets one field from JSON text or bytes. */
+    unmarshalJSONField(key: string, data: string | number[]): void;
+    /** `data` with `field+`, `+field`, `field-` keys replaced by the resulting field value (the record is unchanged). */
+    replaceModifiers(data: JsonMap): JsonMap;
+    /** Sets a random 30 characters password and returns it. */
+    setRandomPassword(): string;
+    /** Sets the tokenKey (tokens signed with the old one stop working once saved). */
+    setTokenKey(key: string): void;
+    /** The expanded relations. */
+    expand(): { [relField: string]: Record | Record[] };
+    /** Replaces the expanded relations. */
+    setExpand(expand: { [relField: string]: Record | Record[] }): void;
+    /** Merges expanded relations into the current ones. */
+    mergeExpand(expand: { [relField: string]: Record | Record[] }): void;
+    /** The record expanded under a relation field (the first of several), or null. */
+    expandedOne(relField: string): Record | null;
+    /** The records expanded under a relation field. */
+    expandedAll(relField: string): Record[];
+    /** A refreshable auth token of this auth record. */
+    newAuthToken(): string;
+    /** A non-refreshable auth token valid for `duration` nanoseconds (0: the collection's duration). */
+    newStaticAuthToken(duration: number): string;
+    /** A verification token for the record's email. */
+    newVerificationToken(): string;
+    /** A password reset token. */
+    newPasswordResetToken(): string;
+    /** An email change token for `newEmail`. */
+    newEmailChangeToken(newEmail: string): string;
+    /** A token for protected files. */
+    newFileToken(): string;
   }
 
   /** A collection field (PocketBase's field JSON). */
@@ -58,7 +126,24 @@ declare namespace core {
     hidden?: boolean;
     presentable?: boolean;
     required?: boolean;
+    help?: string;
     [option: string]: any;
+    getId(): string;
+    setId(id: string): void;
+    getName(): string;
+    setName(name: string): void;
+    getSystem(): boolean;
+    setSystem(system: boolean): void;
+    getHidden(): boolean;
+    setHidden(hidden: boolean): void;
+    /** relation, select and file fields with `maxSelect` > 1 hold lists. */
+    isMultiple(): boolean;
+    /** The SQLite column definition of the field (PocketBase's). */
+    columnType(app?: any): string;
+    /** `raw` as the field stores it (a list for a multi-value field, a number for a number field, …). */
+    prepareValue(record: Record | null, raw: any): any;
+    /** The record setter for `key` (the field name, or a `+`/`-` modifier of a number or multi-value field), or null. */
+    findSetter(key: string): ((record: Record, raw: any) => void) | null;
   }
   interface NumberField extends Field { min?: number | null; max?: number | null; onlyInt?: boolean }
   interface BoolField extends Field {}
@@ -105,6 +190,47 @@ declare namespace core {
     isBase(): boolean;
     isView(): boolean;
     tableName(): string;
+    /** The query of a view collection (`""` for other types). */
+    viewQuery: string;
+    /** Auth collections: who may authenticate (null: nobody but superusers). Other types read null. */
+    authRule: string | null;
+    /** Auth collections: who may manage the records' email/password. */
+    manageRule: string | null;
+    authAlert: { enabled: boolean; emailTemplate: { subject: string; body: string } };
+    oauth2: { enabled: boolean; mappedFields: JsonMap; providers: JsonMap[] };
+    passwordAuth: { enabled: boolean; identityFields: string[] };
+    mfa: { enabled: boolean; duration: number; rule: string };
+    otp: { enabled: boolean; duration: number; length: number; emailTemplate: { subject: string; body: string } };
+    authToken: { duration: number; secret?: string };
+    passwordResetToken: { duration: number; secret?: string };
+    emailChangeToken: { duration: number; secret?: string };
+    verificationToken: { duration: number; secret?: string };
+    fileToken: { duration: number; secret?: string };
+    verificationTemplate: { subject: string; body: string };
+    resetPasswordTemplate: { subject: string; body: string };
+    confirmEmailChangeTemplate: { subject: string; body: string };
+    /** The collection id: where its records' files are stored. */
+    baseFilesPath(): string;
+    /** The primary key (the id). */
+    pk(): string;
+    /** Whether saving creates the collection (a `new Collection()` not saved yet). */
+    isNew(): boolean;
+    markAsNew(): void;
+    markAsNotNew(): void;
+    /** The id it was last saved with (`""` when new). */
+    lastSavedPK(): string;
+    /** The index with this name (case-insensitive), `""` when none. */
+    getIndex(name: string): string;
+    /** Adds (or replaces) `CREATE [UNIQUE] INDEX name ON collection (columnsExpr) [WHERE optWhereExpr]`. */
+    addIndex(name: string, unique: boolean, columnsExpr: string, optWhereExpr?: string): void;
+    /** Removes the index with this name (case-insensitive). */
+    removeIndex(name: string): void;
+    /** The collection JSON as bytes. */
+    marshalJSON(): number[];
+    /** Loads collection JSON (text or bytes) into this collection. */
+    unmarshalJSON(data: string | number[]): void;
+    /** The collection JSON as text. */
+    string(): string;
     [option: string]: any;
   }
 
@@ -143,6 +269,66 @@ declare namespace core {
     url: { path: string; rawQuery: string; host: string; scheme: string; query(): URLQuery; string(): string };
     pathValue(name: string): string;
     setPathValue(name: string, value: string): void;
+    /** `HTTP/1.1`, `HTTP/2.0`. */
+    proto: string;
+    protoMajor: number;
+    protoMinor: number;
+    protoAtLeast(major: number, minor: number): boolean;
+    /** The matched route, e.g. `GET /hello/{name}`. */
+    pattern: string;
+    /** Always null: TLS is handled before the hooks. */
+    tls: null;
+    /** Whether the client asked to close the connection. */
+    close: boolean;
+    transferEncoding: string[];
+    trailer: JsonMap;
+    /** Always null on a server request. */
+    response: null;
+    /** The body as sent: read it with `toString(e.request.body)` or `toBytes(...)`, as often as needed. */
+    body: any;
+    /** A reader of the body (same as `body`). */
+    getBody(): any;
+    userAgent(): string;
+    referer(): string;
+    /** The request cookies. */
+    cookies(): Cookie[];
+    cookiesNamed(name: string): Cookie[];
+    /** The named cookie; throws "http: named cookie not present" when missing. */
+    cookie(name: string): Cookie;
+    /** Adds a cookie to the request's Cookie header. */
+    addCookie(cookie: Cookie | { name: string; value: string }): void;
+    /** `[username, password, ok]` of an `Authorization: Basic` header. */
+    basicAuth(): [string, string, boolean];
+    setBasicAuth(username: string, password: string): void;
+    /** Reads the form values (urlencoded or multipart text fields, then the query). */
+    parseForm(): void;
+    parseMultipartForm(maxMemory?: number): void;
+    /** Body form values followed by query values. */
+    form: FormValues;
+    /** Body form values only. */
+    postForm: FormValues;
+    /** The first form value of a key (body first, then query), `""` when none. */
+    formValue(key: string): string;
+    /** The first body form value of a key, `""` when none. */
+    postFormValue(key: string): string;
+    /** The request context (values set with `withContext`). */
+    context(): Context;
+    /** A copy of the request with another context. */
+    withContext(ctx: Context): Request;
+    /** A copy of the request (optionally with another context). */
+    clone(ctx?: Context): Request;
+  }
+
+  /** Go's url.Values: every value of a key, in order. */
+  interface FormValues {
+    get(key: string): string;
+    values(key: string): string[];
+    has(key: string): boolean;
+    set(key: string, value: string): void;
+    add(key: string, value: string): void;
+    del(key: string): void;
+    keys(): string[];
+    encode(): string;
   }
 
   /** Shared by every event: `e.next()` continues the chain. */
@@ -211,6 +397,8 @@ declare namespace core {
     requestEvent: RequestEvent;
     request?: undefined;
     response?: undefined;
+    /** `[collectionId, collectionName]`: the tags the event's hooks match. */
+    tags(): string[];
     [key: string]: any;
   }
 
@@ -218,13 +406,13 @@ declare namespace core {
   interface TerminateEvent extends HookEvent { isRestart: boolean }
   interface SettingsReloadEvent extends HookEvent {}
   interface BackupEvent extends HookEvent { name: string; exclude: string[] }
-  interface ModelEvent extends HookEvent { model: Record | Collection }
+  interface ModelEvent extends HookEvent { /** `[collectionId, collectionName]`: the tags the event's hooks match. */ tags(): string[]; model: Record | Collection }
   interface ModelErrorEvent extends ModelEvent { error?: any }
-  interface RecordEvent extends HookEvent { record: Record }
+  interface RecordEvent extends HookEvent { /** `[collectionId, collectionName]`: the tags the event's hooks match. */ tags(): string[]; record: Record }
   interface RecordErrorEvent extends RecordEvent { error?: any }
   /** `requestInfo` is a field in PocketBase; calling it works too. */
   interface RecordEnrichEvent extends RecordEvent { auth: Record | null; requestInfo: RequestInfo & (() => RequestInfo) }
-  interface CollectionEvent extends HookEvent { collection: Collection }
+  interface CollectionEvent extends HookEvent { /** `[collectionId, collectionName]`: the tags the event's hooks match. */ tags(): string[]; collection: Collection }
   interface CollectionErrorEvent extends CollectionEvent { error?: any }
   interface RecordRequestEvent extends BaseRequestEvent { collection: Collection; record: Record }
   interface RecordsListRequestEvent extends BaseRequestEvent { collection: Collection; records: Record[] }
@@ -398,6 +586,16 @@ declare namespace core {
 type CollectionArg = string | core.Collection;
 
 /** `$app` (and `e.app`, transaction-bound inside hooks and transactions). */
+/** A `PRAGMA table_info` row. */
+interface TableInfoRow {
+  pk: number;
+  index: number;
+  name: string;
+  type: string;
+  notNull: boolean;
+  defaultValue: { string: string; valid: boolean };
+}
+
 interface PocketBase {
   findCollectionByNameOrId(nameOrId: string): core.Collection;
   findCachedCollectionByNameOrId(nameOrId: string): core.Collection;
@@ -432,6 +630,114 @@ interface PocketBase {
   isDev(): boolean;
   dataDir(): string;
   rootCmd: { addCommand(...cmds: Command[]): void };
+  /** The same app (and transaction) on which no hook runs: saves, deletes and validations skip every hook (validation itself still runs). Unsafe: features built on hooks (realtime, auth reference cleanup) are skipped too. */
+  unsafeWithoutHooks(): PocketBase;
+  /** Always true inside hooks. */
+  isBootstrapped(): boolean;
+  /** The env variable holding the settings encryption key (`--encryptionEnv`), `""` when unset. */
+  encryptionEnv(): string;
+  /** Re-reads the settings from the database (fires `onSettingsReload`). */
+  reloadSettings(): void;
+  /** Re-reads the collections cache from the database. */
+  reloadCachedCollections(): void;
+  /** `save()` (the context is ignored: handlers are bounded by their time budget). */
+  saveWithContext(ctx: any, model: core.Record | core.Collection | JsonMap): void;
+  /** `saveNoValidate()` (the context is ignored). */
+  saveNoValidateWithContext(ctx: any, model: core.Record | core.Collection): void;
+  /** `delete()` (the context is ignored). */
+  deleteWithContext(ctx: any, model: core.Record | core.Collection): void;
+  /** `validate()` (the context is ignored). */
+  validateWithContext(ctx: any, model: core.Record | core.Collection): void;
+  /** The data.db query builder (same as `db()`). */
+  concurrentDB(): dbx.Builder;
+  /** The data.db query builder (same as `db()`). */
+  nonconcurrentDB(): dbx.Builder;
+  /** Whether a table or view with this name exists (case-insensitive). */
+  hasTable(tableName: string): boolean;
+  /** The column names of a table (`[]` when it does not exist). */
+  tableColumns(tableName: string): string[];
+  /** `PRAGMA table_info` rows of a table; throws when it does not exist. */
+  tableInfo(tableName: string): TableInfoRow[];
+  /** `{indexName: "CREATE INDEX ..."}` of a table's indexes. */
+  tableIndexes(tableName: string): { [name: string]: string };
+  /** Drops a table if it exists. The name is not escaped: trusted input only. */
+  deleteTable(dangerousTableName: string): void;
+  /** Drops a view if it exists. The name is not escaped: trusted input only. */
+  deleteView(dangerousViewName: string): void;
+  /** Creates or replaces a view; an invalid query fails and keeps the old view. Trusted input only. */
+  saveView(dangerousViewName: string, dangerousSelectQuery: string): void;
+  /** The fields a view collection with this query would get. */
+  createViewFields(dangerousSelectQuery: string): core.FieldsList;
+  /** Runs VACUUM on data.db. */
+  vacuum(): void;
+  /** The auxiliary.db (request logs) query builder. */
+  auxDB(): dbx.Builder;
+  /** Same as `auxDB()`. */
+  auxConcurrentDB(): dbx.Builder;
+  /** Same as `auxDB()`. */
+  auxNonconcurrentDB(): dbx.Builder;
+  /** Whether a table or view exists in auxiliary.db (case-insensitive). */
+  auxHasTable(tableName: string): boolean;
+  /** Runs VACUUM on auxiliary.db. */
+  auxVacuum(): void;
+  /** Deletes the request logs created before this time. */
+  deleteOldLogs(createdBefore: DateTime | Date | string): void;
+  /** Deletes every record of a collection (delete hooks and cascades run). */
+  truncateCollection(collection: CollectionArg): void;
+  /** `importCollections` with the collections list as JSON text or bytes. */
+  importCollectionsByMarshaledJSON(rawSliceOfMaps: string | number[], deleteMissing: boolean): void;
+  /** Whether no collection other than `excludeIds` has this name (case-insensitive). */
+  isCollectionNameUnique(name: string, ...excludeIds: string[]): boolean;
+  /** The relation fields pointing at `collection`, grouped by the name of the collection holding them. */
+  findCollectionReferences(collection: CollectionArg, ...excludeIds: string[]): { [collectionName: string]: core.Field[] };
+  /** Same as `findCollectionReferences`. */
+  findCachedCollectionReferences(collection: CollectionArg, ...excludeIds: string[]): { [collectionName: string]: core.Field[] };
+  /** Whether `requestInfo` may access `record` under `accessRule`: superusers always, `null` only superusers, `""` anyone, otherwise when the rule matches the stored record. */
+  canAccessRecord(record: core.Record, requestInfo: core.RequestInfo, accessRule: string | null): boolean;
+  /** Expands the relations of `record` in place (paths like `"author"` or `"tags.owner"`, API rules not applied); returns the failed paths with their error. A custom fetch function is not supported. */
+  expandRecord(record: core.Record, expands: string[], optFetchFunc?: null): { [path: string]: Error };
+  /** `expandRecord` for several records at once. */
+  expandRecords(records: core.Record[], expands: string[], optFetchFunc?: null): { [path: string]: Error };
+  /** One request log entry by id. */
+  findLogById(id: string): { id: string; created: string; level: number; message: string; data: JsonMap };
+  /** The `_externalAuths` rows (OAuth2 links) of an auth record, newest first. */
+  findAllExternalAuthsByRecord(authRecord: core.Record): core.Record[];
+  /** The `_externalAuths` rows of an auth collection. */
+  findAllExternalAuthsByCollection(collection: CollectionArg): core.Record[];
+  /** The first `_externalAuths` row matching a `$dbx` expression (404 error when none). */
+  findFirstExternalAuthByExpr(expr: dbx.Expression): core.Record;
+  /** Deletes the `_externalAuths` rows of an auth record. */
+  deleteAllExternalAuthsByRecord(authRecord: core.Record): void;
+  /** The `_mfas` rows of an auth record, newest first. */
+  findAllMFAsByRecord(authRecord: core.Record): core.Record[];
+  /** The `_mfas` rows of an auth collection. */
+  findAllMFAsByCollection(collection: CollectionArg): core.Record[];
+  /** One `_mfas` row by id. */
+  findMFAById(id: string): core.Record;
+  /** Deletes the `_mfas` rows of an auth record. */
+  deleteAllMFAsByRecord(authRecord: core.Record): void;
+  /** Deletes the `_mfas` rows older than their collection's MFA duration. */
+  deleteExpiredMFAs(): void;
+  /** The `_otps` rows of an auth record, newest first. */
+  findAllOTPsByRecord(authRecord: core.Record): core.Record[];
+  /** The `_otps` rows of an auth collection. */
+  findAllOTPsByCollection(collection: CollectionArg): core.Record[];
+  /** One `_otps` row by id. */
+  findOTPById(id: string): core.Record;
+  /** Deletes the `_otps` rows of an auth record. */
+  deleteAllOTPsByRecord(authRecord: core.Record): void;
+  /** Deletes the `_otps` rows older than their collection's OTP duration. */
+  deleteExpiredOTPs(): void;
+  /** The `_authOrigins` rows (devices that logged in) of an auth record, newest first. */
+  findAllAuthOriginsByRecord(authRecord: core.Record): core.Record[];
+  /** The `_authOrigins` rows of an auth collection. */
+  findAllAuthOriginsByCollection(collection: CollectionArg): core.Record[];
+  /** One `_authOrigins` row by id. */
+  findAuthOriginById(id: string): core.Record;
+  /** The `_authOrigins` row of an auth record with this fingerprint (404 error when none). */
+  findAuthOriginByRecordAndFingerprint(authRecord: core.Record, fingerprint: string): core.Record;
+  /** Deletes the `_authOrigins` rows of an auth record. */
+  deleteAllAuthOriginsByRecord(authRecord: core.Record): void;
   /** Handlers run once the hook files have loaded; `e.router` adds routes. */
   onServe(): Hook<core.ServeEvent>;
   onBackupCreate(...tags: string[]): Hook<core.BackupEvent>;
@@ -567,6 +873,8 @@ declare class Middleware {
 
 /** Loads templates (a documented subset of Go's html/template). */
 declare var $template: {
+  /** Adds functions the templates loaded afterwards can call: `addFuncs({upper: (s) => s.toUpperCase()})`. */
+  addFuncs(funcs: { [name: string]: (...args: any[]) => any }): typeof $template;
   loadFiles(...filenames: string[]): { render(data?: any): string };
   loadString(...templates: string[]): { render(data?: any): string };
   /** Not available yet: throws. */
@@ -781,6 +1089,15 @@ declare class ValidationError {
 /** An HTTP cookie. */
 declare class Cookie {
   constructor(options?: { name?: string; value?: string; path?: string; domain?: string; maxAge?: number; secure?: boolean; httpOnly?: boolean; sameSite?: number; [key: string]: any });
+  name: string;
+  value: string;
+  path?: string;
+  domain?: string;
+  expires?: any;
+  maxAge?: number;
+  secure?: boolean;
+  httpOnly?: boolean;
+  sameSite?: number;
 }
 
 /** A realtime message for `client.send()`: `data` is usually a JSON string. */

@@ -62,7 +62,12 @@ pub struct App {
     exec: Executor,
     /// The caches as changed by the open transaction (None outside one).
     tx_caches: Option<Arc<TxCaches>>,
+    /// Set on the handle of `unsafe_without_hooks()`: no hook chain runs.
+    no_hooks: bool,
 }
+
+/// The hook chains of a handle that runs none.
+static NO_HOOKS: std::sync::LazyLock<Hooks> = std::sync::LazyLock::new(Hooks::default);
 
 /// A handle that does not keep the app alive: for work the app itself owns
 /// (its cron jobs), which would otherwise form a cycle.
@@ -72,7 +77,12 @@ pub struct WeakApp(std::sync::Weak<AppInner>);
 impl WeakApp {
     /// The app, unless it has been dropped.
     pub fn upgrade(&self) -> Option<App> {
-        self.0.upgrade().map(|inner| App { exec: Executor::Pool(inner.data.clone()), inner, tx_caches: None })
+        self.0.upgrade().map(|inner| App {
+            exec: Executor::Pool(inner.data.clone()),
+            inner,
+            tx_caches: None,
+            no_hooks: false,
+        })
     }
 }
 
@@ -114,6 +124,7 @@ impl App {
             }),
             exec: Executor::Pool(data),
             tx_caches: None,
+            no_hooks: false,
         };
         app.bootstrap()?;
         Ok(app)
@@ -184,9 +195,22 @@ impl App {
         &self.inner.aux
     }
 
-    /// Hook chains.
+    /// Hook chains (none on an `unsafe_without_hooks()` handle).
     pub fn hooks(&self) -> &Hooks {
-        &self.inner.hooks
+        if self.no_hooks { &NO_HOOKS } else { &self.inner.hooks }
+    }
+
+    /// A handle on the same app (and transaction) on which no hook runs,
+    /// PocketBase's `UnsafeWithoutHooks`: saves and deletes skip every
+    /// hook, including the ones other features rely on (realtime, cascades
+    /// of auth references); validation still runs.
+    pub fn unsafe_without_hooks(&self) -> App {
+        App { no_hooks: true, ..self.clone() }
+    }
+
+    /// Whether this handle runs no hooks.
+    pub fn is_without_hooks(&self) -> bool {
+        self.no_hooks
     }
 
     /// The realtime subscriptions broker.
@@ -361,7 +385,12 @@ impl App {
 
     /// A handle on the same app outside any transaction.
     pub fn without_tx(&self) -> App {
-        App { inner: self.inner.clone(), exec: Executor::Pool(self.inner.data.clone()), tx_caches: None }
+        App {
+            inner: self.inner.clone(),
+            exec: Executor::Pool(self.inner.data.clone()),
+            tx_caches: None,
+            no_hooks: self.no_hooks,
+        }
     }
 
     /// Whether the current thread holds the database writer (work it waits
@@ -387,6 +416,7 @@ impl App {
             inner: self.inner.clone(),
             exec: Executor::Tx(self.inner.data.clone(), tx.clone()),
             tx_caches: Some(caches.clone()),
+            no_hooks: self.no_hooks,
         };
         match f(&txapp) {
             Ok(v) => {

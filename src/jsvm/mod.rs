@@ -262,6 +262,48 @@ pub fn defined_globals(app: &App) -> Result<Vec<String>, LoadError> {
     Ok(names)
 }
 
+/// The objects whose members [`runtime_members`] lists: a name, and the JS
+/// expression giving an instance (or a prototype) of it.
+pub const MEMBER_OBJECTS: [(&str, &str); 11] = [
+    ("$app", "$app"),
+    ("Record", "new Record($app.findCollectionByNameOrId('users'))"),
+    ("Collection", "$app.findCollectionByNameOrId('users')"),
+    ("TextField", "new TextField({name: 'x'})"),
+    ("RelationField", "new RelationField({name: 'x'})"),
+    ("SelectField", "new SelectField({name: 'x'})"),
+    ("DateTime", "new DateTime()"),
+    ("RequestEvent", "new __pb.RequestEvent({}, [], null)"),
+    ("Request", "new __PbRequest({})"),
+    (
+        "RecordRequestEvent",
+        "Object.assign(Object.create(__pb.RequestHookEvent.prototype), {app: $app, collection: null, record: null})",
+    ),
+    ("$template", "$template"),
+];
+
+/// The members (own and inherited properties, `Object.prototype`'s and
+/// internal `__` ones aside) of each object of [`MEMBER_OBJECTS`] in a
+/// runtime with no hook files: what the member comparison test checks
+/// against the typings and PocketBase's API.
+pub fn runtime_members(app: &App) -> Result<std::collections::BTreeMap<String, Vec<String>>, LoadError> {
+    let config = JsConfig::new(std::env::temp_dir().join("ferrobase-no-hooks"));
+    let worker = runtime::Worker::new(app, &config, &scripts::Scripts::default(), &jobs::PoolSlot::default(), false)?;
+    let mut out = std::collections::BTreeMap::new();
+    for (name, expr) in MEMBER_OBJECTS {
+        let code = format!(
+            "(() => {{ const names = new Set(); let p = ({expr}); \
+             while (p && p !== Object.prototype && p !== Function.prototype) {{ \
+               for (const k of Object.getOwnPropertyNames(p)) if (k !== 'constructor' && !k.startsWith('__')) names.add(k); \
+               p = Object.getPrototypeOf(p); }} \
+             return Array.from(names).sort(); }})()"
+        );
+        let members: Vec<String> =
+            worker.run(|ctx, _| ctx.eval(code.as_str())).map_err(|e| LoadError::Runtime(format!("{name}: {e}")))?;
+        out.insert(name.to_string(), members);
+    }
+    Ok(out)
+}
+
 fn is_internal(name: &str) -> bool {
     name.starts_with("__pb") || name.starts_with("__Pb") || name == "__native"
 }

@@ -14,6 +14,7 @@ mod hooks_bindings;
 mod hooks_events;
 mod hooks_examples;
 mod js_compat;
+mod js_members;
 mod limits;
 mod mailbox;
 mod migrate_cli;

@@ -56,6 +56,27 @@ fn records_array<'js>(ctx: &Ctx<'js>, records: Vec<Record>) -> rquickjs::Result<
     Ok(arr.into_value())
 }
 
+/// A core `RequestInfo` from a JS request info object (`e.requestInfo()`
+/// or `new RequestInfo({...})`): query, headers, body, auth, method, context.
+pub fn request_info_from_js(v: &Value<'_>) -> rquickjs::Result<crate::core::request::RequestInfo> {
+    let mut req = crate::core::request::RequestInfo::default();
+    let Some(obj) = v.as_object() else {
+        return Ok(req);
+    };
+    let map_of = |key: &str| -> rquickjs::Result<Map<String, Json>> {
+        let v: Value = obj.get(key)?;
+        if v.is_object() { convert::to_json_map(v) } else { Ok(Map::new()) }
+    };
+    req.query = std::sync::Arc::new(map_of("query")?);
+    req.headers = std::sync::Arc::new(map_of("headers")?);
+    req.body = map_of("body")?;
+    req.method = obj.get::<_, Option<String>>("method")?.unwrap_or_default().to_uppercase();
+    req.context = obj.get::<_, Option<String>>("context")?.unwrap_or_default();
+    let auth: Value = obj.get("auth")?;
+    req.auth = JsRecord::shared_of(&auth).map(|s| std::sync::Arc::new(s.borrow().clone()));
+    Ok(req)
+}
+
 /// `{:name}` params from any number of objects (later ones win).
 fn merge_params(params: Vec<Value<'_>>) -> rquickjs::Result<Map<String, Json>> {
     let mut out = Map::new();
@@ -374,6 +395,123 @@ impl JsApp {
         self.app.data_dir().to_string_lossy().into_owned()
     }
 
+    /// The same app (and transaction) with no hooks running on saves,
+    /// deletes and validations (PocketBase's `unsafeWithoutHooks`).
+    pub fn unsafe_without_hooks<'js>(&self, ctx: Ctx<'js>) -> rquickjs::Result<Value<'js>> {
+        JsApp::instance(&ctx, &self.app.unsafe_without_hooks())
+    }
+
+    /// Always true: hooks only run in a bootstrapped app.
+    pub fn is_bootstrapped(&self) -> bool {
+        true
+    }
+
+    /// The name of the env variable holding the settings encryption key
+    /// (`--encryptionEnv`), `""` when not set.
+    pub fn encryption_env(&self) -> String {
+        self.app.config().encryption_env.clone().unwrap_or_default()
+    }
+
+    /// Re-reads the settings from the database (firing `onSettingsReload`).
+    pub fn reload_settings<'js>(&self, ctx: Ctx<'js>) -> rquickjs::Result<()> {
+        let budget = state(&ctx)?.budget.clone();
+        budget.paused(|| self.app.reload_settings()).map_err(|e| throw_core(&ctx, e))
+    }
+
+    /// Re-reads the collections cache from the database.
+    pub fn reload_cached_collections<'js>(&self, ctx: Ctx<'js>) -> rquickjs::Result<()> {
+        self.app.reload_collections().map_err(|e| throw_core(&ctx, e))
+    }
+
+    /// Deletes every record of a collection (with their delete hooks and
+    /// cascades, like PocketBase); a view collection is an error.
+    pub fn truncate_collection<'js>(&self, ctx: Ctx<'js>, collection: Value<'js>) -> rquickjs::Result<()> {
+        let c = collection::resolve(&ctx, &self.app, &collection).map_err(|e| throw_core(&ctx, e))?;
+        let budget = state(&ctx)?.budget.clone();
+        budget.paused(|| self.app.truncate_collection(&c)).map_err(|e| throw_core(&ctx, e))
+    }
+
+    /// Whether `requestInfo` may access `record` under `accessRule`: a
+    /// superuser always may, a `null` rule only superusers, `""` anyone,
+    /// otherwise the rule must match the stored record.
+    pub fn can_access_record<'js>(
+        &self,
+        ctx: Ctx<'js>,
+        record: Value<'js>,
+        info: Value<'js>,
+        rule: Opt<Value<'js>>,
+    ) -> rquickjs::Result<bool> {
+        let Some(shared) = JsRecord::shared_of(&record) else {
+            return Err(throw_core(&ctx, Error::BadRequest("canAccessRecord expects a Record.".into())));
+        };
+        let req = request_info_from_js(&info)?;
+        if req.is_superuser() {
+            return Ok(true);
+        }
+        let Some(rule) = rule.0.filter(|r| !r.is_null() && !r.is_undefined()) else {
+            return Ok(false);
+        };
+        let rule: String = rule.get()?;
+        let (c, id) = {
+            let r = shared.try_borrow().map_err(|_| throw_core(&ctx, Error::Internal("record in use".into())))?;
+            (r.collection.clone(), r.id().to_string())
+        };
+        let budget = state(&ctx)?.budget.clone();
+        budget.paused(|| self.app.record_matches_rule(&c, &id, &rule, &req)).map_err(|e| throw_core(&ctx, e))
+    }
+
+    /// Expands relations of the records in place (`expands`: paths like
+    /// `"author"`, `"tags.owner"`); returns the failed paths with their
+    /// errors (`{}` when all went well). Like PocketBase's default fetch,
+    /// no API rule is applied.
+    pub fn expand_records<'js>(
+        &self,
+        ctx: Ctx<'js>,
+        records: Array<'js>,
+        expands: Value<'js>,
+        fetch: Opt<Value<'js>>,
+    ) -> rquickjs::Result<Value<'js>> {
+        let mut shared = Vec::new();
+        for r in records.iter::<Value>() {
+            if let Some(s) = JsRecord::shared_of(&r?) {
+                shared.push(s);
+            }
+        }
+        self.expand_shared(&ctx, shared, expands, fetch)
+    }
+
+    /// [`expandRecords`] of one record.
+    pub fn expand_record<'js>(
+        &self,
+        ctx: Ctx<'js>,
+        record: Value<'js>,
+        expands: Value<'js>,
+        fetch: Opt<Value<'js>>,
+    ) -> rquickjs::Result<Value<'js>> {
+        let shared = JsRecord::shared_of(&record).into_iter().collect();
+        self.expand_shared(&ctx, shared, expands, fetch)
+    }
+
+    /// The fields a view query gives (a `FieldsList`), as a view collection
+    /// with this query would have them.
+    pub fn create_view_fields<'js>(&self, ctx: Ctx<'js>, query: String) -> rquickjs::Result<Value<'js>> {
+        let mut c = crate::core::collections::service::from_api_json(
+            &serde_json::json!({"name": "_pb_view_fields", "type": "view", "viewQuery": query}),
+            None,
+        )
+        .map_err(|e| throw_core(&ctx, e))?;
+        let budget = state(&ctx)?.budget.clone();
+        budget.paused(|| self.app.infer_view_fields(&mut c)).map_err(|e| throw_core(&ctx, e))?;
+        let fields = Json::Array(c.to_json().get("fields").and_then(Json::as_array).cloned().unwrap_or_default());
+        pb_call(&ctx, "newFieldsList", (convert::to_js(&ctx, &fields)?,))
+    }
+
+    /// One request log entry by id (`{id, created, level, message, data}`).
+    pub fn find_log_by_id<'js>(&self, ctx: Ctx<'js>, id: String) -> rquickjs::Result<Value<'js>> {
+        let log = self.app.find_log(&id).map_err(|e| throw_core(&ctx, e))?;
+        convert::to_js(&ctx, &log)
+    }
+
     /// The app-wide key/value store shared by all runtimes.
     pub fn store(&self) -> JsStore {
         JsStore::new(self.app.clone())
@@ -391,6 +529,56 @@ impl JsApp {
 }
 
 impl JsApp {
+    fn expand_shared<'js>(
+        &self,
+        ctx: &Ctx<'js>,
+        shared: Vec<crate::jsvm::bindings::record::SharedRecord>,
+        expands: Value<'js>,
+        fetch: Opt<Value<'js>>,
+    ) -> rquickjs::Result<Value<'js>> {
+        if fetch.0.as_ref().is_some_and(Value::is_function) {
+            return Err(throw_core(
+                ctx,
+                Error::BadRequest("expandRecord(s): a custom fetch function is not supported in Ferrobase.".into()),
+            ));
+        }
+        let paths: Vec<String> = match convert::to_json(expands)? {
+            Json::Array(a) => a.iter().filter_map(Json::as_str).map(str::to_string).collect(),
+            Json::String(s) => vec![s],
+            _ => Vec::new(),
+        };
+        let errors = rquickjs::Object::new(ctx.clone())?;
+        if shared.is_empty() || paths.is_empty() {
+            return Ok(errors.into_value());
+        }
+        // PocketBase's default fetch reads the related records without
+        // checking their API rules: expand as a superuser would
+        let mut req = crate::core::request::RequestInfo::default();
+        let su = self.app.superusers().map_err(|e| throw_core(ctx, e))?;
+        req.auth = Some(std::sync::Arc::new(Record::new(su)));
+        let budget = state(ctx)?.budget.clone();
+        let tree = crate::core::records::expand::ExpandTree::parse(&paths.join(","));
+        let mut list: Vec<Record> = shared.iter().map(|s| s.borrow().clone()).collect();
+        match budget.paused(|| self.app.expand_records(&mut list, &tree, &req)) {
+            Ok(()) => {
+                for (s, r) in shared.iter().zip(list) {
+                    let mut target = s.borrow_mut();
+                    for (k, v) in r.expand {
+                        target.expand.insert(k, v);
+                    }
+                }
+            }
+            Err(e) => {
+                let message = e.to_string();
+                for path in paths {
+                    let _ = throw_core(ctx, Error::BadRequest(message.clone()));
+                    errors.set(path, ctx.catch())?;
+                }
+            }
+        }
+        Ok(errors.into_value())
+    }
+
     fn save_model<'js>(&self, ctx: &Ctx<'js>, model: Value<'js>, validate: bool) -> rquickjs::Result<()> {
         let budget = state(ctx)?.budget.clone();
         if let Some(shared) = JsRecord::shared_of(&model) {

@@ -22,6 +22,8 @@ pub fn install<'js>(_ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Result<(
     native.set("saveSettings", Func::from(save_settings))?;
     native.set("dbExecute", Func::from(db_execute))?;
     native.set("dbQuery", Func::from(db_query))?;
+    native.set("auxDbExecute", Func::from(aux_db_execute))?;
+    native.set("auxDbQuery", Func::from(aux_db_query))?;
     native.set("importCollections", Func::from(import_collections))?;
     Ok(())
 }
@@ -104,6 +106,52 @@ fn db_query<'js>(
     let rows = budget
         .paused(|| {
             app.executor()
+                .read(|c| crate::db::with_deadline(until, || raw::query(c, &sql, &params, limit)).map_err(sql_error))
+        })
+        .map_err(|e| throw_core(&ctx, e))?;
+    let arr = Array::new(ctx.clone())?;
+    for (i, row) in rows.into_iter().enumerate() {
+        arr.set(i, convert::to_js(&ctx, &Json::Object(row))?)?;
+    }
+    Ok(arr)
+}
+
+/// [`db_execute`] on auxiliary.db (logs): `$app.auxDB()`.
+fn aux_db_execute<'js>(
+    ctx: Ctx<'js>,
+    app: Class<'js, JsApp>,
+    sql: String,
+    params: Opt<Value<'js>>,
+) -> rquickjs::Result<Value<'js>> {
+    let app = app_of(&app);
+    let params = params_of(params)?;
+    let until = deadline(&ctx, &app)?;
+    let budget = state(&ctx)?.budget.clone();
+    let (n, id) = budget
+        .paused(|| {
+            app.aux_db()
+                .write(|c| crate::db::with_deadline(until, || raw::execute(c, &sql, &params)).map_err(sql_error))
+        })
+        .map_err(|e| throw_core(&ctx, e))?;
+    convert::to_js(&ctx, &json!({"rowsAffected": n, "lastInsertId": id}))
+}
+
+/// [`db_query`] on auxiliary.db (logs): `$app.auxDB()`.
+fn aux_db_query<'js>(
+    ctx: Ctx<'js>,
+    app: Class<'js, JsApp>,
+    sql: String,
+    params: Opt<Value<'js>>,
+    limit: Opt<f64>,
+) -> rquickjs::Result<Array<'js>> {
+    let app = app_of(&app);
+    let params = params_of(params)?;
+    let limit = limit.0.filter(|l| *l > 0.0).map(|l| l as usize);
+    let until = deadline(&ctx, &app)?;
+    let budget = state(&ctx)?.budget.clone();
+    let rows = budget
+        .paused(|| {
+            app.aux_db()
                 .read(|c| crate::db::with_deadline(until, || raw::query(c, &sql, &params, limit)).map_err(sql_error))
         })
         .map_err(|e| throw_core(&ctx, e))?;

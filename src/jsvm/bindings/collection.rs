@@ -16,7 +16,16 @@ use crate::jsvm::error::{is_instance_of, throw_core};
 
 /// Adds the natives `js_api/collection.js` uses.
 pub fn install<'js>(_ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Result<()> {
-    native.set("collectionFromJson", Func::from(collection_from_json))
+    native.set("collectionFromJson", Func::from(collection_from_json))?;
+    native.set("fieldPrepareValue", Func::from(field_prepare_value))
+}
+
+/// `field.prepareValue(record, raw)`: `raw` normalised as the field stores it.
+fn field_prepare_value<'js>(ctx: Ctx<'js>, field: Value<'js>, raw: Value<'js>) -> rquickjs::Result<Value<'js>> {
+    let f = crate::core::collections::field::Field::from_json(&convert::to_json(field)?)
+        .map_err(|e| throw_core(&ctx, Error::BadRequest(format!("Invalid field: {e:?}"))))?;
+    let v = crate::core::records::values::normalize(&f, &convert::to_json(raw)?);
+    convert::to_js(&ctx, &v)
 }
 
 /// `new Collection(data)`: PocketBase's collection JSON normalised by the core.

@@ -39,6 +39,9 @@ pub fn install<'js>(ctx: &Ctx<'js>, g: &Object<'js>) -> rquickjs::Result<()> {
 /// PocketBase's `toString`: strings as they are, byte arrays as text,
 /// anything else as JSON (keys sorted).
 fn to_string<'js>(v: Value<'js>, max: Opt<f64>) -> rquickjs::Result<String> {
+    let Some(v) = reader_bytes(v)? else {
+        return Ok(String::new());
+    };
     let raw = match v.as_array() {
         Some(arr) => convert::json_raw_value(arr)?,
         None => None,
@@ -71,12 +74,31 @@ fn to_string<'js>(v: Value<'js>, max: Opt<f64>) -> rquickjs::Result<String> {
     Ok(s)
 }
 
+/// The property of a body reader (`e.request.body`) holding its bytes.
+const READER_MARK: &str = "__pbBytes";
+
+/// A body reader's bytes instead of the reader (`None` for an empty
+/// body, which reads as nothing), any other value as it is.
+fn reader_bytes<'js>(v: Value<'js>) -> rquickjs::Result<Option<Value<'js>>> {
+    let Some(obj) = v.as_object() else {
+        return Ok(Some(v));
+    };
+    if v.as_array().is_some() || !obj.contains_key(READER_MARK)? {
+        return Ok(Some(v));
+    }
+    let bytes: Array = obj.get(READER_MARK)?;
+    Ok((!bytes.is_empty()).then(|| bytes.into_value()))
+}
+
 fn is_byte_array(a: &[Json]) -> bool {
     !a.is_empty() && a.iter().all(|v| v.as_u64().is_some_and(|b| b <= 255))
 }
 
 /// `toBytes(v)`: the UTF-8 bytes of a string (or of `v` as JSON) as an array.
 fn to_bytes<'js>(ctx: Ctx<'js>, v: Value<'js>) -> rquickjs::Result<Array<'js>> {
+    let Some(v) = reader_bytes(v)? else {
+        return Array::new(ctx);
+    };
     let text = if let Some(s) = v.as_string() {
         s.to_string()?
     } else {

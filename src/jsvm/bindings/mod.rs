@@ -37,7 +37,7 @@ use crate::core::{App, Error};
 
 /// JS sources of the API (the top-level `js_api/` folder), evaluated in
 /// this order before the hook files.
-const JS_API: [(&str, &str); 14] = [
+const JS_API: [(&str, &str); 15] = [
     ("js_api/prelude.js", include_str!("../../../js_api/prelude.js")),
     ("js_api/errors.js", include_str!("../../../js_api/errors.js")),
     ("js_api/collection.js", include_str!("../../../js_api/collection.js")),
@@ -45,6 +45,7 @@ const JS_API: [(&str, &str); 14] = [
     ("js_api/datetime.js", include_str!("../../../js_api/datetime.js")),
     ("js_api/models.js", include_str!("../../../js_api/models.js")),
     ("js_api/app_extras.js", include_str!("../../../js_api/app_extras.js")),
+    ("js_api/app_members.js", include_str!("../../../js_api/app_members.js")),
     ("js_api/hooks.js", include_str!("../../../js_api/hooks.js")),
     ("js_api/router.js", include_str!("../../../js_api/router.js")),
     ("js_api/apis.js", include_str!("../../../js_api/apis.js")),
@@ -180,6 +181,8 @@ pub fn install<'js>(
     time::install(&native)?;
     mail::install(&native)?;
     app_extras::install(ctx, &native)?;
+    native.set("base64EncodeText", Func::from(security::base64_encode_text))?;
+    native.set("base64DecodeText", Func::from(security::base64_decode_text))?;
     g.set("__native", native)?;
     globals::install(ctx, &g)?;
     security::install(ctx, &g)?;

@@ -152,6 +152,17 @@ fn parse_unverified_jwt<'js>(ctx: Ctx<'js>, token: String) -> rquickjs::Result<V
     convert::to_js(&ctx, &claims)
 }
 
+/// `__native.base64EncodeText(text)`: standard base64 of the UTF-8 text.
+pub fn base64_encode_text(text: String) -> String {
+    STANDARD.encode(text.as_bytes())
+}
+
+/// `__native.base64DecodeText(b64)`: the text, or null when the input is
+/// not standard base64 of UTF-8 text.
+pub fn base64_decode_text(b64: String) -> Option<String> {
+    STANDARD.decode(b64.as_bytes()).ok().and_then(|b| String::from_utf8(b).ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -79,6 +79,12 @@ pub async fn middleware(State(js): State<JsHttp>, req: Request, next: Next) -> R
         content_type: header(header::CONTENT_TYPE).to_lowercase(),
         body: body.clone(),
         params: route.as_ref().map(|r| r.params.clone()).unwrap_or_default(),
+        proto: format!("{:?}", parts.version),
+        pattern: route
+            .as_ref()
+            .and_then(|r| pool.registry.routes.get(r.index))
+            .map(|r| format!("{} {}", r.method, r.path))
+            .unwrap_or_default(),
         runtime: tokio::runtime::Handle::current(),
     };
     let route_index = route.map(|r| r.index);

@@ -35,6 +35,10 @@ pub(super) struct HttpRequest {
     pub content_type: String,
     pub body: Bytes,
     pub params: Vec<(String, String)>,
+    /// `HTTP/1.1`, `HTTP/2.0`, …
+    pub proto: String,
+    /// The matched route as `METHOD /path/{param}` (`""` for middlewares only).
+    pub pattern: String,
     /// For parsing multipart bodies on the worker thread.
     pub runtime: tokio::runtime::Handle,
 }
@@ -130,15 +134,18 @@ impl HttpNative {
             return Ok(Json::Object(Map::new()));
         }
         let ct = self.req.content_type.as_str();
-        if ct.starts_with("application/x-www-form-urlencoded") {
+        if ct.starts_with("application/x-www-form-urlencoded") || ct.starts_with("multipart/form-data") {
             let mut m = Map::new();
-            for (k, v) in form_urlencoded::parse(bytes) {
-                insert_multi(&mut m, k.into_owned(), guess(&v));
+            for (k, v) in self.form_pairs()? {
+                if k == "@jsonPayload" && ct.starts_with("multipart/form-data") {
+                    if let Ok(Json::Object(payload)) = serde_json::from_str::<Json>(&v) {
+                        m.extend(payload);
+                    }
+                    continue;
+                }
+                insert_multi(&mut m, k, guess(&v));
             }
             return Ok(Json::Object(m));
-        }
-        if ct.starts_with("multipart/form-data") {
-            return self.parse_multipart();
         }
         match serde_json::from_slice::<Json>(bytes) {
             Ok(Json::Object(m)) => Ok(Json::Object(m)),
@@ -146,30 +153,32 @@ impl HttpNative {
         }
     }
 
-    /// Text fields of a multipart body (files are not part of the body info).
-    fn parse_multipart(&self) -> Result<Json, Error> {
+    /// The (name, value) text fields of a form body, urlencoded or
+    /// multipart (files left out), in order; none for other bodies.
+    fn form_pairs(&self) -> Result<Vec<(String, String)>, Error> {
+        let ct = self.req.content_type.as_str();
+        if ct.starts_with("application/x-www-form-urlencoded") {
+            return Ok(form_urlencoded::parse(&self.req.body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect());
+        }
+        if !ct.starts_with("multipart/form-data") || self.req.body.is_empty() {
+            return Ok(Vec::new());
+        }
         let req = Request::builder()
             .header(header::CONTENT_TYPE, self.req.content_type.as_str())
             .body(Body::from(self.req.body.clone()))
             .map_err(|_| Error::bad_input())?;
         self.req.runtime.block_on(async move {
             let mut mp = Multipart::from_request(req, &()).await.map_err(|_| Error::bad_input())?;
-            let mut m = Map::new();
+            let mut out = Vec::new();
             while let Some(field) = mp.next_field().await.map_err(|_| Error::bad_input())? {
                 let name = field.name().unwrap_or_default().to_string();
                 if field.file_name().is_some() {
                     continue;
                 }
                 let text = field.text().await.map_err(|_| Error::bad_input())?;
-                if name == "@jsonPayload" {
-                    if let Ok(Json::Object(payload)) = serde_json::from_str::<Json>(&text) {
-                        m.extend(payload);
-                    }
-                    continue;
-                }
-                insert_multi(&mut m, name, guess(&text));
+                out.push((name, text));
             }
-            Ok(Json::Object(m))
+            Ok(out)
         })
     }
 }
@@ -240,6 +249,33 @@ impl HttpNative {
 
     pub fn body_size(&self) -> usize {
         self.req.body.len()
+    }
+
+    #[qjs(get)]
+    pub fn proto(&self) -> String {
+        self.req.proto.clone()
+    }
+
+    #[qjs(get)]
+    pub fn pattern(&self) -> String {
+        self.req.pattern.clone()
+    }
+
+    /// The body bytes as sent.
+    pub fn raw_body<'js>(&self, ctx: Ctx<'js>) -> rquickjs::Result<rquickjs::Array<'js>> {
+        let arr = rquickjs::Array::new(ctx)?;
+        for (i, b) in self.req.body.iter().enumerate() {
+            arr.set(i, i32::from(*b))?;
+        }
+        Ok(arr)
+    }
+
+    /// The text fields of a form body as `[name, value]` pairs (values
+    /// as sent, not type-guessed); a malformed multipart body throws 400.
+    #[qjs(rename = "formPairs")]
+    pub fn form_pairs_js<'js>(&self, ctx: Ctx<'js>) -> rquickjs::Result<Vec<Vec<String>>> {
+        let pairs = self.form_pairs().map_err(|e| throw_core(&ctx, e))?;
+        Ok(pairs.into_iter().map(|(k, v)| vec![k, v]).collect())
     }
 
     /// The parsed body (`e.requestInfo().body`); a body that is not a JSON
