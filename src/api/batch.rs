@@ -19,7 +19,8 @@ struct SubRequest {
     id: Option<String>,
     raw_query: String,
     body: Map<String, Value>,
-    token: Option<String>,
+    /// The sub-request's own headers (lower-case names), Authorization left out.
+    headers: Vec<(String, String)>,
     /// Files uploaded as `requests.N.field` / `requests[N].field`.
     files: Vec<crate::core::files::Upload>,
 }
@@ -46,13 +47,18 @@ fn parse_sub(v: &Value) -> Option<SubRequest> {
         return None;
     }
     let body = v.get("body").and_then(Value::as_object).cloned().unwrap_or_default();
-    let token = v
+    // a sub-request's own Authorization header is ignored, like PocketBase:
+    // every sub-request runs as the batch request's auth; its other headers
+    // are set over the batch request's
+    let headers = v
         .get("headers")
         .and_then(Value::as_object)
-        .and_then(|h| h.iter().find(|(k, _)| k.eq_ignore_ascii_case("authorization")))
-        .and_then(|(_, v)| v.as_str())
-        .map(|t| t.trim_start_matches("Bearer ").to_string());
-    Some(SubRequest { method, collection, id, raw_query: raw_query.to_string(), body, token, files: Vec::new() })
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| !k.eq_ignore_ascii_case("authorization"))
+        .filter_map(|(k, v)| Some((k.to_ascii_lowercase(), v.as_str()?.to_string())))
+        .collect();
+    Some(SubRequest { method, collection, id, raw_query: raw_query.to_string(), body, headers, files: Vec::new() })
 }
 
 fn failure(index: usize, e: ApiError) -> ApiError {
@@ -75,9 +81,9 @@ fn sub_http(ctx: &Ctx, sub: &SubRequest) -> HttpMeta {
     }
     let uri = if sub.raw_query.is_empty() { path.clone() } else { format!("{path}?{}", sub.raw_query) };
     let mut headers = ctx.http.headers.clone();
-    if let Some(t) = &sub.token {
-        headers.retain(|(k, _)| k != "authorization");
-        headers.push(("authorization".into(), t.clone()));
+    for (name, value) in &sub.headers {
+        headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+        headers.push((name.clone(), value.clone()));
     }
     HttpMeta {
         method: sub.method.clone(),
@@ -98,14 +104,16 @@ fn sub_http(ctx: &Ctx, sub: &SubRequest) -> HttpMeta {
 fn run_one(tx: &App, ctx: &Ctx, sub: &SubRequest) -> ApiResult<Value> {
     let c = collection_of(tx, &sub.collection)?;
     let mut sub_ctx = ctx.clone();
-    if sub.token.is_some() {
-        // a sub-request's own token replaces the batch request's auth
-        sub_ctx.token = sub.token.clone();
-        sub_ctx.loaded_auth = None;
-    }
     sub_ctx.query = std::sync::Arc::new(parse_query(&sub.raw_query));
     sub_ctx.method = sub.method.parse().unwrap_or(axum::http::Method::POST);
     sub_ctx.http = std::sync::Arc::new(sub_http(ctx, sub));
+    if !sub.headers.is_empty() {
+        let mut headers = (*ctx.headers).clone();
+        for (name, value) in &sub.headers {
+            headers.insert(name.replace('-', "_"), Value::String(value.clone()));
+        }
+        sub_ctx.headers = std::sync::Arc::new(headers);
+    }
     let mut body = sub.body.clone();
     crate::core::files::merge_uploads(&c, &mut body, &sub.files);
     let mut req = sub_ctx.request_info(tx, body.clone());

@@ -135,14 +135,18 @@ pub async fn import(State(st): State<AppState>, ctx: Ctx, body: BodyData) -> Api
     blocking(move || {
         let app = &st.app;
         require_superuser(app, &ctx)?;
-        let Some(Value::Array(list)) = body.fields.get("collections") else {
-            return Err(Error::field(
-                "Failed to import collections.",
-                "collections",
-                "validation_required",
-                "Cannot be blank.",
-            )
-            .into());
+        let list = match body.fields.get("collections") {
+            Some(Value::Array(list)) if !list.is_empty() => list,
+            None | Some(Value::Null) | Some(Value::Array(_)) => {
+                return Err(Error::field(
+                    "An error occurred while validating the submitted data.",
+                    "collections",
+                    "validation_required",
+                    "Cannot be blank.",
+                )
+                .into());
+            }
+            Some(_) => return Err(ApiError::new(400, "An error occurred while loading the submitted data.")),
         };
         let delete_missing = body.fields.get("deleteMissing").and_then(Value::as_bool).unwrap_or(false);
         let req = ctx.request_info(app, body.fields.clone());
@@ -151,6 +155,20 @@ pub async fn import(State(st): State<AppState>, ctx: Ctx, body: BodyData) -> Api
             return Ok(StatusCode::OK.into_response());
         }
         Ok(StatusCode::NO_CONTENT.into_response())
+    })
+    .await
+}
+
+/// `POST /api/collections/meta/dry-run-view`: the fields and a sample of
+/// the records a view query would give, nothing saved.
+pub async fn dry_run_view(State(st): State<AppState>, ctx: Ctx, body: BodyData) -> ApiResult<Json<Value>> {
+    blocking(move || {
+        require_superuser(&st.app, &ctx)?;
+        let query = super::sql::query_field(&body)?;
+        let result = st.app.dry_run_view(&query)?;
+        let fields: Vec<Value> = result.fields.iter().map(|f| f.to_json()).collect();
+        let sample: Vec<Value> = result.sample.iter().map(|r| r.to_json_as(true, true)).collect();
+        Ok(Json(json!({"fields": fields, "sample": sample})))
     })
     .await
 }

@@ -14,6 +14,7 @@ pub mod record_auth;
 pub mod record_auth_flows;
 pub mod records;
 pub mod server;
+pub mod sql;
 pub mod system;
 
 use std::path::PathBuf;
@@ -52,12 +53,7 @@ async fn not_found() -> Response {
 /// feature they belong to. A route registered for one of them wins over
 /// this list (axum prefers the specific route), so building a feature only
 /// means adding its route.
-const NOT_BUILT: &[(&str, &str)] = &[
-    ("backups", "The backups API"),
-    ("backups/**", "The backups API"),
-    ("collections/meta/dry-run-view", "The view query dry run"),
-    ("sql", "The SQL console"),
-];
+const NOT_BUILT: &[(&str, &str)] = &[("backups", "The backups API"), ("backups/**", "The backups API")];
 
 /// The feature behind an `/api/...` path that is not built yet.
 fn missing_feature(path: &str) -> Option<&'static str> {
@@ -107,6 +103,8 @@ fn route_table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/collections", get(collections::list).post(collections::create)),
         ("/api/collections/import", put(collections::import)),
         ("/api/collections/meta/scaffolds", get(collections::scaffolds)),
+        ("/api/collections/meta/dry-run-view", post(collections::dry_run_view)),
+        ("/api/sql", post(sql::run)),
         ("/api/collections/meta/oauth2-providers", get(auth_settings::oauth2_providers)),
         (
             "/api/collections/{collection}",

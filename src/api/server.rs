@@ -26,7 +26,7 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::watch;
 use tower::Service;
 
@@ -40,6 +40,36 @@ const HEAD_WAIT: Duration = Duration::from_secs(2);
 const MAX_HEAD: usize = 8192;
 /// The path served by the streaming writer.
 const REALTIME_PATH: &[u8] = b"/api/realtime";
+
+/// Listen queue length when the kernel's limit cannot be read (Linux's
+/// default `somaxconn`).
+const DEFAULT_BACKLOG: u32 = 4096;
+
+/// Binds a listener on `addr` (`host:port`) with the kernel's largest
+/// listen queue, as Go's `net.Listen` does for PocketBase. tokio's `bind`
+/// asks for 1024: a burst of new clients (thousands of SSE clients
+/// reconnecting at once) overflows it, and every dropped SYN costs its
+/// client a one-second retransmit.
+pub async fn bind(addr: &str) -> io::Result<TcpListener> {
+    let backlog = std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+        .ok()
+        .and_then(|s| s.trim().parse::<u32>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(DEFAULT_BACKLOG)
+        .min(65535);
+    let mut last_err = None;
+    for sa in tokio::net::lookup_host(addr).await? {
+        let socket = if sa.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+        // what std/tokio set on Unix: a restarted server rebinds at once
+        #[cfg(unix)]
+        socket.set_reuseaddr(true)?;
+        match socket.bind(sa).and_then(|()| socket.listen(backlog)) {
+            Ok(listener) => return Ok(listener),
+            Err(e) => last_err = Some(e),
+        }
+    }
+    Err(last_err.unwrap_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "could not resolve to any address")))
+}
 
 /// Serves `router` on `listener` until `shutdown` resolves, then lets the
 /// open connections finish.
@@ -324,5 +354,26 @@ mod tests {
         let head = String::from_utf8(response_head(&parts, None)).expect("utf8");
         assert!(head.starts_with("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ndate: "));
         assert!(head.ends_with("transfer-encoding: chunked\r\nconnection: close\r\n\r\n"));
+    }
+
+    #[tokio::test]
+    async fn bind_listens_with_the_kernel_backlog_and_reports_a_taken_port() {
+        let listener = bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        // the listen queue length is the Send-Q of a listening socket in ss/proc
+        let taken = bind(&addr.to_string()).await.expect_err("port in use");
+        assert_eq!(taken.kind(), io::ErrorKind::AddrInUse);
+        let out = std::process::Command::new("ss").args(["-ltnH", &format!("sport = :{}", addr.port())]).output();
+        if let Some(out) = out.ok().filter(|o| o.status.success()) {
+            let text = String::from_utf8_lossy(&out.stdout);
+            let send_q: Option<u32> = text.split_whitespace().nth(2).and_then(|v| v.parse().ok());
+            let want = std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+                .ok()
+                .and_then(|v| v.trim().parse::<u32>().ok())
+                .unwrap_or(DEFAULT_BACKLOG)
+                .min(65535);
+            assert_eq!(send_q, Some(want), "{text}");
+        }
+        let _ = bind("no-such-host.invalid:80").await.expect_err("unresolvable");
     }
 }

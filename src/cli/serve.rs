@@ -57,7 +57,7 @@ pub fn run(flags: &GlobalFlags, args: ServeArgs) -> anyhow::Result<()> {
     let runtime =
         tokio::runtime::Builder::new_multi_thread().max_blocking_threads(BLOCKING_THREADS).enable_all().build()?;
     let result = runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|e| {
+        let listener = crate::api::server::bind(&addr).await.map_err(|e| {
             let cause = if e.kind() == std::io::ErrorKind::AddrInUse {
                 anyhow::anyhow!("the port is already in use by another program ({e})")
             } else {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::app::App;
 use super::collections::Collection;
-use super::hooks::{Hook, Tagged};
+use super::hooks::{ActionError, Hook, ModelActionEvent, Next, Tagged};
 use super::realtime::{RealtimeConnectRequestEvent, RealtimeMessageEvent, RealtimeSubscribeRequestEvent};
 use super::records::Record;
 use super::records::query::ListPage;
@@ -40,6 +40,8 @@ pub enum Model {
 pub struct ModelEvent {
     pub app: App,
     pub model: Model,
+    /// `e.error` in the after-error chains.
+    pub error: Option<ActionError>,
 }
 
 impl Tagged for ModelEvent {
@@ -207,15 +209,37 @@ impl Tagged for CollectionsImportRequestEvent {
 }
 
 /// A record model event (`onRecordCreate`, `onRecordValidate`, …).
+#[derive(Clone)]
 pub struct RecordEvent {
     pub app: App,
     pub record: Record,
+    /// `e.error` in the after-error chains.
+    pub error: Option<ActionError>,
 }
 
 impl RecordEvent {
+    /// An event for `record`.
+    pub fn new(app: &App, record: Record) -> Self {
+        RecordEvent { app: app.clone(), record, error: None }
+    }
+
     /// A cheap stand-in left behind while the event is lent elsewhere.
     pub fn placeholder(&self) -> Self {
-        RecordEvent { app: self.app.clone(), record: Record::placeholder(self.record.collection.clone()) }
+        RecordEvent::new(&self.app, Record::placeholder(self.record.collection.clone()))
+    }
+}
+
+impl ModelActionEvent for RecordEvent {
+    fn through_model(hook: &Hook<ModelEvent>, e: &mut Self, inner: Next<'_, Self>) -> super::Result<()> {
+        through_model(hook, e, inner)
+    }
+
+    fn set_app(&mut self, app: &App) {
+        self.app = app.clone();
+    }
+
+    fn set_error(&mut self, error: Option<ActionError>) {
+        self.error = error;
     }
 }
 
@@ -227,15 +251,37 @@ impl Tagged for RecordEvent {
 }
 
 /// A collection model event (`onCollectionCreate`, …).
+#[derive(Clone)]
 pub struct CollectionEvent {
     pub app: App,
     pub collection: Collection,
+    /// `e.error` in the after-error chains.
+    pub error: Option<ActionError>,
 }
 
 impl CollectionEvent {
+    /// An event for `collection`.
+    pub fn new(app: &App, collection: Collection) -> Self {
+        CollectionEvent { app: app.clone(), collection, error: None }
+    }
+
     /// A cheap stand-in left behind while the event is lent elsewhere.
     pub fn placeholder(&self) -> Self {
-        CollectionEvent { app: self.app.clone(), collection: Collection::placeholder() }
+        CollectionEvent::new(&self.app, Collection::placeholder())
+    }
+}
+
+impl ModelActionEvent for CollectionEvent {
+    fn through_model(hook: &Hook<ModelEvent>, e: &mut Self, inner: Next<'_, Self>) -> super::Result<()> {
+        through_model_collection(hook, e, inner)
+    }
+
+    fn set_app(&mut self, app: &App) {
+        self.app = app.clone();
+    }
+
+    fn set_error(&mut self, error: Option<ActionError>) {
+        self.error = error;
     }
 }
 
@@ -423,7 +469,11 @@ pub fn through_model(
         return inner(e);
     }
     let placeholder = Record::placeholder(e.record.collection.clone());
-    let mut me = ModelEvent { app: e.app.clone(), model: Model::Record(std::mem::replace(&mut e.record, placeholder)) };
+    let mut me = ModelEvent {
+        app: e.app.clone(),
+        model: Model::Record(std::mem::replace(&mut e.record, placeholder)),
+        error: e.error.clone(),
+    };
     let res = hook.trigger(&mut me, &mut |me| match &mut me.model {
         Model::Record(r) => {
             std::mem::swap(&mut e.record, r);
@@ -449,7 +499,7 @@ pub fn through_model_collection(
         return inner(e);
     }
     let taken = std::mem::replace(&mut e.collection, Collection::placeholder());
-    let mut me = ModelEvent { app: e.app.clone(), model: Model::Collection(Box::new(taken)) };
+    let mut me = ModelEvent { app: e.app.clone(), model: Model::Collection(Box::new(taken)), error: e.error.clone() };
     let res = hook.trigger(&mut me, &mut |me| match &mut me.model {
         Model::Collection(c) => {
             std::mem::swap(&mut e.collection, &mut **c);

@@ -7,7 +7,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use arc_swap::ArcSwap;
 
-use super::error::Result;
+use super::app::App;
+use super::error::{Error, Result};
+use super::events::{ActionHooks, Hooks, ModelEvent};
 
 /// Continues a hook chain.
 pub type Next<'a, E> = &'a mut dyn FnMut(&mut E) -> Result<()>;
@@ -127,6 +129,111 @@ fn run<E: Tagged>(entries: &[Entry<E>], idx: usize, e: &mut E, action: Next<'_, 
     }
     let mut next = |ev: &mut E| run(entries, idx + 1, ev, action);
     (entry.func)(e, &mut next)
+}
+
+// ---------------------------------------------------------------------------
+// The model action chain
+// ---------------------------------------------------------------------------
+
+/// What after-error handlers see as `e.error`: the failure of the action.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionError {
+    pub status: u16,
+    pub message: String,
+}
+
+impl From<&Error> for ActionError {
+    fn from(e: &Error) -> Self {
+        ActionError { status: e.status(), message: e.to_string() }
+    }
+}
+
+/// A model event (record, collection, …) that PocketBase runs through its
+/// typed chains (`onRecordCreate`, …) and, inside each, the generic
+/// `onModel*` chain of the same step.
+pub trait ModelActionEvent: Tagged + Clone + Send + 'static {
+    /// Runs `inner` inside the generic model chain `hook`.
+    fn through_model(hook: &Hook<ModelEvent>, e: &mut Self, inner: Next<'_, Self>) -> Result<()>;
+    /// The app handle the handlers get (a transaction's during the action).
+    fn set_app(&mut self, app: &App);
+    /// Sets `e.error` for the after-error handlers.
+    fn set_error(&mut self, error: Option<ActionError>);
+}
+
+/// The typed and generic chains of one action, picked from the app's hooks
+/// (a plain function, so after-commit work can look them up again).
+pub type ChainsOf<E> = for<'h> fn(&'h Hooks) -> (&'h ActionHooks<E>, &'h ActionHooks<ModelEvent>);
+
+/// One model action: which chains, and the work they wrap.
+pub struct ModelAction<'a, E> {
+    pub chains: ChainsOf<E>,
+    /// Runs the before and execute steps in one transaction.
+    pub in_transaction: bool,
+    /// Work inside the before chain, ahead of the execute chain (prepare, validate).
+    pub before_execute: Next<'a, E>,
+    /// The storage step, innermost in the execute chain.
+    pub execute: Next<'a, E>,
+}
+
+impl App {
+    /// Runs a model action through PocketBase's whole chain: before →
+    /// (before_execute) → execute → storage, then after-success once the
+    /// transaction commits, or after-error with `e.error` when anything
+    /// failed. A handler that does not call `next()` stops the action: no
+    /// after hooks then. A failing after-error handler is logged; the
+    /// action's own error is what the caller gets.
+    pub fn run_model_action<E: ModelActionEvent>(&self, ev: &mut E, action: ModelAction<'_, E>) -> Result<()> {
+        let ModelAction { chains, in_transaction, before_execute, execute } = action;
+        let mut executed = false;
+        let mut steps = |app: &App, ev: &mut E| -> Result<()> {
+            ev.set_app(app);
+            let (typed, generic) = chains(app.hooks());
+            typed.before.trigger(ev, &mut |e| {
+                E::through_model(&generic.before, e, &mut |e| {
+                    before_execute(e)?;
+                    typed.execute.trigger(e, &mut |e| {
+                        E::through_model(&generic.execute, e, &mut |e| {
+                            executed = true;
+                            execute(e)
+                        })
+                    })
+                })
+            })
+        };
+        let res = if in_transaction { self.run_in_transaction(|tx| steps(tx, ev)) } else { steps(self, ev) };
+        ev.set_app(self);
+        match res {
+            Ok(()) if !executed => Ok(()),
+            Ok(()) => {
+                let app = self.without_tx();
+                let mut after = ev.clone();
+                self.after_commit(move || {
+                    after.set_app(&app);
+                    let (typed, generic) = chains(app.hooks());
+                    typed
+                        .after_success
+                        .trigger(&mut after, &mut |e| E::through_model(&generic.after_success, e, &mut |_| Ok(())))
+                })
+            }
+            Err(err) => {
+                let mut after = ev.clone();
+                after.set_error(Some(ActionError::from(&err)));
+                let (typed, generic) = chains(self.hooks());
+                if let Err(hook_err) = typed
+                    .after_error
+                    .trigger(&mut after, &mut |e| E::through_model(&generic.after_error, e, &mut |_| Ok(())))
+                {
+                    tracing::error!("an after-error hook failed: {hook_err} (while handling: {err})");
+                    self.log(
+                        8,
+                        "After-error hook failed",
+                        serde_json::json!({"error": hook_err.to_string(), "actionError": err.to_string()}),
+                    );
+                }
+                Err(err)
+            }
+        }
+    }
 }
 
 #[cfg(test)]

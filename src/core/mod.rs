@@ -4,6 +4,7 @@
 pub mod app;
 pub mod auth;
 pub mod collections;
+pub mod console;
 pub mod cron;
 pub mod datetime;
 pub mod error;

@@ -3,7 +3,9 @@
 //! [`Executor`]. This is the only module that knows the storage is SQLite.
 
 pub mod collections;
+pub mod console;
 pub mod dbx;
+pub mod functions;
 pub mod logs;
 pub mod raw;
 pub mod records;
@@ -139,7 +141,7 @@ fn configure(conn: &mut Connection, closing: &Arc<AtomicBool>) -> DbResult<()> {
          PRAGMA mmap_size = 268435456;",
     )?;
     conn.set_prepared_statement_cache_capacity(256);
-    crate::core::filter::register_sql_functions(conn)?;
+    functions::register(conn)?;
     Ok(())
 }
 

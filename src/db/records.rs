@@ -37,6 +37,21 @@ pub fn query(conn: &Connection, c: &Collection, tail: &str, args: &[SqlValue]) -
     Ok(out)
 }
 
+/// The first `limit` rows of an arbitrary SELECT read as records of `c`
+/// (a view query tried before it is saved). The query is wrapped in a
+/// second SELECT so it cannot smuggle in another statement.
+pub fn query_from(conn: &Connection, c: &Collection, select: &str, limit: usize) -> DbResult<Vec<Map<String, Value>>> {
+    let alias = quote(&c.name);
+    let sql = format!("SELECT {} FROM (SELECT * FROM ({select})) AS {alias} LIMIT {limit}", select_columns(c, &c.name));
+    let mut stmt = conn.prepare(&sql)?;
+    let mut rows = stmt.query([])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(read_row(c, row)?);
+    }
+    Ok(out)
+}
+
 /// Runs a query selecting one integer column (rowids).
 pub fn query_rowids(conn: &Connection, sql: &str, args: &[SqlValue]) -> DbResult<Vec<i64>> {
     let mut stmt = conn.prepare_cached(sql)?;

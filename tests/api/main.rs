@@ -22,6 +22,7 @@ mod limits;
 mod mailbox;
 mod migrate_cli;
 mod migrations;
+mod parity;
 mod pocketbase_data;
 mod realtime;
 mod records;

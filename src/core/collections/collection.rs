@@ -155,9 +155,39 @@ impl Collection {
         if self.field("id").is_none() {
             let id = self.default_id_field();
             self.fields.insert(0, id);
+        } else if !self.is_view() {
+            // a submitted id field keeps PocketBase's system defaults
+            for f in self.fields.iter_mut().filter(|f| f.name == "id") {
+                if let FieldKind::Text { primary_key, pattern, .. } = &mut f.kind {
+                    *primary_key = true;
+                    if pattern.is_empty() {
+                        *pattern = "^[a-z0-9]+$".into();
+                    }
+                    f.system = true;
+                    f.required = true;
+                    f.hidden = false;
+                }
+            }
         }
         if !self.is_auth() {
             return;
+        }
+        // submitted auth fields keep their system flags, like PocketBase's
+        // init*Field: the rest of their options are the client's
+        for f in self.fields.iter_mut() {
+            match (f.name.as_str(), &f.kind) {
+                ("password", FieldKind::Password { .. }) | ("tokenKey", FieldKind::Text { .. }) => {
+                    f.system = true;
+                    f.hidden = true;
+                    f.required = true;
+                }
+                ("email", FieldKind::Email { .. }) => {
+                    f.system = true;
+                    f.hidden = false;
+                }
+                ("emailVisibility" | "verified", FieldKind::Bool) => f.system = true,
+                _ => {}
+            }
         }
         // missing auth fields go after the others, like PocketBase (an auth
         // collection created with fields [nick] is [id, nick, password, …])

@@ -11,6 +11,7 @@ pub mod requests;
 pub mod service;
 pub mod system;
 pub mod validate;
+pub mod view_query;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -12,6 +12,7 @@ use super::validate;
 use crate::core::app::App;
 use crate::core::error::{Error, Result, field_error};
 use crate::core::events::{CollectionEvent, through_model_collection};
+use crate::core::hooks::{ChainsOf, ModelAction};
 use crate::db;
 
 fn invalid_format() -> Error {
@@ -210,64 +211,33 @@ impl App {
         if c.is_view() {
             self.infer_view_fields(&mut c)?;
         }
-        let hooks = self.hooks();
-        let action = if is_new { &hooks.on_collection_create } else { &hooks.on_collection_update };
-        let model = if is_new { &hooks.on_model_create } else { &hooks.on_model_update };
-        // a hook that skips next() stops the save: no after-success hooks then
-        let mut executed = false;
-        let saved = self.run_in_transaction(|tx| {
-            let mut ev = CollectionEvent { app: tx.clone(), collection: c.clone() };
-            action.before.trigger(&mut ev, &mut |e| {
-                through_model_collection(&model.before, e, &mut |e| {
-                    let app = e.app.clone();
-                    let hooks = app.hooks();
+        let chains: ChainsOf<CollectionEvent> = if is_new {
+            |h| (&h.on_collection_create, &h.on_model_create)
+        } else {
+            |h| (&h.on_collection_update, &h.on_model_update)
+        };
+        let mut ev = CollectionEvent::new(self, c);
+        self.run_model_action(
+            &mut ev,
+            ModelAction {
+                chains,
+                in_transaction: true,
+                before_execute: &mut |e| {
                     if validate {
+                        let app = e.app.clone();
+                        let hooks = app.hooks();
                         hooks.on_collection_validate.trigger(e, &mut |e| {
                             through_model_collection(&hooks.on_model_validate, e, &mut |e| {
                                 validate::validate(&e.collection, old.as_deref(), &e.app.collections())
                             })
                         })?;
                     }
-                    let (action, model) = if is_new {
-                        (&hooks.on_collection_create, &hooks.on_model_create)
-                    } else {
-                        (&hooks.on_collection_update, &hooks.on_model_update)
-                    };
-                    action.execute.trigger(e, &mut |e| {
-                        through_model_collection(&model.execute, e, &mut |e| {
-                            executed = true;
-                            e.app.persist_collection(&mut e.collection, old.as_deref())
-                        })
-                    })
-                })
-            })?;
-            Ok(ev.collection)
-        });
-        match saved {
-            Ok(saved) if !executed => Ok(saved),
-            Ok(saved) => {
-                let app = self.without_tx();
-                let ev_collection = saved.clone();
-                self.after_commit(move || {
-                    let hooks = app.hooks();
-                    let (chain, model) = if is_new {
-                        (&hooks.on_collection_create.after_success, &hooks.on_model_create.after_success)
-                    } else {
-                        (&hooks.on_collection_update.after_success, &hooks.on_model_update.after_success)
-                    };
-                    let mut ev = CollectionEvent { app: app.clone(), collection: ev_collection };
-                    chain.trigger(&mut ev, &mut |e| through_model_collection(model, e, &mut |_| Ok(())))
-                })?;
-                Ok(saved)
-            }
-            Err(err) => {
-                let mut ev = CollectionEvent { app: self.clone(), collection: c };
-                let _ = action
-                    .after_error
-                    .trigger(&mut ev, &mut |e| through_model_collection(&model.after_error, e, &mut |_| Ok(())));
-                Err(err)
-            }
-        }
+                    Ok(())
+                },
+                execute: &mut |e| e.app.persist_collection(&mut e.collection, old.as_deref()),
+            },
+        )?;
+        Ok(ev.collection)
     }
 
     fn persist_collection(&self, c: &mut Collection, old: Option<&Collection>) -> Result<()> {
@@ -312,8 +282,9 @@ impl App {
         Ok(())
     }
 
-    /// Infers a view collection's fields from its query (source field types
-    /// for plain columns, json otherwise).
+    /// Infers a view collection's fields from its query: plain columns clone
+    /// their source field (a source id becomes a relation), expressions get
+    /// PocketBase's types (see `view_query`).
     pub fn infer_view_fields(&self, c: &mut Collection) -> Result<()> {
         let bad = |msg: String| {
             let mut errors = Map::new();
@@ -336,12 +307,14 @@ impl App {
         let all = self.collections();
         let previous: Vec<Field> = c.fields.clone();
         let mut fields = Vec::with_capacity(cols.len());
+        let expressions = super::view_query::select_expressions(&q);
         for col in cols {
             let source = col
                 .table
                 .as_deref()
                 .and_then(|t| all.get(t))
                 .and_then(|t| col.origin.as_deref().and_then(|o| t.field(o).cloned()));
+            let source_is_none = source.is_none();
             let mut f = match source {
                 Some(src) if col.name == "id" || !src.is_primary_key() => src,
                 Some(_) => Field::new(
@@ -353,7 +326,10 @@ impl App {
                         max_select: 1,
                     },
                 ),
-                None => Field::new(&col.name, FieldKind::Json { max_size: 0 }),
+                None => {
+                    let expr = expressions.get(&col.name.to_lowercase()).map_or(col.name.as_str(), String::as_str);
+                    super::view_query::expression_field(&col.name, expr)
+                }
             };
             if let (Some(tbl), FieldKind::Relation { collection_id, .. }) = (col.table.as_deref(), &mut f.kind)
                 && collection_id.is_empty()
@@ -374,12 +350,14 @@ impl App {
                 f.required = true;
                 f.hidden = false;
             } else {
-                f.system = false;
-                f.id = previous
-                    .iter()
-                    .find(|p| p.name == col.name)
-                    .map(|p| p.id.clone())
-                    .unwrap_or_else(|| format!("_clone_{}", crate::core::security::random_string(4)));
+                // a cloned source field keeps its options and system flag
+                // (an auth collection's email stays system), like PocketBase
+                let fallback = if source_is_none {
+                    f.id.clone()
+                } else {
+                    format!("_clone_{}", crate::core::security::random_string(4))
+                };
+                f.id = previous.iter().find(|p| p.name == col.name).map(|p| p.id.clone()).unwrap_or(fallback);
             }
             fields.push(f);
         }
@@ -390,6 +368,12 @@ impl App {
     /// Deletes a collection and its table; refused for system collections
     /// and collections other collections' relations point to.
     pub fn delete_collection(&self, c: &Arc<Collection>) -> Result<()> {
+        self.delete_collection_with(c, true)
+    }
+
+    /// [`App::delete_collection`]; without `integrity_checks` (an import
+    /// replacing everything) relations pointing at it do not stop it.
+    fn delete_collection_with(&self, c: &Arc<Collection>, integrity_checks: bool) -> Result<()> {
         if c.system {
             return Err(Error::BadRequest("Failed to delete collection.".into()));
         }
@@ -401,58 +385,30 @@ impl App {
             .filter(|o| o.fields.iter().any(|f| f.relation_target() == Some(c.id.as_str())))
             .map(|o| o.name.clone())
             .collect();
-        if !referenced_by.is_empty() {
+        if integrity_checks && !referenced_by.is_empty() {
             return Err(Error::BadRequest(format!(
                 "Failed to delete collection probably due to existing reference in {}.",
                 referenced_by.join(", ")
             )));
         }
-        let hooks = self.hooks();
-        let mut executed = false;
-        let res = self.run_in_transaction(|tx| {
-            let mut ev = CollectionEvent { app: tx.clone(), collection: (**c).clone() };
-            hooks.on_collection_delete.before.trigger(&mut ev, &mut |e| {
-                through_model_collection(&hooks.on_model_delete.before, e, &mut |e| {
-                    let app = e.app.clone();
-                    let hooks = app.hooks();
-                    hooks.on_collection_delete.execute.trigger(e, &mut |e| {
-                        through_model_collection(&hooks.on_model_delete.execute, e, &mut |e| {
-                            executed = true;
-                            let col = e.collection.clone();
-                            e.app.executor().write(|conn| -> Result<()> {
-                                db::sync::drop(conn, &col)?;
-                                db::collections::delete(conn, &col.id)?;
-                                Ok(())
-                            })?;
-                            e.app.reload_collections()
-                        })
-                    })
-                })
-            })
-        });
-        if let Err(err) = res {
-            let mut ev = CollectionEvent { app: self.clone(), collection: (**c).clone() };
-            let model = &hooks.on_model_delete.after_error;
-            let _ = hooks
-                .on_collection_delete
-                .after_error
-                .trigger(&mut ev, &mut |e| through_model_collection(model, e, &mut |_| Ok(())));
-            return Err(err);
-        }
-        if !executed {
-            return Ok(());
-        }
-        let app = self.without_tx();
-        let col = (**c).clone();
-        self.after_commit(move || {
-            let mut ev = CollectionEvent { app: app.clone(), collection: col };
-            let hooks = app.hooks();
-            let model = &hooks.on_model_delete.after_success;
-            hooks
-                .on_collection_delete
-                .after_success
-                .trigger(&mut ev, &mut |e| through_model_collection(model, e, &mut |_| Ok(())))
-        })
+        let mut ev = CollectionEvent::new(self, (**c).clone());
+        self.run_model_action(
+            &mut ev,
+            ModelAction {
+                chains: |h| (&h.on_collection_delete, &h.on_model_delete),
+                in_transaction: true,
+                before_execute: &mut |_| Ok(()),
+                execute: &mut |e| {
+                    let col = e.collection.clone();
+                    e.app.executor().write(|conn| -> Result<()> {
+                        db::sync::drop(conn, &col)?;
+                        db::collections::delete(conn, &col.id)?;
+                        Ok(())
+                    })?;
+                    e.app.reload_collections()
+                },
+            },
+        )
     }
 
     /// Deletes every record of a collection (with cascades), like PocketBase's truncate.
@@ -475,7 +431,8 @@ impl App {
     /// Imports collections like PocketBase: each entry replaces the
     /// collection with its id (or, without an id, its name, compared
     /// case-insensitively); existing fields the entry leaves out are kept
-    /// (only the system ones with `delete_missing`). With `delete_missing`,
+    /// (only the system ones with `delete_missing`). An empty list and
+    /// every failure answer `validation_collections_import_failure`. With `delete_missing`,
     /// non-system collections not in the list are deleted *before* the
     /// others are stored, so an entry may reuse a deleted one's name (a
     /// snapshot's `Users` replacing the default `users`: SQLite table names
@@ -483,67 +440,109 @@ impl App {
     /// before any is validated, so collections relating to each other in a
     /// cycle, or to one later in the list, import in one go.
     pub fn import_collections(&self, list: &[Value], delete_missing: bool) -> Result<()> {
+        if list.is_empty() {
+            return Err(import_failure(
+                "Failed to import the collections configuration. Raw error:\nno collections to import".into(),
+            ));
+        }
         self.run_in_transaction(|tx| {
-            let mut parsed: Vec<(usize, Collection, Option<Arc<Collection>>)> = Vec::new();
-            for (i, raw) in list.iter().enumerate() {
-                let key = |k: &str| raw.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
-                let existing = key("id").or_else(|| key("name")).and_then(|ident| tx.collections().get(ident));
-                let mut c = from_api_json(raw, existing.as_deref()).map_err(|e| import_error(i, e))?;
-                if let Some(old) = &existing {
-                    keep_missing_fields(&mut c, old, delete_missing);
-                }
-                parsed.push((i, c, existing));
+            // PocketBase's order: parse all, delete the missing ones, save
+            // everything unvalidated, then validate each against the result
+            let mut parsed: Vec<(Collection, Option<Arc<Collection>>)> = Vec::with_capacity(list.len());
+            for raw in list {
+                let existing = raw
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .filter(|id| !id.is_empty())
+                    .or_else(|| raw.get("name").and_then(Value::as_str))
+                    .and_then(|key| tx.collections().get(key));
+                let c = imported_collection(raw, existing.as_deref(), delete_missing).map_err(import_raw_error)?;
+                parsed.push((c, existing));
             }
+            // views last, so that the tables they read exist first
+            parsed.sort_by_key(|(c, _)| c.is_view());
             if delete_missing {
                 for c in tx.collections().all().to_vec() {
-                    if !c.system && !parsed.iter().any(|(_, p, _)| p.id == c.id) {
-                        tx.delete_collection(&c)?;
+                    if !c.system && !parsed.iter().any(|(p, _)| p.id == c.id) {
+                        tx.delete_collection_with(&c, false).map_err(import_raw_error)?;
                     }
                 }
             }
-            parsed.sort_by_key(|(_, c, _)| c.is_view());
-            let mut imported: Vec<(usize, String, Option<Arc<Collection>>)> = Vec::new();
-            for (i, c, existing) in parsed {
-                let saved = tx.save_collection_no_validate(c).map_err(|e| import_error(i, e))?;
-                imported.push((i, saved.id, existing));
+            let mut saved = Vec::with_capacity(parsed.len());
+            for (c, old) in parsed {
+                let name = c.name.clone();
+                let s = tx.save_collection_no_validate(c).map_err(|e| {
+                    import_raw_error(Error::BadRequest(format!("failed to save collection \"{name}\": {e}")))
+                })?;
+                saved.push((s.id, old));
             }
-            for (i, id, old) in &imported {
-                let current = tx.find_collection(id).map_err(|e| import_error(*i, e))?;
-                let mut ev = CollectionEvent { app: tx.clone(), collection: (*current).clone() };
+            for (id, old) in &saved {
+                let current = tx.find_collection(id).map_err(import_raw_error)?;
+                let mut ev = CollectionEvent::new(tx, (*current).clone());
                 tx.hooks()
                     .on_collection_validate
                     .trigger(&mut ev, &mut |e| validate::validate(&e.collection, old.as_deref(), &e.app.collections()))
-                    .map_err(|e| import_error(*i, e))?;
+                    .map_err(|e| match e {
+                        Error::Validation { errors, .. } => import_failure(format!(
+                            "Data validations failed for collection \"{}\" ({}):\n{}",
+                            current.name,
+                            current.id,
+                            serde_json::to_string_pretty(&errors).unwrap_or_default()
+                        )),
+                        other => import_raw_error(other),
+                    })?;
             }
             Ok(())
         })
     }
 }
 
-/// Adds the fields of `old` that an imported `c` leaves out (all of them,
-/// or only the system ones with `only_system`). Like PocketBase, a field
-/// imported under another id with the same name and type is replaced by
-/// the existing one, so its column stays.
-fn keep_missing_fields(c: &mut Collection, old: &Collection, only_system: bool) {
-    for f in &old.fields {
-        if (only_system && !f.system) || c.field_by_id(&f.id).is_some() {
+/// One imported definition: a new collection, or the existing one updated
+/// with it. The existing system fields always stay (matched by id, or by
+/// name and type); with `delete_missing` the other fields not listed go.
+fn imported_collection(raw: &Value, existing: Option<&Collection>, delete_missing: bool) -> Result<Collection> {
+    let Some(existing) = existing else {
+        return from_api_json(raw, None);
+    };
+    let mut raw = raw.clone();
+    if delete_missing && raw.get("fields").is_none_or(Value::is_null) {
+        raw["fields"] = json!([]);
+    }
+    let mut c = from_api_json(&raw, Some(existing))?;
+    for f in &existing.fields {
+        if !f.system && delete_missing {
             continue;
         }
-        match c.fields.iter_mut().find(|n| n.name == f.name && n.field_type() == f.field_type()) {
-            Some(same) => *same = f.clone(),
-            None => c.fields.push(f.clone()),
+        if c.field_by_id(&f.id).is_none() {
+            // a field of the same name and type is the existing one
+            // (PocketBase gives it the old id, then replaces it by id), so
+            // its column stays
+            if let Some(found) = c.fields.iter_mut().find(|n| n.name == f.name && n.field_type() == f.field_type()) {
+                *found = f.clone();
+            } else {
+                c.fields.push(f.clone());
+            }
         }
+    }
+    Ok(c)
+}
+
+/// PocketBase's import error: all of it in `collections`.
+fn import_failure(message: String) -> Error {
+    let mut errors = Map::new();
+    errors.insert("collections".into(), field_error("validation_collections_import_failure", message));
+    Error::Validation { message: "Failed to import collections.".into(), errors }
+}
+
+fn import_raw_error(e: Error) -> Error {
+    match e {
+        already @ Error::Validation { .. } if is_import_failure(&already) => already,
+        other => import_failure(format!("Failed to import the collections configuration. Raw error:\n{other}")),
     }
 }
 
-fn import_error(i: usize, e: Error) -> Error {
-    let detail = match &e {
-        Error::Validation { errors, .. } => json!(errors),
-        other => json!({"message": other.to_string()}),
-    };
-    let mut errors = Map::new();
-    errors.insert("collections".into(), json!({ i.to_string(): detail }));
-    Error::Validation { message: "Failed to import the collections.".into(), errors }
+fn is_import_failure(e: &Error) -> bool {
+    matches!(e, Error::Validation { errors, .. } if errors.get("collections").and_then(|c| c.get("code")).is_some())
 }
 
 /// SQLite refusing a schema change (bad index column, view query…) is a client error.

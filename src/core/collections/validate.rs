@@ -16,9 +16,6 @@ use crate::core::request::RequestInfo;
 
 static NAME_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\w+$").expect("valid name regex"));
 
-/// Field names no collection may use (they are record JSON keys).
-const RESERVED_FIELD_NAMES: [&str; 3] = ["expand", "collectionId", "collectionName"];
-
 /// Validates `new` (with `old` on update) against the other collections.
 pub fn validate(new: &Collection, old: Option<&Collection>, all: &Collections) -> Result<(), Error> {
     let mut errors = FieldErrors::new();
@@ -81,38 +78,139 @@ fn validate_name(new: &Collection, old: Option<&Collection>, all: &Collections, 
     }
 }
 
+/// Field names no field may take: filter literals, SQLite's rowid alias
+/// and the record JSON keys (PocketBase's `excludeNames`).
+const EXCLUDED_FIELD_NAMES: [&str; 7] =
+    ["null", "true", "false", "_rowid_", "collectionId", "collectionName", "expand"];
+
+/// Names an auth collection's fields may not take (its form keys).
+const RESERVED_AUTH_KEYS: [&str; 2] = ["passwordConfirm", "oldPassword"];
+
+/// PocketBase checks `fields` as a chain of rules where the first failing
+/// rule is the whole answer for `fields`: duplicates, the minimum (system)
+/// fields, system fields kept, types kept, reserved auth keys, then each
+/// field's own settings.
 fn validate_fields(new: &Collection, old: Option<&Collection>, all: &Collections, errors: &mut FieldErrors) {
+    let checks: [&dyn Fn() -> Option<Value>; 6] = [
+        &|| duplicated_fields(new),
+        &|| missing_system_fields(new),
+        &|| old.filter(|_| !new.is_view()).and_then(|old| changed_system_fields(new, old)),
+        &|| old.filter(|_| !new.is_view()).and_then(|old| changed_field_types(new, old)),
+        &|| new.is_auth().then(|| reserved_auth_keys(new)).flatten(),
+        &|| field_settings(new, all),
+    ];
+    if let Some(err) = checks.iter().find_map(|check| check()) {
+        errors.insert("fields".into(), err);
+    }
+}
+
+/// Per-index errors as a `fields` answer, `None` when there are none.
+fn indexed(errs: Map<String, Value>) -> Option<Value> {
+    (!errs.is_empty()).then_some(Value::Object(errs))
+}
+
+fn duplicated_fields(new: &Collection) -> Option<Value> {
+    let (mut ids, mut names) = (HashSet::new(), HashSet::new());
+    for (i, f) in new.fields.iter().enumerate() {
+        if !f.id.is_empty() && !ids.insert(f.id.as_str()) {
+            return Some(json!({ i.to_string(): {"id": field_error(
+                "validation_duplicated_field_id",
+                format!("Duplicated or invalid field id \"{}\".", f.id),
+            )}}));
+        }
+        if !names.insert(f.name.to_lowercase()) {
+            return Some(json!({ i.to_string(): {"name": field_error_with(
+                "validation_duplicated_field_name",
+                format!("Duplicated or invalid field name {}.", f.name),
+                json!({"fieldName": f.name}),
+            )}}));
+        }
+    }
+    None
+}
+
+fn missing_system_fields(new: &Collection) -> Option<Value> {
+    if new.fields.is_empty() {
+        return Some(field_error("validation_required", "Cannot be blank."));
+    }
+    if !new.is_view() && !new.fields.iter().any(|f| f.is_primary_key() && f.name == "id") {
+        return Some(field_error("validation_missing_primary_key", "Missing or invalid \"id\" PK field."));
+    }
+    if new.is_auth() {
+        for name in AUTH_SYSTEM_FIELDS.iter().filter(|n| **n != "id") {
+            if new.field(name).is_none() {
+                return Some(field_error(
+                    &format!("validation_missing_{name}_field"),
+                    format!("System \"{name}\" field is required."),
+                ));
+            }
+        }
+    }
+    None
+}
+
+fn changed_system_fields(new: &Collection, old: &Collection) -> Option<Value> {
+    let changed =
+        old.fields.iter().filter(|f| f.system).any(|of| new.field_by_id(&of.id).is_none_or(|nf| nf.name != of.name));
+    changed.then(|| field_error("validation_system_field_change", "System fields cannot be deleted or renamed."))
+}
+
+fn changed_field_types(new: &Collection, old: &Collection) -> Option<Value> {
+    let mut errs = Map::new();
+    for (i, f) in new.fields.iter().enumerate() {
+        if old.field_by_id(&f.id).is_some_and(|of| of.field_type() != f.field_type()) {
+            errs.insert(
+                i.to_string(),
+                json!({"type": field_error("validation_field_type_change", "Field type cannot be changed.")}),
+            );
+        }
+    }
+    indexed(errs)
+}
+
+fn reserved_auth_keys(new: &Collection) -> Option<Value> {
+    let mut errs = Map::new();
+    for (i, f) in new.fields.iter().enumerate() {
+        if RESERVED_AUTH_KEYS.contains(&f.name.as_str()) {
+            errs.insert(
+                i.to_string(),
+                json!({"name": field_error("validation_reserved_field_name", "The field name is reserved and cannot be used.")}),
+            );
+        }
+    }
+    indexed(errs)
+}
+
+/// PocketBase's `DefaultFieldNameValidationRule`, first failure only.
+fn field_name_error(name: &str) -> Option<Value> {
+    if name.is_empty() {
+        return Some(field_error("validation_required", "Cannot be blank."));
+    }
+    if name.chars().count() > 100 {
+        return Some(field_error_with(
+            "validation_length_out_of_range",
+            "The length must be between 1 and 100.",
+            json!({"max": 100, "min": 1}),
+        ));
+    }
+    if !NAME_RE.is_match(name) {
+        return Some(field_error("validation_match_invalid", "Must be in a valid format."));
+    }
+    if EXCLUDED_FIELD_NAMES.contains(&name) {
+        return Some(field_error("validation_not_in_invalid", "Must not be in list."));
+    }
+    if name.contains("_via_") {
+        return Some(field_error("validation_found_via", "The value cannot contain \"_via_\"."));
+    }
+    None
+}
+
+fn field_settings(new: &Collection, all: &Collections) -> Option<Value> {
     let mut field_errors = Map::new();
-    let mut seen = HashSet::new();
     for (i, f) in new.fields.iter().enumerate() {
         let mut fe = Map::new();
-        if f.name.is_empty() {
-            fe.insert("name".into(), field_error("validation_required", "Cannot be blank."));
-        } else if !NAME_RE.is_match(&f.name) || f.name.len() > 100 {
-            fe.insert("name".into(), field_error("validation_match_invalid", "Must be in a valid format."));
-        } else if f.name.contains("_via_") {
-            fe.insert(
-                "name".into(),
-                field_error("validation_field_name_invalid", "The name must not contain \"_via_\"."),
-            );
-        } else if !seen.insert(f.name.to_lowercase()) {
-            fe.insert(
-                "name".into(),
-                field_error_with(
-                    "validation_duplicated_field_name",
-                    format!("Duplicated or invalid field name {}.", f.name),
-                    json!({"fieldName": f.name}),
-                ),
-            );
-        } else if RESERVED_FIELD_NAMES.contains(&f.name.as_str())
-            || (new.is_auth() && (f.name == "passwordConfirm" || f.name == "oldPassword"))
-        {
-            fe.insert("name".into(), field_error("validation_field_name_reserved", "The field name is reserved."));
-        }
-        if let Some(of) = old.and_then(|o| o.field_by_id(&f.id))
-            && of.field_type() != f.field_type()
-        {
-            fe.insert("type".into(), field_error("validation_field_type_change", "Field type cannot be changed."));
+        if let Some(err) = field_name_error(&f.name) {
+            fe.insert("name".into(), err);
         }
         match &f.kind {
             FieldKind::Relation { collection_id, .. } => match all.get(collection_id) {
@@ -150,35 +248,7 @@ fn validate_fields(new: &Collection, old: Option<&Collection>, all: &Collections
             field_errors.insert(i.to_string(), Value::Object(fe));
         }
     }
-    if let Some(old) = old {
-        for of in old.fields.iter().filter(|f| f.system) {
-            if new.field_by_id(&of.id).is_none() && !(new.is_view()) {
-                field_errors.insert(
-                    "0".into(),
-                    json!({"name": field_error("validation_system_field_removal", format!("System field \"{}\" cannot be removed.", of.name))}),
-                );
-            }
-        }
-    }
-    if new.is_auth() {
-        for name in AUTH_SYSTEM_FIELDS {
-            if new.field(name).is_none() {
-                errors.insert(
-                    "fields".into(),
-                    field_error("validation_missing_auth_field", format!("Missing required \"{name}\" field.")),
-                );
-            }
-        }
-    }
-    if !new.is_view() && !new.fields.iter().any(|f| f.is_primary_key() && f.name == "id") {
-        errors.insert(
-            "fields".into(),
-            field_error("validation_missing_primary_key", "Missing or invalid \"id\" PK field."),
-        );
-    }
-    if !field_errors.is_empty() {
-        errors.insert("fields".into(), Value::Object(field_errors));
-    }
+    indexed(field_errors)
 }
 
 fn validate_indexes(new: &Collection, errors: &mut FieldErrors) {

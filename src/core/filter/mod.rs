@@ -10,7 +10,7 @@
 //! name (``SELECT … FROM `posts` <joins> WHERE <filter>``), the joins of
 //! [`QueryBuilder::joins_sql`], `SELECT DISTINCT` when
 //! [`QueryBuilder::distinct`] is set, and the SQL functions of
-//! [`register_sql_functions`] on the connection.
+//! [`crate::db::functions`] on the connection.
 //!
 //! Limits (as PocketBase 0.40, plus a nesting cap of our own):
 //! * an expression is at most [`MAX_EXPRESSION_BYTES`] (3500) bytes,
@@ -36,7 +36,10 @@ mod sort;
 #[cfg(test)]
 mod tests;
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock};
+
+use parking_lot::RwLock;
 
 use rusqlite::types::Value as SqlValue;
 use serde_json::{Map, Value};
@@ -217,8 +220,29 @@ pub fn compile_filter(
     if !ctx.allow_request {
         reject_privileged_references(expr)?;
     }
-    let tree = parser::parse(lexer::tokenize(expr)?)?;
+    let tree = parse_cached(expr)?;
     b.all_or_nothing(|b| Compiler::new(b, ctx, params).filter(&tree))
+}
+
+/// Parsed expressions by their text (PocketBase keeps 500 parsed filters):
+/// rules and common filters come back on every request. Parsing is a pure
+/// function of the text, so one memo serves every app; when full it starts
+/// over, so one-off filters cannot crowd the hot ones out for good.
+static PARSED: LazyLock<RwLock<HashMap<String, Arc<parser::Expr>>>> = LazyLock::new(Default::default);
+/// How many parsed expressions [`PARSED`] keeps.
+const MAX_PARSED: usize = 500;
+
+fn parse_cached(expr: &str) -> Result<Arc<parser::Expr>, FilterError> {
+    if let Some(tree) = PARSED.read().get(expr) {
+        return Ok(tree.clone());
+    }
+    let tree = Arc::new(parser::parse(lexer::tokenize(expr)?)?);
+    let mut parsed = PARSED.write();
+    if parsed.len() >= MAX_PARSED {
+        parsed.clear();
+    }
+    parsed.insert(expr.to_string(), tree.clone());
+    Ok(tree)
 }
 
 /// Compiles `-a,+b,rel.name,@random,@rowid` into an ORDER BY list (empty
@@ -239,12 +263,6 @@ pub fn compile_sort(b: &mut QueryBuilder, ctx: &FilterContext<'_>, sort: &str) -
         compiler.b.conditions.extend(conditions);
         Ok(terms.join(", "))
     })
-}
-
-/// Registers the SQL functions compiled filters use (`geoDistance`'s);
-/// call it on every connection that runs them.
-pub fn register_sql_functions(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
-    functions::register(conn)
 }
 
 /// Convenience: an `Arc` snapshot of collections works as a schema.

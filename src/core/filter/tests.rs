@@ -160,7 +160,7 @@ impl Fixture {
     /// The fixture with some collections' list rules replaced.
     fn with_list_rules(list_rules: &[(&str, Option<&str>)]) -> Self {
         let conn = Connection::open_in_memory().expect("in-memory db");
-        register_sql_functions(&conn).expect("sql functions");
+        crate::db::functions::register(&conn).expect("sql functions");
         let mut list = collections();
         for c in &mut list {
             db::sync::create(&conn, c).expect("table");

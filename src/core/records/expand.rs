@@ -155,6 +155,8 @@ impl App {
             } else {
                 continue;
             };
+            // a valid relation path sets `expand` on every record, found or not
+            records.iter_mut().for_each(|r| r.expand_set = true);
             let added = self.attach(records, relation, children, req)?;
             for (w, a) in weights.iter_mut().zip(added) {
                 *w = w.saturating_add(a);

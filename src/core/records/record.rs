@@ -18,6 +18,9 @@ pub struct Record {
     pub original: Option<Map<String, Value>>,
     /// Expanded relations (`expand` key in JSON).
     pub expand: Map<String, Value>,
+    /// A relation was expanded (even to nothing): PocketBase then answers
+    /// `"expand":{}` rather than leaving the key out.
+    pub expand_set: bool,
     /// Values of keys that are not fields (exported only with `export_custom`).
     pub custom: Map<String, Value>,
     /// Export the custom keys too (`withCustomData(true)`).
@@ -48,6 +51,7 @@ impl Record {
             data,
             original: None,
             expand: Map::new(),
+            expand_set: false,
             custom: Map::new(),
             export_custom: false,
             visibility: BTreeMap::new(),
@@ -160,7 +164,7 @@ impl Record {
                 }
             }
         }
-        if !self.expand.is_empty() && forced("expand") != Some(false) {
+        if (self.expand_set || !self.expand.is_empty()) && forced("expand") != Some(false) {
             m.insert("expand".into(), Value::Object(self.expand.clone()));
         }
         Value::Object(m)
@@ -234,6 +238,7 @@ impl Record {
             data: Map::new(),
             original: None,
             expand: Map::new(),
+            expand_set: false,
             custom: Map::new(),
             export_custom: false,
             visibility: BTreeMap::new(),

@@ -12,7 +12,8 @@ use crate::core::app::App;
 use crate::core::collections::index::Index;
 use crate::core::collections::{Collection, FieldKind};
 use crate::core::error::{Error, FieldErrors, Result, field_error};
-use crate::core::events::{ActionHooks, ModelEvent, RecordEvent, through_model};
+use crate::core::events::{RecordEvent, through_model};
+use crate::core::hooks::{ChainsOf, ModelAction};
 use crate::core::{datetime, security};
 use crate::db::records as rows;
 
@@ -53,77 +54,34 @@ impl App {
         if record.collection.is_view() {
             return Err(Error::BadRequest("View collections are read-only.".into()));
         }
-        let is_new = record.is_new();
-        let hooks = self.hooks();
-        let action = if is_new { &hooks.on_record_create } else { &hooks.on_record_update };
+        let chains: ChainsOf<RecordEvent> = if record.is_new() {
+            |h| (&h.on_record_create, &h.on_model_create)
+        } else {
+            |h| (&h.on_record_update, &h.on_model_update)
+        };
         let placeholder = Record::placeholder(record.collection.clone());
-        let mut ev = RecordEvent { app: self.clone(), record: std::mem::replace(record, placeholder) };
-        // a hook that skips next() stops the save: no after-success hooks then
-        let mut executed = false;
-        let model = if is_new { &hooks.on_model_create } else { &hooks.on_model_update };
-        let res = action.before.trigger(&mut ev, &mut |e| {
-            through_model(&model.before, e, &mut |e| {
-                prepare(&mut e.record);
-                if validate {
-                    let app = e.app.clone();
-                    let hooks = app.hooks();
-                    hooks.on_record_validate.trigger(e, &mut |e| {
-                        through_model(&hooks.on_model_validate, e, &mut |e| e.app.validate_record(&e.record))
-                    })?;
-                }
-                let app = e.app.clone();
-                let hooks = app.hooks();
-                let (action, model) = if is_new {
-                    (&hooks.on_record_create, &hooks.on_model_create)
-                } else {
-                    (&hooks.on_record_update, &hooks.on_model_update)
-                };
-                action.execute.trigger(e, &mut |e| {
-                    through_model(&model.execute, e, &mut |e| {
-                        executed = true;
-                        e.app.persist_record(&mut e.record)
-                    })
-                })
-            })
-        });
-        *record = std::mem::replace(&mut ev.record, Record::placeholder(record.collection.clone()));
-        if res.is_ok() && !executed {
-            return Ok(());
-        }
-        self.finish_action(action, model, is_new, record, res)
-    }
-
-    /// Runs after-success (post commit) or after-error hooks for a model action.
-    fn finish_action(
-        &self,
-        action: &ActionHooks<RecordEvent>,
-        model: &ActionHooks<ModelEvent>,
-        is_new: bool,
-        record: &Record,
-        res: Result<()>,
-    ) -> Result<()> {
-        match res {
-            Ok(()) => {
-                let app = self.without_tx();
-                let rec = record.clone();
-                self.after_commit(move || {
-                    let hooks = app.hooks();
-                    let (chain, model) = if is_new {
-                        (&hooks.on_record_create.after_success, &hooks.on_model_create.after_success)
-                    } else {
-                        (&hooks.on_record_update.after_success, &hooks.on_model_update.after_success)
-                    };
-                    let mut ev = RecordEvent { app: app.clone(), record: rec };
-                    chain.trigger(&mut ev, &mut |e| through_model(model, e, &mut |_| Ok(())))
-                })
-            }
-            Err(err) => {
-                let mut ev = RecordEvent { app: self.clone(), record: record.clone() };
-                let _ =
-                    action.after_error.trigger(&mut ev, &mut |e| through_model(&model.after_error, e, &mut |_| Ok(())));
-                Err(err)
-            }
-        }
+        let mut ev = RecordEvent::new(self, std::mem::replace(record, placeholder));
+        let res = self.run_model_action(
+            &mut ev,
+            ModelAction {
+                chains,
+                in_transaction: false,
+                before_execute: &mut |e| {
+                    prepare(&mut e.record);
+                    if validate {
+                        let app = e.app.clone();
+                        let hooks = app.hooks();
+                        hooks.on_record_validate.trigger(e, &mut |e| {
+                            through_model(&hooks.on_model_validate, e, &mut |e| e.app.validate_record(&e.record))
+                        })?;
+                    }
+                    Ok(())
+                },
+                execute: &mut |e| e.app.persist_record(&mut e.record),
+            },
+        );
+        *record = ev.record;
+        res
     }
 
     /// Field checks plus the relation-exists check.
@@ -196,6 +154,13 @@ impl App {
     /// Writes the record row (insert or update), mapping constraint errors.
     fn persist_record(&self, record: &mut Record) -> Result<()> {
         let c = record.collection.clone();
+        if c.is_auth() {
+            self.check_auth_id_unique(record)?;
+            if c.name == "_superusers" {
+                // PocketBase always marks superusers verified
+                record.set_raw("verified", Value::Bool(true));
+            }
+        }
         // new files are written before the row and follow its fate
         let files = self.store_record_files(record)?;
         let res = if record.is_new() {
@@ -213,55 +178,40 @@ impl App {
         Ok(())
     }
 
+    /// PocketBase's loose cross-check: an auth record's id may not exist in
+    /// another auth collection (a token names only collection and id, so a
+    /// mistake in one collection's rules should not reach the other's).
+    fn check_auth_id_unique(&self, record: &Record) -> Result<()> {
+        let ids = [record.id().to_string()];
+        for other in self.collections().all().iter().filter(|o| o.is_auth() && o.id != record.collection.id) {
+            if !self.executor().read(|conn| rows::existing_ids(conn, &other.name, &ids))?.is_empty() {
+                return Err(Error::field(
+                    "Failed to validate record.",
+                    "id",
+                    "validation_invalid_auth_id",
+                    "Invalid or duplicated auth record id.",
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Deletes a record: cascades, clears optional references, refuses when a
     /// required reference would break; all in one transaction.
     pub fn delete_record(&self, record: &Record) -> Result<()> {
         if record.collection.is_view() {
             return Err(Error::BadRequest("View collections are read-only.".into()));
         }
-        let hooks = self.hooks();
-        let mut ev = RecordEvent { app: self.clone(), record: record.clone() };
-        let mut executed = false;
-        let res = self.run_in_transaction(|tx| {
-            ev.app = tx.clone();
-            hooks.on_record_delete.before.trigger(&mut ev, &mut |e| {
-                through_model(&hooks.on_model_delete.before, e, &mut |e| {
-                    let app = e.app.clone();
-                    let hooks = app.hooks();
-                    hooks.on_record_delete.execute.trigger(e, &mut |e| {
-                        through_model(&hooks.on_model_delete.execute, e, &mut |e| {
-                            executed = true;
-                            e.app.delete_record_row(&e.record)
-                        })
-                    })
-                })
-            })
-        });
-        match res {
-            Ok(()) if !executed => Ok(()),
-            Ok(()) => {
-                let app = self.without_tx();
-                let rec = record.clone();
-                self.after_commit(move || {
-                    let mut ev = RecordEvent { app: app.clone(), record: rec };
-                    let hooks = app.hooks();
-                    let model = &hooks.on_model_delete.after_success;
-                    hooks
-                        .on_record_delete
-                        .after_success
-                        .trigger(&mut ev, &mut |e| through_model(model, e, &mut |_| Ok(())))
-                })
-            }
-            Err(err) => {
-                let mut ev = RecordEvent { app: self.clone(), record: record.clone() };
-                let model = &hooks.on_model_delete.after_error;
-                let _ = hooks
-                    .on_record_delete
-                    .after_error
-                    .trigger(&mut ev, &mut |e| through_model(model, e, &mut |_| Ok(())));
-                Err(err)
-            }
-        }
+        let mut ev = RecordEvent::new(self, record.clone());
+        self.run_model_action(
+            &mut ev,
+            ModelAction {
+                chains: |h| (&h.on_record_delete, &h.on_model_delete),
+                in_transaction: true,
+                before_execute: &mut |_| Ok(()),
+                execute: &mut |e| e.app.delete_record_row(&e.record),
+            },
+        )
     }
 
     fn delete_record_row(&self, record: &Record) -> Result<()> {

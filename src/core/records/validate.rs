@@ -2,8 +2,10 @@
 //! error codes. Checks that need the database (relations exist, unique
 //! indexes) live in the save path.
 
-use std::sync::LazyLock;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock};
 
+use parking_lot::RwLock;
 use regex::Regex;
 use serde_json::{Value, json};
 
@@ -85,10 +87,34 @@ fn pattern_error(pattern: &str, s: &str) -> Option<Value> {
     if pattern.is_empty() || s.is_empty() {
         return None;
     }
-    match Regex::new(pattern) {
-        Ok(re) if re.is_match(s) => None,
+    match compiled_pattern(pattern) {
+        Some(re) if re.is_match(s) => None,
         _ => Some(field_error("validation_invalid_format", "Invalid value format.")),
     }
+}
+
+/// Field `pattern` regexes compiled once (keyed by their text, so a changed
+/// pattern of a new collection version compiles anew); `None` for an
+/// invalid one. Starts over when full.
+static COMPILED: LazyLock<RwLock<HashMap<String, Option<Arc<Regex>>>>> = LazyLock::new(Default::default);
+const MAX_COMPILED: usize = 500;
+
+#[cfg(test)]
+fn compiled_len() -> usize {
+    COMPILED.read().len()
+}
+
+fn compiled_pattern(pattern: &str) -> Option<Arc<Regex>> {
+    if let Some(re) = COMPILED.read().get(pattern) {
+        return re.clone();
+    }
+    let re = Regex::new(pattern).ok().map(Arc::new);
+    let mut compiled = COMPILED.write();
+    if compiled.len() >= MAX_COMPILED {
+        compiled.clear();
+    }
+    compiled.insert(pattern.to_string(), re.clone());
+    re
 }
 
 /// Validates a normalised value. `plain_password` is the submitted password
@@ -286,6 +312,20 @@ pub fn is_url(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn field_patterns_compile_once_and_the_cache_stays_bounded() {
+        let a = compiled_pattern("^cache-test-[0-9]+$").expect("valid pattern");
+        let b = compiled_pattern("^cache-test-[0-9]+$").expect("valid pattern");
+        assert!(Arc::ptr_eq(&a, &b), "the second lookup reuses the compiled regex");
+        assert!(compiled_pattern("(unclosed").is_none());
+        for i in 0..600 {
+            compiled_pattern(&format!("^bounded-{i}$"));
+        }
+        assert!(compiled_len() <= 500);
+        assert!(pattern_error("^[a-z]+$", "abc").is_none());
+        assert!(pattern_error("^[a-z]+$", "ABC").is_some());
+    }
 
     fn text(min: i64, max: i64, pattern: &str) -> Field {
         Field::new(

@@ -352,7 +352,7 @@ impl JsApp {
         if let Some(shared) = JsRecord::shared_of(&model) {
             let placeholder = Record::placeholder(shared.borrow().collection.clone());
             let record = std::mem::replace(&mut *shared.borrow_mut(), placeholder);
-            let mut ev = RecordEvent { app: self.app.clone(), record };
+            let mut ev = RecordEvent::new(&self.app, record);
             let res = budget.paused(|| {
                 self.app.hooks().on_record_validate.trigger(&mut ev, &mut |e| e.app.validate_record(&e.record))
             });
@@ -361,7 +361,7 @@ impl JsApp {
         }
         if is_collection(&ctx, &model) {
             let c = collection::from_js(&self.app, &model).map_err(|e| throw_core(&ctx, e))?;
-            let mut ev = CollectionEvent { app: self.app.clone(), collection: c };
+            let mut ev = CollectionEvent::new(&self.app, c);
             let res = budget.paused(|| {
                 self.app.hooks().on_collection_validate.trigger(&mut ev, &mut |e| {
                     let all = e.app.collections();

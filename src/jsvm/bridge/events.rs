@@ -16,6 +16,7 @@ use crate::core::events::{
     MailerEvent, MailerRecordEvent, Model, ModelEvent, RecordAuthRequestEvent, RecordEnrichEvent, RecordEvent,
     RecordRequestEvent, SettingsRequestEvent,
 };
+use crate::core::hooks::ActionError;
 use crate::core::records::Record;
 use crate::core::request::RequestInfo;
 use crate::core::settings::Settings;
@@ -64,6 +65,7 @@ impl BridgeEvent for RecordEvent {
         let h = Rc::new(RefCell::new(std::mem::replace(&mut self.record, placeholder)));
         e.set("app", JsApp::instance(ctx, &self.app)?)?;
         e.set("record", record_js(ctx, &h)?)?;
+        expose_error(ctx, e, self.error.as_ref())?;
         Ok(h)
     }
 
@@ -88,6 +90,7 @@ impl BridgeEvent for CollectionEvent {
     fn expose<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>) -> rquickjs::Result<()> {
         e.set("app", JsApp::instance(ctx, &self.app)?)?;
         e.set("collection", collection::to_js(ctx, &self.collection)?)?;
+        expose_error(ctx, e, self.error.as_ref())?;
         Ok(())
     }
 
@@ -110,6 +113,16 @@ impl BridgeEvent for CollectionEvent {
             _ => e.set("collection", collection::to_js(ctx, &self.collection)?),
         }
     }
+}
+
+/// `e.error` of the after-error hooks: a JS `Error` with the failure's
+/// message and `status` (PocketBase hands them the Go error).
+fn expose_error<'js>(ctx: &Ctx<'js>, e: &Object<'js>, error: Option<&ActionError>) -> rquickjs::Result<()> {
+    let Some(error) = error else { return Ok(()) };
+    let ctor: rquickjs::Function = ctx.globals().get("Error")?;
+    let js: Object = ctor.call((error.message.as_str(),))?;
+    js.set("status", error.status)?;
+    e.set("error", js)
 }
 
 /// `e.auth` and `e.requestInfo()`: built in JS on first use from `e.__ri`
@@ -272,11 +285,12 @@ impl BridgeEvent for ModelEvent {
             Model::Record(r) => Model::Record(Record::placeholder(r.collection.clone())),
             Model::Collection(_) => Model::Collection(Box::new(Collection::placeholder())),
         };
-        ModelEvent { app: self.app.clone(), model }
+        ModelEvent { app: self.app.clone(), model, error: self.error.clone() }
     }
 
     fn expose<'js>(&mut self, ctx: &Ctx<'js>, e: &Object<'js>) -> rquickjs::Result<ModelHandles> {
         e.set("app", JsApp::instance(ctx, &self.app)?)?;
+        expose_error(ctx, e, self.error.as_ref())?;
         match &mut self.model {
             Model::Record(r) => {
                 let placeholder = Record::placeholder(r.collection.clone());
