@@ -13,7 +13,7 @@ use serde_json::{Map, Value as Json, json};
 use super::app::JsApp;
 use super::{convert, state};
 use crate::core::{App, Error};
-use crate::db::raw;
+use crate::db::{Executor, raw};
 use crate::jsvm::error::throw_core;
 
 /// Adds the natives `js_api/app_extras.js` uses.
@@ -78,16 +78,7 @@ fn db_execute<'js>(
     params: Opt<Value<'js>>,
 ) -> rquickjs::Result<Value<'js>> {
     let app = app_of(&app);
-    let params = params_of(params)?;
-    let until = deadline(&ctx, &app)?;
-    let budget = state(&ctx)?.budget.clone();
-    let (n, id) = budget
-        .paused(|| {
-            app.executor()
-                .write(|c| crate::db::with_deadline(until, || raw::execute(c, &sql, &params)).map_err(sql_error))
-        })
-        .map_err(|e| throw_core(&ctx, e))?;
-    convert::to_js(&ctx, &json!({"rowsAffected": n, "lastInsertId": id}))
+    execute_on(ctx, &app, app.executor().clone(), sql, params)
 }
 
 /// Runs a query; returns its rows (at most `limit`) as plain objects.
@@ -99,21 +90,7 @@ fn db_query<'js>(
     limit: Opt<f64>,
 ) -> rquickjs::Result<Array<'js>> {
     let app = app_of(&app);
-    let params = params_of(params)?;
-    let limit = limit.0.filter(|l| *l > 0.0).map(|l| l as usize);
-    let until = deadline(&ctx, &app)?;
-    let budget = state(&ctx)?.budget.clone();
-    let rows = budget
-        .paused(|| {
-            app.executor()
-                .read(|c| crate::db::with_deadline(until, || raw::query(c, &sql, &params, limit)).map_err(sql_error))
-        })
-        .map_err(|e| throw_core(&ctx, e))?;
-    let arr = Array::new(ctx.clone())?;
-    for (i, row) in rows.into_iter().enumerate() {
-        arr.set(i, convert::to_js(&ctx, &Json::Object(row))?)?;
-    }
-    Ok(arr)
+    query_on(ctx, &app, app.executor().clone(), sql, params, limit)
 }
 
 /// [`db_execute`] on auxiliary.db (logs): `$app.auxDB()`.
@@ -124,16 +101,7 @@ fn aux_db_execute<'js>(
     params: Opt<Value<'js>>,
 ) -> rquickjs::Result<Value<'js>> {
     let app = app_of(&app);
-    let params = params_of(params)?;
-    let until = deadline(&ctx, &app)?;
-    let budget = state(&ctx)?.budget.clone();
-    let (n, id) = budget
-        .paused(|| {
-            app.aux_db()
-                .write(|c| crate::db::with_deadline(until, || raw::execute(c, &sql, &params)).map_err(sql_error))
-        })
-        .map_err(|e| throw_core(&ctx, e))?;
-    convert::to_js(&ctx, &json!({"rowsAffected": n, "lastInsertId": id}))
+    execute_on(ctx, &app, Executor::Pool(app.aux_db().clone()), sql, params)
 }
 
 /// [`db_query`] on auxiliary.db (logs): `$app.auxDB()`.
@@ -145,14 +113,42 @@ fn aux_db_query<'js>(
     limit: Opt<f64>,
 ) -> rquickjs::Result<Array<'js>> {
     let app = app_of(&app);
+    query_on(ctx, &app, Executor::Pool(app.aux_db().clone()), sql, params, limit)
+}
+
+/// A statement on `db` under the hook's deadline, its JS budget paused.
+fn execute_on<'js>(
+    ctx: Ctx<'js>,
+    app: &App,
+    db: Executor,
+    sql: String,
+    params: Opt<Value<'js>>,
+) -> rquickjs::Result<Value<'js>> {
+    let params = params_of(params)?;
+    let until = deadline(&ctx, app)?;
+    let budget = state(&ctx)?.budget.clone();
+    let (n, id) = budget
+        .paused(|| db.write(|c| crate::db::with_deadline(until, || raw::execute(c, &sql, &params)).map_err(sql_error)))
+        .map_err(|e| throw_core(&ctx, e))?;
+    convert::to_js(&ctx, &json!({"rowsAffected": n, "lastInsertId": id}))
+}
+
+/// A query on `db` under the hook's deadline, its JS budget paused.
+fn query_on<'js>(
+    ctx: Ctx<'js>,
+    app: &App,
+    db: Executor,
+    sql: String,
+    params: Opt<Value<'js>>,
+    limit: Opt<f64>,
+) -> rquickjs::Result<Array<'js>> {
     let params = params_of(params)?;
     let limit = limit.0.filter(|l| *l > 0.0).map(|l| l as usize);
-    let until = deadline(&ctx, &app)?;
+    let until = deadline(&ctx, app)?;
     let budget = state(&ctx)?.budget.clone();
     let rows = budget
         .paused(|| {
-            app.aux_db()
-                .read(|c| crate::db::with_deadline(until, || raw::query(c, &sql, &params, limit)).map_err(sql_error))
+            db.read(|c| crate::db::with_deadline(until, || raw::query(c, &sql, &params, limit)).map_err(sql_error))
         })
         .map_err(|e| throw_core(&ctx, e))?;
     let arr = Array::new(ctx.clone())?;
