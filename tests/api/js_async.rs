@@ -265,7 +265,10 @@ async fn async_hooks_and_cron_jobs_await_fetch_and_timers() {
     for title in ["awaited", "plain"] {
         let r = t.post("/api/collections/posts/records", None, json!({"title": title})).await;
         assert_eq!(r.status, 200, "{}", r.text);
-        assert_eq!((r.json["title"].as_str(), r.json["note"].as_str()), (Some(&*format!("{title}!")), Some("fetched world")));
+        assert_eq!(
+            (r.json["title"].as_str(), r.json["note"].as_str()),
+            (Some(&*format!("{title}!")), Some("fetched world"))
+        );
         assert_eq!(t.app.store().lock().get(&format!("after:{title}!")).cloned(), Some(json!(true)));
     }
     // a plain Error rejected in a nested hook keeps its message
