@@ -1441,6 +1441,9 @@ declare function onTerminate(handler: (e: core.TerminateEvent) => void): void;
 
 // ---------------------------------------------------------------------------
 // Beyond PocketBase (Ferrobase only): timers and fetch() inside a handler.
+// Hook files may also be ES modules (`import x from "./lib.js"`,
+// `import data from "./data.json"`, `export ...`, top-level `await`), beside
+// CommonJS `require()`; see the README.
 // A handler may be `async`; its promise is driven to completion inside the
 // handler's time budget, together with its timers and fetches. Whatever is
 // still pending when the handler call ends is dropped.

@@ -5,11 +5,21 @@
 //! appended, directories load their `package.json` main or `index.js`, bare
 //! names search `node_modules` upwards. JSON files are modules too. Modules
 //! are compiled with their real file name so stack traces point into them.
+//!
+//! ES modules (`import`/`export`) go through the same resolution: hook
+//! files and required files that use the syntax are evaluated as modules
+//! (named by their absolute path, so relative imports resolve against
+//! them), `import x from "./data.json"` gives the parsed JSON, importing a
+//! CommonJS file gives its `module.exports` as the default export (and its
+//! keys as named exports), and `require()` of an ES module gives its
+//! namespace. `.ts` files have their types stripped.
 
 use std::path::{Path, PathBuf};
 
 use rquickjs::context::EvalOptions;
-use rquickjs::{Ctx, Exception, Function, Object, Value};
+use rquickjs::loader::{ImportAttributes, Loader, Resolver};
+use rquickjs::module::Declared;
+use rquickjs::{Ctx, Exception, Function, Module, Object, Value};
 
 use super::bindings::{convert, state};
 
@@ -35,7 +45,7 @@ fn load_as_file(p: &Path) -> Option<PathBuf> {
     if p.is_file() {
         return Some(p.to_path_buf());
     }
-    ["js", "json"].iter().map(|ext| append_extension(p, ext)).find(|c| c.is_file())
+    ["js", "json", "ts"].iter().map(|ext| append_extension(p, ext)).find(|c| c.is_file())
 }
 
 fn append_extension(p: &Path, ext: &str) -> PathBuf {
@@ -105,7 +115,11 @@ fn require<'js>(ctx: &Ctx<'js>, base: &Path, name: &str) -> rquickjs::Result<Val
     module.set("exports", Object::new(ctx.clone())?)?;
     // cached before running so require cycles see the partial exports
     cache.set(key.as_str(), module.clone())?;
-    let loaded = if path.extension().is_some_and(|e| e == "json") {
+    let loaded = if is_es_module(&source) && !path.extension().is_some_and(|e| e == "json") {
+        // an ES module: its namespace, loaded once through the module loader
+        let _ = cache.remove(key.as_str());
+        return import_sync(ctx, &key);
+    } else if path.extension().is_some_and(|e| e == "json") {
         serde_json::from_str::<serde_json::Value>(&source)
             .map_err(|e| Exception::throw_syntax(ctx, &format!("{key}: {e}")))
             .and_then(|j| convert::to_js(ctx, &j))
@@ -121,6 +135,7 @@ fn require<'js>(ctx: &Ctx<'js>, base: &Path, name: &str) -> rquickjs::Result<Val
 }
 
 fn run_module<'js>(ctx: &Ctx<'js>, path: &Path, key: &str, source: &str, module: &Object<'js>) -> rquickjs::Result<()> {
+    let source = js_source(ctx, key, source.to_string())?;
     // the wrapper opens on the first line so line numbers stay the file's
     let wrapped = format!("(function (exports, require, module, __filename, __dirname) {{{source}\n}})");
     let mut opts = EvalOptions::default();
@@ -132,6 +147,159 @@ fn run_module<'js>(ctx: &Ctx<'js>, path: &Path, key: &str, source: &str, module:
     let exports: Value = module.get("exports")?;
     f.call::<_, Value>((exports, local_require, module.clone(), key, dir.to_string_lossy().into_owned()))?;
     Ok(())
+}
+
+/// The JavaScript of a module file: `.ts` files have their types stripped.
+fn js_source(ctx: &Ctx<'_>, key: &str, source: String) -> rquickjs::Result<String> {
+    if !key.ends_with(".ts") {
+        return Ok(source);
+    }
+    super::typescript::strip_types(key, source).map_err(|e| Exception::throw_syntax(ctx, &e))
+}
+
+/// Whether a file uses ES module syntax: a line starting with an `import`
+/// declaration (not `import(`/`import.meta` alone) or an `export`.
+pub fn is_es_module(source: &str) -> bool {
+    source.lines().any(|line| {
+        let l = line.trim_start();
+        if let Some(rest) = l.strip_prefix("export") {
+            return rest.starts_with(|c: char| c.is_whitespace() || c == '{' || c == '*');
+        }
+        if let Some(rest) = l.strip_prefix("import") {
+            let rest = rest.trim_start();
+            return (l.len() - rest.len() > "import".len() && !rest.starts_with('(') && !rest.starts_with('.'))
+                || rest.starts_with('{')
+                || rest.starts_with('*')
+                || rest.starts_with('"')
+                || rest.starts_with('\'');
+        }
+        false
+    })
+}
+
+/// Loads the ES module at the absolute path `key` now (its imports too) and
+/// returns its namespace: what `require()` of an ES module gives.
+fn import_sync<'js>(ctx: &Ctx<'js>, key: &str) -> rquickjs::Result<Value<'js>> {
+    let promise = Module::import(ctx, key)?;
+    super::event_loop::await_value(ctx, promise.into_value())
+}
+
+/// Resolves `import` specifiers like `require()` does, against the
+/// importing module's directory.
+pub struct ModuleResolver;
+
+impl Resolver for ModuleResolver {
+    fn resolve<'js>(
+        &mut self,
+        ctx: &Ctx<'js>,
+        base: &str,
+        name: &str,
+        _attributes: Option<ImportAttributes<'js>>,
+    ) -> rquickjs::Result<String> {
+        let hooks_dir = state(ctx)?.hooks_dir.clone();
+        let base_path = Path::new(base);
+        let dir = if base_path.is_absolute() {
+            base_path.parent().map(Path::to_path_buf).unwrap_or_else(|| hooks_dir.clone())
+        } else {
+            hooks_dir.clone()
+        };
+        match resolve(&dir, &hooks_dir, name) {
+            Some(p) => Ok(p.to_string_lossy().into_owned()),
+            None => Err(Exception::throw_message(ctx, &format!("Cannot find module '{name}' imported from '{base}'"))),
+        }
+    }
+}
+
+/// Loads resolved modules: ES modules as they are, JSON as a default
+/// export, CommonJS files through `require()` (default export
+/// `module.exports`, its identifier keys as named exports).
+pub struct ModuleLoader;
+
+impl Loader for ModuleLoader {
+    fn load<'js>(
+        &mut self,
+        ctx: &Ctx<'js>,
+        name: &str,
+        _attributes: Option<ImportAttributes<'js>>,
+    ) -> rquickjs::Result<Module<'js, Declared>> {
+        let path = Path::new(name);
+        let source = std::fs::read_to_string(path)
+            .map_err(|e| Exception::throw_message(ctx, &format!("Cannot read module '{name}': {e}")))?;
+        if path.extension().is_some_and(|e| e == "json") {
+            serde_json::from_str::<serde_json::Value>(&source)
+                .map_err(|e| Exception::throw_syntax(ctx, &format!("{name}: {e}")))?;
+            return Module::declare(ctx.clone(), name, format!("export default {source}\n;"));
+        }
+        if is_es_module(&source) {
+            return Module::declare(ctx.clone(), name, js_source(ctx, name, source)?);
+        }
+        // CommonJS: run it once through require(), then re-export
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let exports = require(ctx, &dir, name)?;
+        let mut shim = format!(
+            "const m = globalThis.__pb.modules[{}].exports;\nexport default m;\n",
+            serde_json::Value::String(name.to_string())
+        );
+        if let Some(obj) = exports.as_object()
+            && !exports.is_function()
+        {
+            let keys: Vec<String> = obj.keys::<String>().filter_map(Result::ok).filter(|k| is_export_name(k)).collect();
+            if !keys.is_empty() {
+                shim.push_str(&format!("export const {{ {} }} = m;\n", keys.join(", ")));
+            }
+        }
+        Module::declare(ctx.clone(), name, shim)
+    }
+}
+
+/// Whether a CommonJS export key can be a named export of the shim.
+fn is_export_name(k: &str) -> bool {
+    const RESERVED: [&str; 38] = [
+        "default",
+        "break",
+        "case",
+        "catch",
+        "class",
+        "const",
+        "continue",
+        "debugger",
+        "delete",
+        "do",
+        "else",
+        "enum",
+        "export",
+        "extends",
+        "false",
+        "finally",
+        "for",
+        "function",
+        "if",
+        "import",
+        "in",
+        "instanceof",
+        "new",
+        "null",
+        "return",
+        "super",
+        "switch",
+        "this",
+        "throw",
+        "true",
+        "try",
+        "typeof",
+        "var",
+        "void",
+        "while",
+        "with",
+        "yield",
+        "m",
+    ];
+    let mut chars = k.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_' || c == '$')
+        && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '$')
+        && !RESERVED.contains(&k)
+        && !["let", "static", "await", "implements", "interface", "package", "private", "protected", "public"]
+            .contains(&k)
 }
 
 #[cfg(test)]
@@ -168,5 +336,33 @@ mod tests {
         assert_eq!(found(&hooks, "near"), None);
         assert_eq!(found(&routes, "../data.json"), Some("data.json".into()));
         assert_eq!(found(&hooks, "./missing"), None);
+    }
+
+    #[test]
+    fn es_module_syntax_is_detected() {
+        for esm in [
+            "import x from './a.js';",
+            "  import {a} from \"./a\"",
+            "import * as ns from './a'",
+            "import './side.js'",
+            "export default 1",
+            "export const a = 1",
+            "export { a }",
+            "export * from './x'",
+            "export async function f() {}",
+        ] {
+            assert!(is_es_module(esm), "{esm}");
+        }
+        for script in [
+            "routerAdd('GET', '/', (e) => {})",
+            "const m = import('./a.js')",
+            "import('./x').then(() => {})",
+            "exports.a = 1",
+            "module.exports = { importer: 1 }",
+            "const importance = 1; exporter()",
+            "// import x from 'y' in a comment",
+        ] {
+            assert!(!is_es_module(script), "{script}");
+        }
     }
 }

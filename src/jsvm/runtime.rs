@@ -15,6 +15,7 @@ use super::error::{self, LoadError};
 use super::event_loop;
 use super::jobs::PoolSlot;
 use super::registry::Registry;
+use super::require;
 use super::scripts::{ScriptFailure, Scripts};
 use crate::core::{App, Error};
 
@@ -61,6 +62,7 @@ impl Worker {
         let budget = Budget::default();
         let watch = budget.clone();
         rt.set_interrupt_handler(Some(Box::new(move || watch.exceeded())));
+        rt.set_loader(require::ModuleResolver, require::ModuleLoader);
         let ctx = Context::full(&rt).map_err(|e| LoadError::Runtime(e.to_string()))?;
         let mut worker = Worker {
             ctx,
@@ -189,7 +191,11 @@ fn load_scripts(ctx: &Ctx<'_>, worker: &Worker, scripts: &Scripts) -> Vec<Script
         opts.strict = false;
         opts.filename = Some(file.clone());
         worker.budget.start(worker.time_budget);
-        let res = ctx.eval_with_options::<(), _>(script.source.as_str(), opts);
+        let res = if require::is_es_module(&script.source) {
+            eval_module(ctx, &file, &script.source)
+        } else {
+            ctx.eval_with_options::<(), _>(script.source.as_str(), opts)
+        };
         let timed_out = worker.budget.exceeded();
         worker.budget.clear();
         let message = match res {
@@ -204,6 +210,13 @@ fn load_scripts(ctx: &Ctx<'_>, worker: &Worker, scripts: &Scripts) -> Vec<Script
         failures.push(ScriptFailure { path: script.path.clone(), message });
     }
     failures
+}
+
+/// Evaluates a hook file written as an ES module (named by its path, so
+/// its relative imports resolve against it), top-level `await` included.
+fn eval_module(ctx: &Ctx<'_>, file: &str, source: &str) -> rquickjs::Result<()> {
+    let (_, done) = rquickjs::Module::declare(ctx.clone(), file, source)?.eval()?;
+    event_loop::await_value(ctx, done.into_value()).map(|_| ())
 }
 
 /// Runs the `$app.onServe()` handlers the files bound (they add routes and

@@ -36,8 +36,9 @@ pub fn strip_types(file: &str, source: String) -> Result<String, String> {
     let cm: Lrc<SourceMap> = Lrc::new(SourceMap::new(FilePathMapping::empty()));
     let diagnostics = Diagnostics::default();
     let handler = Handler::with_emitter_writer(Box::new(diagnostics.clone()), Some(cm.clone()));
+    let module = super::require::is_es_module(&source);
     let options =
-        Options { filename: Some(file.to_string()), module: Some(false), mode: Mode::StripOnly, ..Default::default() };
+        Options { filename: Some(file.to_string()), module: Some(module), mode: Mode::StripOnly, ..Default::default() };
     let out = GLOBALS.set(&Globals::new(), || operate(&cm, &handler, source, options));
     out.map(|o| o.code).map_err(|e| {
         let text = diagnostics.0.lock().map(|d| String::from_utf8_lossy(&d).into_owned()).unwrap_or_default();

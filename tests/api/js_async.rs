@@ -325,3 +325,99 @@ async fn runaway_async_code_and_timers_are_stopped_and_the_server_serves_on() {
     assert_eq!(t.get("/ok", None).await.text, "ok");
     assert_eq!(t.get("/api/health", None).await.status, 200);
 }
+
+#[tokio::test]
+async fn es_modules_import_files_json_and_commonjs_beside_require() {
+    let t = spawn_app_with_hooks(
+        &[
+            ("lib/math.js", "export const add = (a, b) => a + b;\nexport default function twice(x) { return 2 * x; }\n"),
+            ("lib/index.js", "export * from './math.js';\nexport const fromIndex = true;\n"),
+            ("lib/cjs.js", "module.exports = { greet: (n) => 'hi ' + n, value: 42 };\n"),
+            ("lib/data.json", r#"{"name": "config", "list": [1, 2]}"#),
+            ("lib/typed.ts", "export function shout(s: string): string { return s.toUpperCase(); }\n"),
+            (
+                "lib/legacy.js",
+                "const m = require('./math.js');\nmodule.exports = { viaRequire: m.add(1, 2), def: typeof m.default };\n",
+            ),
+            (
+                "main.pb.js",
+                r#"
+import twice, { add } from "./lib/math.js";
+import * as lib from "./lib";
+import data from "./lib/data.json";
+import cjs, { greet } from "./lib/cjs";
+import { shout } from "./lib/typed";
+const legacy = require("./lib/legacy.js");
+const same = require(`${__hooks}/lib/math.js`).add === add;
+const waited = await new Promise((r) => setTimeout(() => r("tla"), 1));
+routerAdd("GET", "/esm", (e) => e.json(200, {
+    add: add(2, 3), twice: twice(4), index: lib.fromIndex && lib.add(1, 1), data, cjs: cjs.value,
+    greet: greet("zoe"), shout: shout("hey"), legacy, same, waited,
+}));
+export const unused = 1;
+"#,
+            ),
+            (
+                "typed.pb.ts",
+                r#"
+import { add } from "./lib/math.js";
+import type { Foo } from "./lib/types";
+const n: number = add(40, 2);
+routerAdd("GET", "/esm-ts", (e) => e.json(200, { n }));
+"#,
+            ),
+            ("broken.pb.js", "import { nope } from './lib/missing.js';\nrouterAdd('GET', '/broken', (e) => e.string(200, 'x'));\n"),
+            ("syntax.pb.js", "import { add } from './lib/math.js';\nexport const = 1;\n"),
+            ("z_after.pb.js", "routerAdd('GET', '/after', (e) => e.string(200, 'after'));\n"),
+        ],
+        |_| {},
+    )
+    .await;
+    let r = t.get("/esm", None).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        r.json,
+        json!({"add": 5, "twice": 8, "index": 2, "data": {"name": "config", "list": [1, 2]}, "cjs": 42,
+            "greet": "hi zoe", "shout": "HEY", "legacy": {"viaRequire": 3, "def": "function"}, "same": true, "waited": "tla"})
+    );
+    assert_eq!(t.get("/esm-ts", None).await.json, json!({"n": 42}));
+    assert_eq!(t.get("/after", None).await.text, "after", "files after a broken module load");
+    assert_eq!(t.get("/broken", None).await.status, 404);
+    let errors = t.js.as_ref().expect("engine").load_errors();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(errors[0].contains("broken.pb.js") && errors[0].contains("missing.js"), "{errors:?}");
+    assert!(errors[1].contains("syntax.pb.js") && errors[1].contains("SyntaxError"), "{errors:?}");
+}
+
+#[tokio::test]
+async fn broken_files_at_reload_are_logged_and_the_others_serve() {
+    let t = spawn_app_with_hooks(&[("a.pb.js", r#"routerAdd("GET", "/a", (e) => e.string(200, "a1"));"#)], |c| {
+        c.watch = true
+    })
+    .await;
+    let hooks = crate::common::hooks_dir(t.dir.path());
+    // new files that fail: a pre-0.23 hook name, a syntax error, a bad import
+    std::fs::write(hooks.join("b_old.pb.js"), "onRecordBeforeCreateRequest((e) => {});\n").expect("write");
+    std::fs::write(hooks.join("c_syntax.pb.js"), "routerAdd(\"GET\", \"/c\", (e) => {\n").expect("write");
+    std::fs::write(hooks.join("d_import.pb.js"), "import x from './nowhere.js';\n").expect("write");
+    std::fs::write(hooks.join("a.pb.js"), r#"routerAdd("GET", "/a", (e) => e.string(200, "a2"));"#).expect("write");
+    let started = std::time::Instant::now();
+    while t.get("/a", None).await.text != "a2" {
+        assert!(started.elapsed() < Duration::from_secs(5), "the good file did not reload");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut errors = Vec::new();
+    for _ in 0..100 {
+        errors = t.js.as_ref().expect("engine").load_errors();
+        if errors.len() == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    assert!(errors[0].contains("b_old.pb.js") && errors[0].contains("onRecordCreateRequest"), "{errors:?}");
+    assert!(errors[1].contains("c_syntax.pb.js") && errors[1].contains("SyntaxError"), "{errors:?}");
+    assert!(errors[2].contains("d_import.pb.js") && errors[2].contains("nowhere.js"), "{errors:?}");
+    assert_eq!(t.get("/a", None).await.text, "a2");
+    assert_eq!(t.get("/api/health", None).await.status, 200);
+}
