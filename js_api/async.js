@@ -24,6 +24,7 @@
     }
     const id = nextTimer++;
     const delay = delayOf(ms);
+    native.loopArm();
     timers.set(id, { due: native.loopNow() + delay, fn, args, every: repeat ? Math.max(delay, 1) : 0, weak: !!(repeat || weak) });
     return id;
   }

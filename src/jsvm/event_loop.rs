@@ -55,6 +55,9 @@ struct LoopState {
     tx: Sender<FetchDone>,
     rx: Receiver<FetchDone>,
     next_id: std::cell::Cell<u32>,
+    /// Set once the running call started a timer or a fetch: until then
+    /// driving the loop is only running promise jobs (no JS calls).
+    armed: std::cell::Cell<bool>,
 }
 
 /// Milliseconds on the loop's monotonic clock.
@@ -66,11 +69,15 @@ fn now_ms() -> f64 {
 /// Installs the timers, `fetch` and its classes (after the bindings).
 pub fn install<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<()> {
     let (tx, rx) = channel();
-    if ctx.store_userdata(LoopState { tx, rx, next_id: std::cell::Cell::new(0) }).is_err() {
+    if ctx
+        .store_userdata(LoopState { tx, rx, next_id: std::cell::Cell::new(0), armed: std::cell::Cell::new(false) })
+        .is_err()
+    {
         return Err(rquickjs::Error::new_into_js_message("LoopState", "userdata", "cannot store the loop state"));
     }
     let native: Object = ctx.globals().get("__native")?;
     native.set("loopNow", Func::from(now_ms))?;
+    native.set("loopArm", Func::from(arm))?;
     native.set("fetchStart", Func::from(fetch_start))?;
     native.set("utf8Encode", Func::from(utf8_encode))?;
     native.set("utf8Decode", Func::from(utf8_decode))?;
@@ -78,6 +85,13 @@ pub fn install<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<()> {
     opts.strict = false;
     opts.filename = Some("ferrobase:js_api/async.js".into());
     ctx.eval_with_options::<(), _>(JS, opts)
+}
+
+/// A timer was added: the loop has more than promise jobs to drive.
+fn arm(ctx: Ctx<'_>) {
+    if let Some(lp) = ctx.userdata::<LoopState>() {
+        lp.armed.set(true);
+    }
 }
 
 fn utf8_encode<'js>(ctx: Ctx<'js>, s: String) -> rquickjs::Result<ArrayBuffer<'js>> {
@@ -181,6 +195,7 @@ fn fetch_start<'js>(
         .collect();
     let id = lp.next_id.get().wrapping_add(1);
     lp.next_id.set(id);
+    lp.armed.set(true);
     let tx = lp.tx.clone();
     let spawned = std::thread::Builder::new().name("js-fetch".into()).spawn(move || {
         let result = fetch_blocking(parsed, method, headers, body, timeout, limit);
@@ -275,6 +290,9 @@ pub fn drive<'js>(ctx: &Ctx<'js>, waiting: impl Fn() -> bool) -> rquickjs::Resul
         if budget.exceeded() {
             return Err(interrupted(ctx));
         }
+        if !ctx.userdata::<LoopState>().is_some_and(|lp| lp.armed.get()) {
+            return Ok(());
+        }
         // finished fetches first, then one due timer, then wait
         if let Some(lp) = ctx.userdata::<LoopState>()
             && let Ok(done) = lp.rx.try_recv()
@@ -323,6 +341,7 @@ pub fn reset(ctx: &Ctx<'_>) {
         let _ = f.call::<_, ()>(());
     }
     if let Some(lp) = ctx.userdata::<LoopState>() {
+        lp.armed.set(false);
         while lp.rx.try_recv().is_ok() {}
     }
 }
