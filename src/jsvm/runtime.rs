@@ -90,6 +90,9 @@ impl Worker {
                 failures.push(failure);
             }
             quiet(false);
+            // timers or fetches the files' top-level code started outside
+            // any handler are dropped, not run inside the first request
+            event_loop::reset(&ctx);
             // from now on cronAdd registers live jobs
             ctx.eval::<(), _>("__pb.loading = false;").map_err(|e| LoadError::Runtime(e.to_string()))?;
             Ok(failures)
