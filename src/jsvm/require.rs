@@ -115,7 +115,7 @@ fn require<'js>(ctx: &Ctx<'js>, base: &Path, name: &str) -> rquickjs::Result<Val
     module.set("exports", Object::new(ctx.clone())?)?;
     // cached before running so require cycles see the partial exports
     cache.set(key.as_str(), module.clone())?;
-    let loaded = if is_es_module(&source) && !path.extension().is_some_and(|e| e == "json") {
+    let loaded = if is_es_module(&source) && path.extension().is_none_or(|e| e != "json") {
         // an ES module: its namespace, loaded once through the module loader
         let _ = cache.remove(key.as_str());
         return import_sync(ctx, &key);
