@@ -18,6 +18,7 @@ mod hooks_events;
 mod hooks_examples;
 mod js_compat;
 mod js_members;
+mod js_queries;
 mod limits;
 mod mailbox;
 mod migrate_cli;
