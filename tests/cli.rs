@@ -272,6 +272,63 @@ fn slow_queries_stop_at_the_query_timeout() {
 }
 
 #[test]
+fn slow_view_rules_of_protected_files_do_not_stall_other_requests() {
+    let server = DenseServer::start(&["--queryTimeout", "600"]);
+    server.dense_relation();
+    let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(20)).build().expect("client");
+    let c: serde_json::Value = http
+        .get(format!("{}/api/collections/nodes", server.base))
+        .header("Authorization", &server.token)
+        .send()
+        .and_then(|r| r.json())
+        .expect("collection");
+    let mut fields = c["fields"].as_array().expect("fields").clone();
+    fields.push(serde_json::json!({"name": "doc", "type": "file", "maxSelect": 1, "maxSize": 1000, "protected": true}));
+    // a view rule that takes minutes for a single record of the dense relation
+    server.call(
+        reqwest::Method::PATCH,
+        "/api/collections/nodes",
+        serde_json::json!({"fields": fields, "viewRule": "rel.rel.rel.rel.rel.rel.title ?= 'zzz'"}),
+    );
+    let list: serde_json::Value = http
+        .get(format!("{}/api/collections/nodes/records?perPage=1", server.base))
+        .header("Authorization", &server.token)
+        .send()
+        .and_then(|r| r.json())
+        .expect("list");
+    let id = list["items"][0]["id"].as_str().expect("id").to_string();
+    let body = "--XB\r\nContent-Disposition: form-data; name=\"doc\"; filename=\"a.txt\"\r\n\
+                Content-Type: text/plain\r\n\r\nhello\r\n--XB--\r\n";
+    let r: serde_json::Value = http
+        .patch(format!("{}/api/collections/nodes/records/{id}", server.base))
+        .header("Authorization", &server.token)
+        .header("Content-Type", "multipart/form-data; boundary=XB")
+        .body(body)
+        .send()
+        .and_then(|r| r.json())
+        .expect("upload");
+    let name = r["doc"].as_str().expect("stored file name").to_string();
+    // more guest downloads than the server has async threads, each waiting
+    // for the slow rule
+    let n = std::thread::available_parallelism().map_or(2, |n| n.get()) * 2 + 2;
+    let url = format!("{}/api/files/nodes/{id}/{name}", server.base);
+    let _slow: Vec<_> = (0..n)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                let client =
+                    reqwest::blocking::Client::builder().timeout(Duration::from_secs(120)).build().expect("client");
+                client.get(url).send().ok().map(|r| r.status().as_u16())
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(1000));
+    // a bound for a hang (the rule runs for minutes), not a speed measurement
+    let health = http.get(format!("{}/api/health", server.base)).send().map(|r| r.status().as_u16());
+    assert_eq!(health.ok(), Some(200), "other requests are served while file view rules run");
+}
+
+#[test]
 fn sigterm_ends_serve_with_slow_queries_in_flight() {
     let mut server = DenseServer::start(&["--queryTimeout", "600"]);
     server.dense_relation();
