@@ -440,6 +440,90 @@ fn hooks_reload_in_the_default_layout() {
 }
 
 #[test]
+fn encryption_env_seals_the_stored_settings_like_pocketbase() {
+    const KEY: &str = "0123456789abcdef0123456789abcdef";
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("pb_data");
+    let d = data.to_str().expect("utf8 path");
+    let cli = |args: &[&str], key: Option<&str>| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_ferrobase"));
+        c.args(args).env_remove("FB_SETTINGS_KEY");
+        if let Some(k) = key {
+            c.env("FB_SETTINGS_KEY", k);
+        }
+        c
+    };
+    let upsert = ["superuser", "upsert", "enc@b.co", "longpassword1", "--dir", d, "--encryptionEnv", "FB_SETTINGS_KEY"];
+    let made = cli(&upsert, Some(KEY)).output().expect("runs");
+    assert!(made.status.success(), "{}", stderr(&made));
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let serve = |key: &str| {
+        let child = cli(
+            &["serve", "--http", &format!("127.0.0.1:{port}"), "--dir", d, "--encryptionEnv", "FB_SETTINGS_KEY"],
+            Some(key),
+        )
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("serve starts");
+        let server = Server(child);
+        let started = Instant::now();
+        while !matches!(get_text(&format!("{base}/api/health")), Some((200, _))) {
+            assert!(started.elapsed() < Duration::from_secs(20), "serve answers /api/health");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let http = reqwest::blocking::Client::new();
+        let auth: serde_json::Value = http
+            .post(format!("{base}/api/collections/_superusers/auth-with-password"))
+            .json(&serde_json::json!({"identity": "enc@b.co", "password": "longpassword1"}))
+            .send()
+            .and_then(|r| r.json())
+            .expect("login");
+        (server, http, auth["token"].as_str().expect("token").to_string())
+    };
+    {
+        let (_server, http, token) = serve(KEY);
+        let r = http
+            .patch(format!("{base}/api/settings"))
+            .header("Authorization", &token)
+            .json(&serde_json::json!({"meta": {"appName": "Sealed"}, "smtp": {"password": "hunter2-smtp"}}))
+            .send()
+            .expect("patch");
+        assert_eq!(r.status(), 200);
+    }
+    let stored: String = rusqlite::Connection::open(data.join("data.db"))
+        .expect("open data.db")
+        .query_row("SELECT value FROM _params WHERE id = 'settings'", [], |r| r.get(0))
+        .expect("settings row");
+    assert!(serde_json::from_str::<serde_json::Value>(&stored).is_err(), "not stored as JSON: {stored}");
+    assert!(!stored.contains("hunter2") && !stored.contains("Sealed"), "no plain text in {stored}");
+    let opened = ferrobase::core::security::decrypt(&stored, KEY).expect("sealed with the key");
+    let json: serde_json::Value = serde_json::from_slice(&opened).expect("JSON inside");
+    assert_eq!(json["meta"]["appName"], "Sealed");
+    assert_eq!(json["smtp"]["password"], "hunter2-smtp");
+    // without the key, with another key or a key of the wrong size: a clear refusal, nothing overwritten
+    let missing = cli(&upsert[..6], None).output().expect("runs");
+    assert!(!missing.status.success());
+    assert!(stderr(&missing).contains("--encryptionEnv"), "{}", stderr(&missing));
+    let wrong = cli(&upsert, Some("ffffffffffffffffffffffffffffffff")).output().expect("runs");
+    assert!(!wrong.status.success());
+    assert!(stderr(&wrong).contains("cannot decrypt"), "{}", stderr(&wrong));
+    let short = cli(&upsert, Some("short")).output().expect("runs");
+    assert!(!short.status.success());
+    assert!(stderr(&short).contains("32 characters"), "{}", stderr(&short));
+    // the right key reads them back
+    let (_server, http, token) = serve(KEY);
+    let settings: serde_json::Value = http
+        .get(format!("{base}/api/settings"))
+        .header("Authorization", &token)
+        .send()
+        .and_then(|r| r.json())
+        .expect("settings");
+    assert_eq!(settings["meta"]["appName"], "Sealed");
+}
+
+#[test]
 fn superuser_otp_prints_a_working_code() {
     let dir = tempfile::tempdir().expect("tmp");
     let data = dir.path().join("pb_data");
