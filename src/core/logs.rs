@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::db::Db;
 use crate::db::logs::{self as db_logs, LogRow};
+use crate::db::{Db, Executor, Select};
 
 /// What a log entry carries: free-form data, or a request (serialised by
 /// the writer thread, off the request path).
@@ -197,9 +197,9 @@ impl crate::core::App {
     /// One log entry by id.
     pub fn find_log(&self, id: &str) -> crate::core::Result<Value> {
         let table = crate::core::collections::meta::logs_table();
-        let arg = [rusqlite::types::Value::Text(id.to_string())];
-        let row = self.aux_db().read(|c| crate::db::records::query(c, &table, "WHERE `_logs`.`id` = ?1", &arg))?;
-        row.into_iter().next().map(log_json).ok_or_else(crate::core::Error::not_found)
+        let aux = Executor::Pool(self.aux_db().clone());
+        let row = Select::from(&table.name).where_eq("id", id).one_record(&aux, &table)?;
+        row.map(log_json).ok_or_else(crate::core::Error::not_found)
     }
 
     /// Hourly log counts `[{date, total}]`.

@@ -5,11 +5,13 @@
 pub mod collections;
 pub mod console;
 pub mod dbx;
+pub mod error;
 pub mod functions;
 pub mod logs;
 pub mod raw;
 pub mod records;
 pub mod schema;
+pub mod select;
 pub mod sync;
 pub mod values;
 
@@ -22,6 +24,9 @@ use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex, RawMutex, lock_api::ArcMutexGuard};
 use rusqlite::{Connection, OpenFlags};
+
+pub use error::DbError;
+pub use select::{Select, SqlValue};
 
 /// Result alias over rusqlite errors.
 pub type DbResult<T> = rusqlite::Result<T>;
