@@ -37,8 +37,10 @@ pub fn insert_batch(conn: &Connection, rows: &[LogRow<'_>]) -> DbResult<()> {
         // full chunks through one statement, the rest row by row (two
         // cached statements, whatever the batch size)
         let full = rows.len() - rows.len() % ROWS_PER_INSERT;
-        for (chunk, size) in
-            rows[..full].chunks(ROWS_PER_INSERT).map(|c| (c, ROWS_PER_INSERT)).chain(rows[full..].chunks(1).map(|c| (c, 1)))
+        for (chunk, size) in rows[..full]
+            .chunks(ROWS_PER_INSERT)
+            .map(|c| (c, ROWS_PER_INSERT))
+            .chain(rows[full..].chunks(1).map(|c| (c, 1)))
         {
             let mut stmt = conn.prepare_cached(&insert_sql(size))?;
             for (i, r) in chunk.iter().enumerate() {
