@@ -617,12 +617,19 @@ __pb.serveHttp = function (routeIndex, native) {
   const out = { failed: false, error: undefined, event: e };
   try {
     const r = e.next();
-    // async handlers: the Rust side settles pending jobs before finish()
+    // async handlers: the Rust side drives the loop until `pending` clears
     if (r && typeof r.then === "function") {
-      r.then(null, (err) => {
-        out.failed = true;
-        out.error = err;
-      });
+      out.pending = true;
+      r.then(
+        () => {
+          out.pending = false;
+        },
+        (err) => {
+          out.pending = false;
+          out.failed = true;
+          out.error = err;
+        },
+      );
     }
   } catch (err) {
     out.failed = true;

@@ -1438,3 +1438,162 @@ declare function onSettingsListRequest(handler: (e: core.SettingsListRequestEven
 declare function onSettingsReload(handler: (e: core.SettingsReloadEvent) => void): void;
 declare function onSettingsUpdateRequest(handler: (e: core.SettingsUpdateRequestEvent) => void): void;
 declare function onTerminate(handler: (e: core.TerminateEvent) => void): void;
+
+// ---------------------------------------------------------------------------
+// Beyond PocketBase (Ferrobase only): timers and fetch() inside a handler.
+// A handler may be `async`; its promise is driven to completion inside the
+// handler's time budget, together with its timers and fetches. Whatever is
+// still pending when the handler call ends is dropped.
+
+/** Timer handle returned by `setTimeout`/`setInterval`. */
+type TimerId = number;
+
+/**
+ * Calls `callback(...args)` once after `ms` milliseconds, inside the
+ * running handler's time budget. A pending timeout keeps the handler call
+ * alive until it fires (or the budget runs out).
+ */
+declare function setTimeout<A extends any[]>(callback: (...args: A) => void, ms?: number, ...args: A): TimerId;
+/** Cancels a `setTimeout` timer (an unknown id is ignored). */
+declare function clearTimeout(id: TimerId | undefined | null): void;
+/**
+ * Calls `callback(...args)` every `ms` milliseconds. An interval keeps the
+ * handler call alive only while the handler's own promise is pending.
+ */
+declare function setInterval<A extends any[]>(callback: (...args: A) => void, ms?: number, ...args: A): TimerId;
+/** Cancels a `setInterval` timer. */
+declare function clearInterval(id: TimerId | undefined | null): void;
+
+/** What `fetch()`, `Request` and `Response` accept as a body. */
+type FetchBodyInit = string | ArrayBuffer | ArrayBufferView | JsonMap | any[] | null;
+/** Header init: a `Headers`, `[name, value]` pairs or a name → value object. */
+type FetchHeadersInit = Headers | [string, string][] | { [name: string]: string };
+
+/** HTTP headers with case-insensitive names (WHATWG `Headers`). */
+declare class Headers {
+  constructor(init?: FetchHeadersInit);
+  /** Adds a value (a header may repeat). */
+  append(name: string, value: string): void;
+  /** Replaces every value of `name`. */
+  set(name: string, value: string): void;
+  /** The values of `name` joined by ", ", or null. */
+  get(name: string): string | null;
+  /** Every `Set-Cookie` value. */
+  getSetCookie(): string[];
+  has(name: string): boolean;
+  delete(name: string): void;
+  forEach(fn: (value: string, name: string, headers: Headers) => void, thisArg?: any): void;
+  /** `[name, value]` pairs, names lowercased and sorted. */
+  entries(): IterableIterator<[string, string]>;
+  keys(): IterableIterator<string>;
+  values(): IterableIterator<string>;
+  [Symbol.iterator](): IterableIterator<[string, string]>;
+}
+
+/** Options of `fetch()` and `new Request()`. */
+interface RequestInit {
+  /** HTTP method (default GET; the common ones are uppercased). */
+  method?: string;
+  headers?: FetchHeadersInit;
+  /** A string (text/plain), bytes, or (Ferrobase extension) a plain object or array sent as JSON. */
+  body?: FetchBodyInit;
+  /** Aborts the request (e.g. `AbortSignal.timeout(ms)`). */
+  signal?: AbortSignal | null;
+  /** Ferrobase: request timeout in milliseconds (default 30000, capped by the handler's budget left). */
+  timeout?: number;
+  /** Ferrobase: largest response body accepted in bytes (default 32 MiB); a larger one rejects. */
+  maxResponseSize?: number;
+}
+
+/** The body readers shared by `Request` and `Response`; each body reads once. */
+interface FetchBody {
+  readonly bodyUsed: boolean;
+  /** The body bytes, or null. */
+  readonly body: Uint8Array | null;
+  arrayBuffer(): Promise<ArrayBuffer>;
+  bytes(): Promise<Uint8Array>;
+  /** The body decoded as UTF-8. */
+  text(): Promise<string>;
+  /** The body parsed as JSON. */
+  json(): Promise<any>;
+}
+
+/** An HTTP request for `fetch()` (WHATWG `Request` subset). */
+declare class Request implements FetchBody {
+  constructor(input: string | Request, init?: RequestInit);
+  readonly url: string;
+  readonly method: string;
+  readonly headers: Headers;
+  readonly signal: AbortSignal | null;
+  readonly timeout: number | undefined;
+  readonly maxResponseSize: number | undefined;
+  readonly bodyUsed: boolean;
+  readonly body: Uint8Array | null;
+  arrayBuffer(): Promise<ArrayBuffer>;
+  bytes(): Promise<Uint8Array>;
+  text(): Promise<string>;
+  json(): Promise<any>;
+  clone(): Request;
+}
+
+/** Options of `new Response()`. */
+interface ResponseInit {
+  status?: number;
+  statusText?: string;
+  headers?: FetchHeadersInit;
+}
+
+/** An HTTP response (WHATWG `Response` subset); `fetch()` resolves to one. */
+declare class Response implements FetchBody {
+  constructor(body?: FetchBodyInit, init?: ResponseInit);
+  /** Whether the status is 200–299. */
+  readonly ok: boolean;
+  readonly status: number;
+  readonly statusText: string;
+  readonly headers: Headers;
+  /** The final URL (after redirects). */
+  readonly url: string;
+  readonly redirected: boolean;
+  readonly type: string;
+  readonly bodyUsed: boolean;
+  readonly body: Uint8Array | null;
+  arrayBuffer(): Promise<ArrayBuffer>;
+  bytes(): Promise<Uint8Array>;
+  text(): Promise<string>;
+  json(): Promise<any>;
+  clone(): Response;
+  /** A JSON response. */
+  static json(data: any, init?: ResponseInit): Response;
+  static error(): Response;
+  static redirect(url: string, status?: number): Response;
+}
+
+/** Aborts a `fetch()` (WHATWG `AbortSignal` subset). */
+declare class AbortSignal {
+  readonly aborted: boolean;
+  readonly reason: any;
+  onabort: ((ev: { type: string; target: AbortSignal }) => void) | null;
+  throwIfAborted(): void;
+  addEventListener(type: "abort", fn: (ev: { type: string; target: AbortSignal }) => void): void;
+  removeEventListener(type: "abort", fn: (ev: { type: string; target: AbortSignal }) => void): void;
+  /** A signal already aborted. */
+  static abort(reason?: any): AbortSignal;
+  /** A signal that aborts with a TimeoutError after `ms` milliseconds. */
+  static timeout(ms: number): AbortSignal;
+}
+
+/** Owns an `AbortSignal` and aborts it. */
+declare class AbortController {
+  constructor();
+  readonly signal: AbortSignal;
+  abort(reason?: any): void;
+}
+
+/**
+ * WHATWG fetch: the request runs off the JS thread through the same HTTP
+ * client as `$http.send` (rustls) and the handler awaits it inside its time
+ * budget. Rejects with a TypeError on network errors, timeouts (`timeout`,
+ * default 30 s, capped by the budget left) and bodies over `maxResponseSize`
+ * (default 32 MiB); an HTTP error status still resolves (`res.ok` is false).
+ */
+declare function fetch(input: string | Request, init?: RequestInit): Promise<Response>;

@@ -38,12 +38,7 @@ fn call<'js>(ctx: &Ctx<'js>, target: &Target) -> rquickjs::Result<()> {
         Target::Source(src) => pb.get::<_, Function>("runSource")?.call((src.as_str(),))?,
         Target::Command(i, args) => pb.get::<_, Function>("runCommand")?.call((*i, args.clone()))?,
     };
-    if let Some(promise) = ret.as_promise() {
-        while ctx.execute_pending_job() {}
-        if let Some(Err(e)) = promise.result::<Value>() {
-            return Err(e);
-        }
-    }
+    super::event_loop::await_value(ctx, ret)?;
     Ok(())
 }
 

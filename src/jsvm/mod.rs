@@ -13,6 +13,7 @@
 pub mod bindings;
 mod bridge;
 pub mod error;
+mod event_loop;
 pub mod http;
 mod jobs;
 pub mod migrations;

@@ -12,6 +12,7 @@ use rquickjs::{Context, Ctx, Runtime};
 use super::JsConfig;
 use super::bindings::{self, Budget};
 use super::error::{self, LoadError};
+use super::event_loop;
 use super::jobs::PoolSlot;
 use super::registry::Registry;
 use super::scripts::{ScriptFailure, Scripts};
@@ -70,12 +71,12 @@ impl Worker {
             failures: Vec::new(),
         };
         let failures = worker.ctx.with(|ctx| -> Result<Vec<ScriptFailure>, LoadError> {
-            bindings::install(&ctx, app, scripts.dir.clone(), worker.budget.clone(), slot.clone()).map_err(
-                |e| match e {
+            bindings::install(&ctx, app, scripts.dir.clone(), worker.budget.clone(), slot.clone())
+                .and_then(|()| event_loop::install(&ctx))
+                .map_err(|e| match e {
                     rquickjs::Error::Exception => LoadError::Runtime(error::load_message(&ctx, "js_api")),
                     other => LoadError::Runtime(other.to_string()),
-                },
-            )?;
+                })?;
             let quiet = |on: bool| {
                 if let Ok(s) = bindings::state(&ctx) {
                     s.quiet.set(on);
@@ -118,8 +119,11 @@ impl Worker {
         self.budget.start(budget.unwrap_or(self.time_budget));
         let out = self.ctx.with(|ctx| {
             let out = f(&ctx, self);
-            // settle promises of async handlers (still under the budget)
+            // promise jobs the call left (still under the budget: a
+            // runaway one is interrupted), then drop its timers and fetches
             while ctx.execute_pending_job() {}
+            self.budget.clear();
+            event_loop::reset(&ctx);
             if let Ok(state) = bindings::state(&ctx) {
                 state.clear_errors();
             }

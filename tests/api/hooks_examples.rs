@@ -119,6 +119,28 @@ async fn http_send_example_calls_a_local_server() {
 }
 
 #[tokio::test]
+async fn fetch_example_awaits_two_requests_at_once() {
+    let upstream = axum::Router::new()
+        .route("/a", axum::routing::get(|| async { "from a" }))
+        .route("/b", axum::routing::get(|| async { (axum::http::StatusCode::NOT_FOUND, "no b") }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, upstream).await;
+    });
+    let t = spawn_examples().await;
+    let admin = t.admin_token().await;
+    let body = json!({"a": format!("{base}/a"), "b": format!("{base}/b")});
+    assert_eq!(t.post("/api/examples/fetch-both", None, body.clone()).await.status, 401);
+    let r = t.post("/api/examples/fetch-both", Some(&admin), body).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        r.json,
+        json!({"a": {"status": 200, "ok": true, "body": "from a"}, "b": {"status": 404, "ok": false, "body": "no b"}})
+    );
+}
+
+#[tokio::test]
 async fn transaction_example_moves_money_or_nothing() {
     let t = spawn_examples().await;
     let admin = t.admin_token().await;

@@ -16,6 +16,7 @@ mod hooks;
 mod hooks_bindings;
 mod hooks_events;
 mod hooks_examples;
+mod js_async;
 mod js_compat;
 mod js_members;
 mod limits;

@@ -22,7 +22,7 @@ pub fn install<'js>(native: &Object<'js>) -> rquickjs::Result<()> {
     native.set("httpSend", Func::from(send))
 }
 
-fn client() -> Result<&'static Client, String> {
+pub(crate) fn client() -> Result<&'static Client, String> {
     static CLIENT: OnceLock<Client> = OnceLock::new();
     if let Some(c) = CLIENT.get() {
         return Ok(c);

@@ -32,7 +32,7 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
 use rquickjs::class::Trace;
-use rquickjs::{Class, Ctx, Exception, Function, JsLifetime, Object, Promise, Value};
+use rquickjs::{Class, Ctx, Exception, Function, JsLifetime, Object, Value};
 
 pub use self::bind::{bind_hooks, unbind_hooks};
 use super::bindings::state;
@@ -242,14 +242,7 @@ fn call_handler<'js, E: BridgeEvent>(
     let pb: Object = ctx.globals().get("__pb").map_err(|err| w.error_of(ctx, err, name))?;
     let run: Function = pb.get("runHook").map_err(|err| w.error_of(ctx, err, name))?;
     let ret: Value = run.call((index, e.clone())).map_err(|err| w.error_of(ctx, err, name))?;
-    // async handlers: settle their jobs while the event is still theirs
-    if ret.is_promise() {
-        while ctx.execute_pending_job() {}
-        if let Ok(promise) = Promise::from_value(ret)
-            && let Some(Err(err)) = promise.result::<Value>()
-        {
-            return Err(w.error_of(ctx, err, name));
-        }
-    }
+    // async handlers: drive their promise (timers, fetches) while the event is still theirs
+    super::event_loop::await_value(ctx, ret).map_err(|err| w.error_of(ctx, err, name))?;
     Ok(())
 }

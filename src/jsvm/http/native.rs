@@ -359,8 +359,13 @@ fn serve<'js>(ctx: &Ctx<'js>, route: Option<usize>, native: HttpNative) -> rquic
     let serve: Function = pb.get("serveHttp")?;
     let index = route.map_or(-1.0, |i| i as f64);
     let out: Object = serve.call((index, native))?;
-    // let async handlers settle before reading the response
-    while ctx.execute_pending_job() {}
+    // let async handlers settle (timers, fetches) before reading the response
+    let handler = out.clone();
+    let pending = move || handler.get::<_, bool>("pending").unwrap_or(false);
+    crate::jsvm::event_loop::drive(ctx, &pending)?;
+    if pending() {
+        return Err(crate::jsvm::event_loop::never_settled(ctx));
+    }
     let finish: Function = pb.get("finishHttp")?;
     finish.call((out,))
 }
