@@ -47,7 +47,7 @@ pub enum Error {
     Thrown { name: String, message: String },
     /// SQLite failure that is not the client's fault.
     #[error("database error: {0}")]
-    Sql(#[from] rusqlite::Error),
+    Sql(#[from] crate::db::DbError),
     /// Anything else that is our fault.
     #[error("{0}")]
     Internal(String),
@@ -83,15 +83,10 @@ impl Error {
             Error::Unauthorized(_) => 401,
             Error::TooManyRequests(_) => 429,
             Error::Api { status, .. } => *status,
-            Error::Sql(e) if is_no_rows(e) => 404,
+            Error::Sql(e) if e.is_no_rows() => 404,
             // a query stopped by its deadline: PocketBase's 400
-            Error::Sql(e) if crate::db::is_interrupted(e) => 400,
+            Error::Sql(e) if e.is_interrupted() => 400,
             Error::Sql(_) | Error::Internal(_) => 500,
         }
     }
-}
-
-/// Whether a rusqlite error is "no rows" (PocketBase answers 404 for it).
-pub fn is_no_rows(e: &rusqlite::Error) -> bool {
-    matches!(e, rusqlite::Error::QueryReturnedNoRows)
 }

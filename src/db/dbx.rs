@@ -2,7 +2,7 @@
 //! to parametrised SQLite: every value becomes a `?` argument, and `{:name}`
 //! placeholders of raw expressions and queries are bound by name.
 
-use rusqlite::types::Value as SqlValue;
+use super::SqlValue;
 use serde_json::{Map, Value};
 
 /// One `dbx.Expression`.
@@ -69,7 +69,7 @@ pub fn quote_column(name: &str) -> String {
     name.split('.').map(|p| format!("`{p}`")).collect::<Vec<_>>().join(".")
 }
 
-/// Replaces each `{:name}` in `sql` with `?` and pushes its bound value
+/// Replaces each `{:name}` in `sql` with a numbered `?N` and pushes its bound value
 /// (NULL when unbound, like an unset dbx param).
 pub fn bind_placeholders(sql: &str, params: &Map<String, Value>, args: &mut Vec<SqlValue>) -> String {
     let mut out = String::with_capacity(sql.len());
@@ -85,8 +85,8 @@ pub fn bind_placeholders(sql: &str, params: &Map<String, Value>, args: &mut Vec<
             continue;
         }
         out.push_str(&rest[..start]);
-        out.push('?');
         args.push(params.get(name).map_or(SqlValue::Null, sql_value));
+        out.push_str(&format!("?{}", args.len()));
         rest = &rest[start + 3 + len..];
     }
     out.push_str(rest);
@@ -142,8 +142,13 @@ impl Expr {
                 if values.is_empty() {
                     return if *not { String::new() } else { "0=1".into() };
                 }
-                let marks: Vec<&str> = values.iter().map(|_| "?").collect();
-                args.extend(values.iter().map(sql_value));
+                let marks: Vec<String> = values
+                    .iter()
+                    .map(|v| {
+                        args.push(sql_value(v));
+                        format!("?{}", args.len())
+                    })
+                    .collect();
                 let op = if *not { "NOT IN" } else { "IN" };
                 format!("{} {op} ({})", quote_column(column), marks.join(", "))
             }
@@ -154,7 +159,7 @@ impl Expr {
                     .iter()
                     .map(|v| {
                         args.push(SqlValue::Text(escape_like(v)));
-                        format!("{col} {op} ? ESCAPE '\\'")
+                        format!("{col} {op} ?{} ESCAPE '\\'", args.len())
                     })
                     .collect();
                 parts.join(if *or { " OR " } else { " AND " })
@@ -169,7 +174,8 @@ impl Expr {
             Expr::Between { column, from, to, not } => {
                 args.push(sql_value(from));
                 args.push(sql_value(to));
-                format!("{} {}BETWEEN ? AND ?", quote_column(column), if *not { "NOT " } else { "" })
+                let n = args.len();
+                format!("{} {}BETWEEN ?{} AND ?{n}", quote_column(column), if *not { "NOT " } else { "" }, n - 1)
             }
         }
     }
@@ -191,22 +197,22 @@ mod tests {
         let hash = Expr::Hash(vec![("status".into(), json!("active")), ("deleted".into(), Value::Null)]);
         assert_eq!(
             build(&hash),
-            ("(`deleted` IS NULL) AND (`status`=?)".into(), vec![SqlValue::Text("active".into())])
+            ("(`deleted` IS NULL) AND (`status`=?1)".into(), vec![SqlValue::Text("active".into())])
         );
         let mut params = Map::new();
         params.insert("min".into(), json!(5));
         let raw = Expr::Raw { sql: "views > {:min} AND x = {:missing}".into(), params };
-        assert_eq!(build(&raw), ("views > ? AND x = ?".into(), vec![SqlValue::Integer(5), SqlValue::Null]));
+        assert_eq!(build(&raw), ("views > ?1 AND x = ?2".into(), vec![SqlValue::Integer(5), SqlValue::Null]));
         let or = Expr::Or(vec![
             Expr::In { column: "a.id".into(), values: vec![json!("x"), json!("y")], not: false },
             Expr::Like { column: "title".into(), values: vec![json!("50%")], not: true, or: false },
         ]);
         let (sql, args) = build(&or);
-        assert_eq!(sql, "(`a`.`id` IN (?, ?)) OR (`title` NOT LIKE ? ESCAPE '\\')");
+        assert_eq!(sql, "(`a`.`id` IN (?1, ?2)) OR (`title` NOT LIKE ?3 ESCAPE '\\')");
         assert_eq!(args[2], SqlValue::Text("%50\\%%".into()));
         let between =
             Expr::Not(Box::new(Expr::Between { column: "n".into(), from: json!(1), to: json!(2), not: false }));
-        assert_eq!(build(&between).0, "NOT (`n` BETWEEN ? AND ?)");
+        assert_eq!(build(&between).0, "NOT (`n` BETWEEN ?1 AND ?2)");
         assert_eq!(build(&Expr::In { column: "id".into(), values: vec![], not: false }).0, "0=1");
         assert_eq!(build(&Expr::And(vec![])).0, "");
     }

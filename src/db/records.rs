@@ -1,12 +1,11 @@
 //! Record rows: SELECT column lists, row → JSON map, INSERT/UPDATE/DELETE.
 //! Values arrive already validated and normalised by the core.
 
-use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, Row, params_from_iter};
 use serde_json::{Map, Value};
 
 use super::values::{from_sql, to_sql};
-use super::{DbResult, quote};
+use super::{DbResult, SqlValue, quote};
 use crate::core::collections::collection::Collection;
 
 /// `alias.col1, alias.col2, …` for every field of the collection, in field order.
@@ -28,13 +27,7 @@ pub fn read_row(c: &Collection, row: &Row<'_>) -> DbResult<Map<String, Value>> {
 /// Runs `SELECT <record columns> FROM <table> AS <table> <tail>`.
 pub fn query(conn: &Connection, c: &Collection, tail: &str, args: &[SqlValue]) -> DbResult<Vec<Map<String, Value>>> {
     let sql = format!("SELECT {} FROM {} {}", select_columns(c, &c.name), quote(&c.name), tail);
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let mut rows = stmt.query(params_from_iter(args.iter()))?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next()? {
-        out.push(read_row(c, row)?);
-    }
-    Ok(out)
+    super::select::query_records(conn, c, &sql, args)
 }
 
 /// The first `limit` rows of an arbitrary SELECT read as records of `c`
@@ -50,13 +43,6 @@ pub fn query_from(conn: &Connection, c: &Collection, select: &str, limit: usize)
         out.push(read_row(c, row)?);
     }
     Ok(out)
-}
-
-/// Runs a query selecting one integer column (rowids).
-pub fn query_rowids(conn: &Connection, sql: &str, args: &[SqlValue]) -> DbResult<Vec<i64>> {
-    let mut stmt = conn.prepare_cached(sql)?;
-    let rows = stmt.query_map(params_from_iter(args.iter()), |r| r.get::<_, i64>(0))?;
-    rows.collect()
 }
 
 /// Records with the given rowids, in that order.
@@ -78,32 +64,6 @@ pub fn find_by_rowids(conn: &Connection, c: &Collection, rowids: &[i64]) -> DbRe
         by_rowid.insert(rowid, read_row(c, row)?);
     }
     Ok(rowids.iter().filter_map(|r| by_rowid.remove(r)).collect())
-}
-
-/// Runs a scalar COUNT-style query.
-pub fn query_i64(conn: &Connection, sql: &str, args: &[SqlValue]) -> DbResult<i64> {
-    let mut stmt = conn.prepare_cached(sql)?;
-    stmt.query_row(params_from_iter(args.iter()), |r| r.get(0))
-}
-
-/// How many rows of `table` a tail (joins, WHERE) selects; `distinct`
-/// counts distinct ids (joins may repeat a row).
-pub fn count(conn: &Connection, table: &str, tail: &str, distinct: bool, args: &[SqlValue]) -> DbResult<i64> {
-    let t = quote(table);
-    let what = if distinct { format!("COUNT(DISTINCT {t}.`id`)") } else { "COUNT(*)".to_string() };
-    query_i64(conn, &format!("SELECT {what} FROM {t} {tail}"), args)
-}
-
-/// The rowids of `table` a tail (joins, WHERE, ORDER BY, LIMIT) selects, in order.
-pub fn rowids(conn: &Connection, table: &str, tail: &str, args: &[SqlValue]) -> DbResult<Vec<i64>> {
-    let t = quote(table);
-    query_rowids(conn, &format!("SELECT {t}.rowid FROM {t} {tail}"), args)
-}
-
-/// One record by id.
-pub fn find_by_id(conn: &Connection, c: &Collection, id: &str) -> DbResult<Option<Map<String, Value>>> {
-    let tail = format!("WHERE {}.`id` = ?1 LIMIT 1", quote(&c.name));
-    Ok(query(conn, c, &tail, &[SqlValue::Text(id.to_string())])?.into_iter().next())
 }
 
 /// The first record whose file column holds `filename` (one element of a
@@ -242,25 +202,6 @@ fn has_rowid(conn: &Connection, name: &str) -> DbResult<bool> {
         Some(row) => row.get::<_, bool>(0)?,
         None => false,
     })
-}
-
-/// Every id of a table.
-pub fn all_ids(conn: &Connection, table: &str) -> DbResult<Vec<String>> {
-    let mut stmt = conn.prepare(&format!("SELECT `id` FROM {}", quote(table)))?;
-    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-    rows.collect()
-}
-
-/// Which of `ids` exist in `table`.
-pub fn existing_ids(conn: &Connection, table: &str, ids: &[String]) -> DbResult<Vec<String>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
-    let sql = format!("SELECT `id` FROM {} WHERE `id` IN (SELECT value FROM json_each(?1))", quote(table));
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map([list], |r| r.get::<_, String>(0))?;
-    rows.collect()
 }
 
 /// Raw rows of any SELECT as JSON objects (column name → value).

@@ -2,9 +2,10 @@
 //! and SQLite column values, with PocketBase's encodings: bools as 0/1,
 //! multi-values, json and geoPoint as JSON text.
 
-use rusqlite::types::{Value as SqlValue, ValueRef};
+use rusqlite::types::ValueRef;
 use serde_json::{Value, json};
 
+use super::SqlValue;
 use crate::core::collections::field::{Field, FieldKind};
 
 /// The SQLite value stored for a field value.

@@ -29,6 +29,7 @@ mod pocketbase_data;
 mod realtime;
 mod records;
 mod rules;
+mod rules_body;
 mod security;
 mod server;
 mod superusers;

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use rusqlite::types::Value as SqlValue;
 use serde_json::{Map, Value, json};
 
 use super::tokens::{self, TokenType};
@@ -12,7 +11,7 @@ use crate::core::collections::Collection;
 use crate::core::collections::collection::SUPERUSERS;
 use crate::core::error::{Error, Result};
 use crate::core::records::Record;
-use crate::db::quote;
+use crate::db::Select;
 
 /// Email of the hidden account the first-run installer link belongs to.
 pub const INSTALLER_EMAIL: &str = "__pbinstaller@example.com";
@@ -119,11 +118,8 @@ impl App {
         if c.field(field).is_none() {
             return Err(Error::not_found());
         }
-        let tail = format!("WHERE {}.{} = ?1 LIMIT 1", quote(&c.name), quote(field));
-        self.find_records_sql(c, &tail, &[SqlValue::Text(value.to_string())])?
-            .into_iter()
-            .next()
-            .ok_or_else(Error::not_found)
+        let query = Select::from(&c.name).where_eq(field, value).limit(1);
+        self.find_records_by_select(c, &query)?.into_iter().next().ok_or_else(Error::not_found)
     }
 
     /// The superusers collection.
@@ -170,8 +166,9 @@ impl App {
     /// Superusers other than the installer account.
     pub fn count_real_superusers(&self) -> Result<i64> {
         let su = self.superusers()?;
-        let installer = [SqlValue::Text(INSTALLER_EMAIL.into())];
-        Ok(self.executor().read(|c| crate::db::records::count(c, &su.name, "WHERE email != ?1", false, &installer))?)
+        let mut query = Select::from(&su.name);
+        let installer = query.arg(INSTALLER_EMAIL);
+        Ok(query.and_where(format!("email != {installer}")).count(self.executor())?)
     }
 
     /// When no superuser exists: a 30-minute, non-refreshable token of the

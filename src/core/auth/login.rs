@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use rusqlite::types::Value as SqlValue;
 use serde_json::Value;
 
 use super::password;
@@ -13,7 +12,7 @@ use crate::core::collections::Collection;
 use crate::core::collections::index::Index;
 use crate::core::error::{Error, FieldErrors, Result, field_error};
 use crate::core::records::Record;
-use crate::db::quote;
+use crate::db::Select;
 
 /// Longest identity or password a login accepts (PocketBase's limit),
 /// checked before anything is looked up or hashed.
@@ -77,9 +76,8 @@ impl App {
         let Some(nocase) = unique_index_collation(c, field) else {
             return Ok(None);
         };
-        let collate = if nocase { " COLLATE NOCASE" } else { "" };
-        let tail = format!("WHERE {}.{} = ?1{collate} LIMIT 1", quote(&c.name), quote(field));
-        Ok(self.find_records_sql(c, &tail, &[SqlValue::Text(value.to_string())])?.into_iter().next())
+        let query = Select::from(&c.name).where_eq_collate(field, value, nocase).limit(1);
+        Ok(self.find_records_by_select(c, &query)?.into_iter().next())
     }
 
     /// The auth record with this email (case-insensitive when the email
@@ -88,9 +86,9 @@ impl App {
         if !c.is_auth() || email.is_empty() {
             return Ok(None);
         }
-        let collate = if unique_index_collation(c, "email") == Some(true) { " COLLATE NOCASE" } else { "" };
-        let tail = format!("WHERE {}.`email` = ?1{collate} LIMIT 1", quote(&c.name));
-        Ok(self.find_records_sql(c, &tail, &[SqlValue::Text(email.to_string())])?.into_iter().next())
+        let nocase = unique_index_collation(c, "email") == Some(true);
+        let query = Select::from(&c.name).where_eq_collate("email", email, nocase).limit(1);
+        Ok(self.find_records_by_select(c, &query)?.into_iter().next())
     }
 
     /// Looks up the record a login names: the given identity field, or each

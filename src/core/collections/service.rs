@@ -546,6 +546,6 @@ fn is_import_failure(e: &Error) -> bool {
 }
 
 /// SQLite refusing a schema change (bad index column, view query…) is a client error.
-fn schema_error(e: rusqlite::Error) -> Error {
+fn schema_error(e: impl std::fmt::Display) -> Error {
     Error::BadRequest(format!("Failed to apply the schema change: {e}."))
 }

@@ -3,7 +3,7 @@
 //! extra `NOT EXISTS` that makes plain operators on multi-valued operands
 //! require every item to match (the `?` operators only need one).
 
-use rusqlite::types::Value as SqlValue;
+use crate::db::SqlValue;
 
 use super::QueryBuilder;
 use super::lexer::{Sign, SignOp};

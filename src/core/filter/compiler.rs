@@ -7,8 +7,8 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
+use crate::db::SqlValue;
 use chrono::{DateTime, Utc};
-use rusqlite::types::Value as SqlValue;
 use serde_json::{Map, Value};
 
 use super::lexer::tokenize;

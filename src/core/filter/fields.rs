@@ -6,8 +6,8 @@
 
 use std::sync::LazyLock;
 
+use crate::db::SqlValue;
 use regex::Regex;
-use rusqlite::types::Value as SqlValue;
 
 use super::compiler::{CollectionRef, Compiler};
 use super::operand::{MultiMatch, NullFallback, Resolved};

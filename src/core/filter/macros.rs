@@ -1,8 +1,8 @@
 //! Datetime macros (`@now`, `@todayStart`, …): values computed in UTC at
 //! compile time and bound as arguments, with PocketBase's formats.
 
+use crate::db::SqlValue;
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, NaiveTime, Timelike, Utc};
-use rusqlite::types::Value as SqlValue;
 
 use crate::core::datetime;
 

@@ -41,7 +41,7 @@ use std::sync::{Arc, LazyLock};
 
 use parking_lot::RwLock;
 
-use rusqlite::types::Value as SqlValue;
+use crate::db::{Select, SqlValue};
 use serde_json::{Map, Value};
 
 use crate::core::collections::{Collection, Collections};
@@ -131,6 +131,14 @@ impl QueryBuilder {
     /// All joins as one SQL string.
     pub fn joins_sql(&self) -> String {
         self.joins.iter().map(|(_, j)| j.as_str()).collect::<Vec<_>>().join(" ")
+    }
+
+    /// A SELECT over the base `table` carrying the joins, values and
+    /// distinct flag gathered so far, and the pending [`Self::conditions`].
+    pub fn into_select(self, table: &str) -> Select {
+        let joins = self.joins_sql();
+        let select = Select::from(table).params(self.args).distinct(self.distinct).join(joins);
+        self.conditions.into_iter().fold(select, |q, cond| q.and_where(format!("({cond})")))
     }
 
     /// The placeholder of the value bound under `key`, binding it on first use.

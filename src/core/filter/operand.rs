@@ -3,7 +3,7 @@
 //! how it treats NULL, and the subquery listing every item when it comes
 //! from a multi-valued path).
 
-use rusqlite::types::Value as SqlValue;
+use crate::db::SqlValue;
 
 use super::QueryBuilder;
 use crate::db::quote;

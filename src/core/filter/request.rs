@@ -4,7 +4,7 @@
 //! `:each`, `:lower`), and the joins behind `@request.auth.<relation…>` and
 //! `@request.body.<relation>.<field>`.
 
-use rusqlite::types::Value as SqlValue;
+use crate::db::SqlValue;
 use serde_json::{Map, Value};
 
 use super::FilterError;

@@ -8,7 +8,6 @@
 
 use std::sync::Arc;
 
-use rusqlite::{Connection, params_from_iter};
 use serde_json::{Map, Value, json};
 
 use super::*;
@@ -148,8 +147,9 @@ fn as_map(value: Value) -> Map<String, Value> {
 }
 
 struct Fixture {
-    conn: Connection,
+    exec: db::Executor,
     schema: Collections,
+    _dir: tempfile::TempDir,
 }
 
 impl Fixture {
@@ -159,11 +159,11 @@ impl Fixture {
 
     /// The fixture with some collections' list rules replaced.
     fn with_list_rules(list_rules: &[(&str, Option<&str>)]) -> Self {
-        let conn = Connection::open_in_memory().expect("in-memory db");
-        crate::db::functions::register(&conn).expect("sql functions");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let exec = db::Executor::Pool(Arc::new(db::Db::open(&dir.path().join("data.db"), 2).expect("db")));
         let mut list = collections();
         for c in &mut list {
-            db::sync::create(&conn, c).expect("table");
+            exec.write(|conn| db::sync::create(conn, c)).expect("table");
             if let Some((_, rule)) = list_rules.iter().find(|(name, _)| *name == c.name) {
                 c.rules.list = rule.map(str::to_string);
             }
@@ -171,9 +171,9 @@ impl Fixture {
         let schema = Collections::new(list);
         for (name, row) in rows() {
             let c = schema.get(name).expect("collection");
-            db::records::insert(&conn, &c, &as_map(row)).expect("row");
+            exec.write(|conn| db::records::insert(conn, &c, &as_map(row))).expect("row");
         }
-        Fixture { conn, schema }
+        Fixture { exec, schema, _dir: dir }
     }
 
     fn posts(&self) -> Arc<Collection> {
@@ -189,19 +189,21 @@ impl Fixture {
     /// Ids of the posts selected by `WHERE <condition>` with the builder's
     /// joins and args, in `order` (by id if empty).
     fn select(&self, b: &QueryBuilder, condition: &str, order: &str) -> Vec<String> {
-        let distinct = if b.distinct { "DISTINCT " } else { "" };
-        let conditions: Vec<&str> = std::iter::once(condition).chain(b.conditions.iter().map(String::as_str)).collect();
         let order = if order.is_empty() { "`posts`.`id`" } else { order };
-        let sql = format!(
-            "SELECT {distinct}`posts`.`id` FROM `posts` {} WHERE {} ORDER BY {order}",
-            b.joins_sql(),
-            conditions.join(" AND ")
-        );
-        let mut stmt = self.conn.prepare(&sql).unwrap_or_else(|e| panic!("{e}: {sql}"));
-        let ids = stmt
-            .query_map(params_from_iter(b.args.iter()), |row| row.get::<_, String>(0))
-            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>());
-        ids.unwrap_or_else(|e| panic!("{e}: {sql} {:?}", b.args))
+        let query = b
+            .conditions
+            .iter()
+            .fold(
+                db::Select::from("posts")
+                    .params(b.args.clone())
+                    .select(["`posts`.`id`"])
+                    .distinct(b.distinct)
+                    .join(b.joins_sql())
+                    .and_where(condition),
+                |q, c| q.and_where(c.as_str()),
+            )
+            .order_by(order);
+        query.column(&self.exec).unwrap_or_else(|e| panic!("{e}: {:?}", query.build()))
     }
 }
 

@@ -16,7 +16,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use rusqlite::types::Value as SqlValue;
 use serde_json::Map;
 
 use super::client::{Client, Message};
@@ -29,7 +28,6 @@ use crate::core::records::Record;
 use crate::core::records::expand::ExpandTree;
 use crate::core::records::fields::pick;
 use crate::core::request::RequestInfo;
-use crate::db::{quote, records as rows};
 
 /// Owner of the realtime handlers in the hook chains.
 const OWNER: &str = "realtime";
@@ -206,8 +204,7 @@ fn can_access(
     let c = &record.collection;
     let schema = app.collections();
     let mut b = QueryBuilder::default();
-    let table = quote(&c.name);
-    let mut conds = vec![format!("{table}.`id` = {}", b.arg(SqlValue::Text(record.id().to_string())))];
+    let mut conds = Vec::new();
     if let Some(rule) = rule {
         let ctx = FilterContext { base: c, schema: &schema, request: req, allow_hidden: true, allow_request: true };
         let sql = compile_filter(&mut b, &ctx, rule, None).map_err(|e| crate::core::Error::BadRequest(e.0))?;
@@ -219,9 +216,8 @@ fn can_access(
         let sql = compile_filter(&mut b, &ctx, filter, None).map_err(|e| crate::core::Error::BadRequest(e.0))?;
         conds.push(format!("({sql})"));
     }
-    let tail = format!("{} WHERE {}", b.joins_sql(), conds.join(" AND "));
-    let n = app.executor().read(|conn| rows::count(conn, &c.name, &tail, b.distinct, &b.args))?;
-    Ok(n > 0)
+    let query = b.into_select(&c.name).where_eq("id", record.id()).and_where_all(conds);
+    Ok(query.exists(app.executor())?)
 }
 
 /// Queues a committed create/update for the fan-out worker.

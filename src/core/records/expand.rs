@@ -5,7 +5,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use rusqlite::types::Value as SqlValue;
 use serde_json::Value;
 
 use super::Record;
@@ -15,7 +14,7 @@ use crate::core::collections::{Collection, FieldKind};
 use crate::core::error::{Error, Result};
 use crate::core::filter::{FilterContext, QueryBuilder, compile_filter};
 use crate::core::request::RequestInfo;
-use crate::db::{quote, records as rows};
+use crate::db::records as rows;
 
 /// Maximum nesting of an expand path.
 pub const MAX_EXPAND_DEPTH: usize = 6;
@@ -56,15 +55,10 @@ impl ExpandTree {
     }
 }
 
-/// Records of `target` with the given ids that the caller may view.
-fn viewable(
-    app: &App,
-    target: &Arc<Collection>,
-    cond_sql: &str,
-    mut b: QueryBuilder,
-    req: &RequestInfo,
-) -> Result<Vec<Record>> {
-    let mut conds = vec![cond_sql.to_string()];
+/// Records of `target` among `ids` that the caller may view.
+fn viewable(app: &App, target: &Arc<Collection>, ids: &[String], req: &RequestInfo) -> Result<Vec<Record>> {
+    let mut b = QueryBuilder::default();
+    let mut conds = Vec::new();
     if !req.is_superuser() {
         match &target.rules.view {
             None => return Ok(Vec::new()),
@@ -87,9 +81,8 @@ fn viewable(
             Some(_) => {}
         }
     }
-    let group = if b.distinct { format!("GROUP BY {}.`id`", quote(&target.name)) } else { String::new() };
-    let tail = format!("{} WHERE {} {group}", b.joins_sql(), conds.join(" AND "));
-    app.find_records_sql(target, &tail, &b.args)
+    let query = b.into_select(&target.name).where_in_json("id", ids).and_where_all(conds);
+    app.find_records_by_select(target, &query)
 }
 
 fn ids_of(v: &Value) -> Vec<String> {
@@ -98,13 +91,6 @@ fn ids_of(v: &Value) -> Vec<String> {
         Value::String(s) if !s.is_empty() => vec![s.clone()],
         _ => Vec::new(),
     }
-}
-
-/// `column IN (ids)` with the ids bound as one JSON array (any number of
-/// ids, one cached statement).
-fn in_list(b: &mut QueryBuilder, column: &str, ids: &[String]) -> String {
-    let list = b.arg(SqlValue::Text(serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())));
-    format!("{column} IN (SELECT value FROM json_each({list}))")
 }
 
 /// The error when a request would expand more than [`MAX_EXPANDED_RECORDS`].
@@ -185,9 +171,7 @@ impl App {
         if all_ids.is_empty() {
             return Ok(vec![0; records.len()]);
         }
-        let mut b = QueryBuilder::default();
-        let cond = in_list(&mut b, &format!("{}.`id`", quote(&rel.target.name)), &all_ids);
-        let mut found = viewable(self, &rel.target, &cond, b, req)?;
+        let mut found = viewable(self, &rel.target, &all_ids, req)?;
         let found_weights = self.expand_weighted(&mut found, children, req)?;
         let weight_of: HashMap<&str, u64> = found.iter().zip(&found_weights).map(|(r, w)| (r.id(), *w)).collect();
         // decide the size before building anything: every copy counts
@@ -251,7 +235,7 @@ impl App {
                 .map(|r| {
                     rows::back_relation_ids(conn, &source.name, &field.name, multiple_field, r.id(), MAX_BACK_RELATIONS)
                 })
-                .collect::<rusqlite::Result<Vec<_>>>()
+                .collect::<Result<Vec<_>, _>>()
         })?;
         // a back-relation through a single, unique-indexed field is one record
         let unique_single = !multiple_field

@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use rusqlite::types::Value as SqlValue;
 use serde_json::Value;
 
 use super::Record;
@@ -12,15 +11,16 @@ use super::values::normalize;
 use crate::core::app::App;
 use crate::core::collections::Collection;
 use crate::core::error::{Error, Result};
+use crate::db::Select;
 use crate::db::dbx::{Expr, quote_column};
-use crate::db::records as rows;
-use crate::db::{quote, values::to_sql};
+use crate::db::values::to_sql;
 
-/// `WHERE …` for an optional expression, pushing its arguments.
-fn where_clause(filter: Option<&Expr>, args: &mut Vec<SqlValue>) -> String {
-    match filter.map(|e| e.build(args)) {
-        Some(w) if !w.is_empty() => format!("WHERE {w}"),
-        _ => String::new(),
+/// A query over `c`'s table with an optional `dbx` expression as its condition.
+fn select_where(c: &Collection, filter: Option<&Expr>) -> Select {
+    let query = Select::from(&c.name);
+    match filter {
+        Some(e) => query.and_where_expr(e),
+        None => query,
     }
 }
 
@@ -51,24 +51,20 @@ impl App {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let marks: Vec<String> = (1..=ids.len()).map(|i| format!("?{i}")).collect();
-        let tail = format!("WHERE {}.`id` IN ({})", quote(&c.name), marks.join(", "));
-        let args: Vec<SqlValue> = ids.iter().map(|id| SqlValue::Text(id.clone())).collect();
-        self.find_records_sql(c, &tail, &args)
+        self.find_records_by_select(c, &Select::from(&c.name).where_in("id", ids))
     }
 
     /// The first record whose `field` equals `value` (normalised to the
     /// field's type); `NotFound` when none or when the field is unknown.
     pub fn find_first_record_by_data(&self, c: &Arc<Collection>, field: &str, value: &Value) -> Result<Record> {
         let f = c.field(field).ok_or_else(Error::not_found)?;
-        let arg = to_sql(f, &normalize(f, value));
-        let tail = format!("WHERE {}.{} = ?1 LIMIT 1", quote(&c.name), quote(field));
-        self.find_records_sql(c, &tail, &[arg])?.into_iter().next().ok_or_else(Error::not_found)
+        let query = Select::from(&c.name).where_eq(field, to_sql(f, &normalize(f, value))).limit(1);
+        self.find_records_by_select(c, &query)?.into_iter().next().ok_or_else(Error::not_found)
     }
 
     /// Every record of a collection.
     pub fn find_all_records(&self, c: &Arc<Collection>) -> Result<Vec<Record>> {
-        self.find_records_sql(c, "", &[])
+        self.find_records_by_select(c, &Select::from(&c.name))
     }
 
     /// Records matching an optional `dbx` expression, ordered and paged
@@ -81,27 +77,21 @@ impl App {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<Record>> {
-        let mut args = Vec::new();
-        let mut tail = where_clause(filter, &mut args);
-        if !order.is_empty() {
-            let terms = order.iter().map(|t| order_term(t)).collect::<Result<Vec<_>>>()?;
-            tail.push_str(&format!(" ORDER BY {}", terms.join(", ")));
-        }
+        let terms = order.iter().map(|t| order_term(t)).collect::<Result<Vec<_>>>()?;
+        let mut query = select_where(c, filter).order_by(terms.join(", "));
         if limit > 0 {
-            tail.push_str(&format!(" LIMIT {limit} OFFSET {}", offset.max(0)));
+            query = query.limit(limit).offset(offset.max(0));
         }
-        self.find_records_sql(c, &tail, &args)
+        self.find_records_by_select(c, &query)
     }
 
     /// How many records match an optional `dbx` expression.
     pub fn count_records_by_expr(&self, c: &Arc<Collection>, filter: Option<&Expr>) -> Result<i64> {
-        let mut args = Vec::new();
-        let tail = where_clause(filter, &mut args);
-        Ok(self.executor().read(|conn| rows::count(conn, &c.name, &tail, false, &args))?)
+        Ok(select_where(c, filter).count(self.executor())?)
     }
 
     /// How many records a collection has.
     pub fn count_records(&self, c: &Arc<Collection>) -> Result<i64> {
-        Ok(self.executor().read(|conn| rows::count(conn, &c.name, "", false, &[]))?)
+        Ok(Select::from(&c.name).count(self.executor())?)
     }
 }

@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use rusqlite::types::Value as SqlValue;
 use serde_json::{Map, Value};
 
 use super::Record;
@@ -13,7 +12,7 @@ use crate::core::collections::Collection;
 use crate::core::error::{Error, Result};
 use crate::core::filter::{FilterContext, FilterError, QueryBuilder, compile_filter, compile_sort};
 use crate::core::request::RequestInfo;
-use crate::db::{quote, records as rows};
+use crate::db::{DbError, Executor, Select, records as rows};
 
 /// Default and maximum page sizes (PocketBase's).
 pub const DEFAULT_PER_PAGE: i64 = 30;
@@ -105,47 +104,22 @@ impl App {
         }
         let ctx = self.filter_ctx(c, &schema, req, true);
         let order = compile_sort(&mut b, &ctx, &q.sort).map_err(client_filter_error)?;
-        // list rules of collections the sort joined must hold too
-        conds.extend(b.conditions.drain(..).map(|cond| format!("({cond})")));
-        let per_page = match q.per_page {
-            n if n <= 0 => DEFAULT_PER_PAGE,
-            n => n.min(MAX_PER_PAGE),
-        };
-        let page = q.page.max(1);
-        let table = quote(&c.name);
-        let joins = b.joins_sql();
-        let where_sql = if conds.is_empty() { String::new() } else { format!("WHERE {}", conds.join(" AND ")) };
-        let (total_items, total_pages) = if q.skip_total {
-            (-1, -1)
-        } else {
-            let tail = format!("{joins} {where_sql}");
-            let total = self
-                .executor()
-                .read(|conn| rows::count(conn, &c.name, &tail, b.distinct, &b.args))
-                .map_err(query_error)?;
-            (total, (total + per_page - 1) / per_page)
-        };
-        let group = if b.distinct { format!("GROUP BY {table}.`id`") } else { String::new() };
-        let order_sql = if order.is_empty() { String::new() } else { format!("ORDER BY {order}") };
-        let limit = b.arg(SqlValue::Integer(per_page));
-        let offset = b.arg(SqlValue::Integer((page - 1).saturating_mul(per_page)));
-        let tail = format!("{joins} {where_sql} {group} {order_sql} LIMIT {limit} OFFSET {offset}");
-        let items = self.find_records_paged(c, &tail, &b.args).map_err(query_error_core)?;
-        Ok(ListPage { page, per_page, total_items, total_pages, items })
+        // carries the list rules of collections the sort joined
+        let query = b.into_select(&c.name).and_where_all(conds).order_by(order);
+        let (mut page, items) = paged(self.executor(), query, q, |query| self.find_records_paged(c, query))?;
+        page.items = items;
+        Ok(page)
     }
 
-    /// Records selected by a SQL tail with ORDER BY/LIMIT, in two phases:
-    /// sort and page over rowids only, then load those rows (the sorter
-    /// never carries whole records). Views have no rowid: one phase.
-    fn find_records_paged(&self, c: &Arc<Collection>, tail: &str, args: &[SqlValue]) -> Result<Vec<Record>> {
-        if c.is_view() {
-            return self.find_records_sql(c, tail, args);
-        }
-        let data = self.executor().read(|conn| {
-            let rowids = rows::rowids(conn, &c.name, tail, args)?;
-            rows::find_by_rowids(conn, c, &rowids)
-        })?;
-        Ok(data.into_iter().map(|d| Record::from_stored(c.clone(), d)).collect())
+    /// The records a query over the collection's table selects.
+    pub fn find_records_by_select(&self, c: &Arc<Collection>, query: &Select) -> Result<Vec<Record>> {
+        Ok(records_of(c, query.records(self.executor(), c)?))
+    }
+
+    /// Like [`App::find_records_by_select`] for a sorted page: sorted and
+    /// paged over rowids first, then loaded.
+    fn find_records_paged(&self, c: &Arc<Collection>, query: &Select) -> Result<Vec<Record>, DbError> {
+        Ok(records_of(c, query.records_by_rowid(self.executor(), c)?))
     }
 
     /// One record the caller may view: 403 for a null rule, 404 when the
@@ -163,11 +137,10 @@ impl App {
         req: &RequestInfo,
     ) -> Result<Record> {
         let mut b = QueryBuilder::default();
-        let mut conds = vec![format!("{}.`id` = {}", quote(&c.name), b.arg(SqlValue::Text(id.to_string())))];
+        let mut conds = Vec::new();
         self.push_rule(&mut b, &mut conds, c, rule, req)?;
-        let group = if b.distinct { format!("GROUP BY {}.`id`", quote(&c.name)) } else { String::new() };
-        let tail = format!("{} WHERE {} {group} LIMIT 1", b.joins_sql(), conds.join(" AND "));
-        self.find_records_sql(c, &tail, &b.args)?.into_iter().next().ok_or_else(Error::not_found)
+        let query = b.into_select(&c.name).where_eq("id", id).and_where_all(conds).limit(1);
+        self.find_records_by_select(c, &query)?.into_iter().next().ok_or_else(Error::not_found)
     }
 
     /// Whether the stored record `id` satisfies a non-empty rule expression.
@@ -180,11 +153,8 @@ impl App {
         let ctx = self.filter_ctx(c, &schema, req, false);
         let cond =
             compile_filter(&mut b, &ctx, rule, None).map_err(|e| Error::BadRequest(format!("Invalid rule: {e}")))?;
-        let table = quote(&c.name);
-        let idp = b.arg(SqlValue::Text(id.to_string()));
-        let tail = format!("{} WHERE {table}.`id` = {idp} AND ({cond})", b.joins_sql());
-        let n = self.executor().read(|conn| rows::count(conn, &c.name, &tail, false, &b.args))?;
-        Ok(n > 0)
+        let query = b.into_select(&c.name).where_eq("id", id).and_where(format!("({cond})"));
+        Ok(query.exists(self.executor())?)
     }
 
     /// Whether a record that is not stored yet satisfies a rule, decided on
@@ -235,77 +205,71 @@ impl App {
         let req = RequestInfo::default();
         let ctx = FilterContext { base: c, schema: &schema, request: &req, allow_hidden: true, allow_request: true };
         let mut b = QueryBuilder::default();
-        let where_sql = if filter.trim().is_empty() {
+        let condition = if filter.trim().is_empty() {
             String::new()
         } else {
-            let w = compile_filter(&mut b, &ctx, filter, params).map_err(|e| Error::BadRequest(e.0))?;
-            format!("WHERE {w}")
+            compile_filter(&mut b, &ctx, filter, params).map_err(|e| Error::BadRequest(e.0))?
         };
         let order = compile_sort(&mut b, &ctx, sort).map_err(|e| Error::BadRequest(e.0))?;
-        let order = if order.is_empty() { order } else { format!("ORDER BY {order}") };
-        let group = if b.distinct { format!("GROUP BY {}.`id`", quote(&c.name)) } else { String::new() };
-        let mut tail = format!("{} {where_sql} {group} {order}", b.joins_sql());
+        let sorted = !order.is_empty();
+        let mut query = b.into_select(&c.name).and_where(condition).order_by(order);
         if limit > 0 {
-            let l = b.arg(SqlValue::Integer(limit));
-            let o = b.arg(SqlValue::Integer(offset.max(0)));
-            tail.push_str(&format!(" LIMIT {l} OFFSET {o}"));
+            query = query.limit(limit).offset(offset.max(0));
         }
-        if order.is_empty() {
-            self.find_records_sql(c, &tail, &b.args)
-        } else {
-            self.find_records_paged(c, &tail, &b.args)
-        }
+        if sorted { Ok(self.find_records_paged(c, &query)?) } else { self.find_records_by_select(c, &query) }
     }
+}
+
+/// Records of `c` from their stored values.
+fn records_of(c: &Arc<Collection>, rows: Vec<Map<String, Value>>) -> Vec<Record> {
+    rows.into_iter().map(|d| Record::from_stored(c.clone(), d)).collect()
 }
 
 /// A SQL failure while running a compiled client query is reported as bad input.
-fn query_error(e: rusqlite::Error) -> Error {
+fn query_error(e: DbError) -> Error {
     tracing::debug!("list query failed: {e}");
     Error::bad_input()
-}
-
-fn query_error_core(e: Error) -> Error {
-    match e {
-        Error::Sql(inner) => query_error(inner),
-        other => other,
-    }
 }
 
 /// Rows of a system table described by `meta` (a pseudo collection whose
 /// fields are the table's columns), filtered and sorted with the filter
 /// language (superuser-only listings: collections, logs).
-pub fn list_table(
-    exec: &crate::db::Executor,
-    meta: &Collection,
-    q: &ListQuery,
-) -> Result<(ListPage, Vec<Map<String, Value>>)> {
+pub fn list_table(exec: &Executor, meta: &Collection, q: &ListQuery) -> Result<(ListPage, Vec<Map<String, Value>>)> {
     let schema = crate::core::collections::Collections::new(vec![meta.clone()]);
     let req = RequestInfo::default();
     let ctx = FilterContext { base: meta, schema: &schema, request: &req, allow_hidden: true, allow_request: false };
     let mut b = QueryBuilder::default();
-    let where_sql = if q.filter.trim().is_empty() {
+    let condition = if q.filter.trim().is_empty() {
         String::new()
     } else {
-        format!("WHERE {}", compile_filter(&mut b, &ctx, &q.filter, None).map_err(client_filter_error)?)
+        compile_filter(&mut b, &ctx, &q.filter, None).map_err(client_filter_error)?
     };
     let order = compile_sort(&mut b, &ctx, &q.sort).map_err(client_filter_error)?;
-    let order = if order.is_empty() { order } else { format!("ORDER BY {order}") };
+    let query = b.into_select(&meta.name).and_where(condition).order_by(order);
+    paged(exec, query, q, |query| query.records(exec, meta))
+}
+
+/// The page `q` asks for of what `query` selects: its total (unless
+/// skipped) and the rows `load` reads of it (the page's `items` are left
+/// to the caller). SQL failures of a client's query are bad input.
+fn paged<T>(
+    exec: &Executor,
+    query: Select,
+    q: &ListQuery,
+    load: impl FnOnce(&Select) -> Result<Vec<T>, DbError>,
+) -> Result<(ListPage, Vec<T>)> {
     let per_page = match q.per_page {
         n if n <= 0 => DEFAULT_PER_PAGE,
         n => n.min(MAX_PER_PAGE),
     };
     let page = q.page.max(1);
-    let joins = b.joins_sql();
     let (total_items, total_pages) = if q.skip_total {
         (-1, -1)
     } else {
-        let tail = format!("{joins} {where_sql}");
-        let total = exec.read(|conn| rows::count(conn, &meta.name, &tail, false, &b.args)).map_err(query_error)?;
+        let total = query.count(exec).map_err(query_error)?;
         (total, (total + per_page - 1) / per_page)
     };
-    let limit = b.arg(SqlValue::Integer(per_page));
-    let offset = b.arg(SqlValue::Integer((page - 1).saturating_mul(per_page)));
-    let tail = format!("{joins} {where_sql} {order} LIMIT {limit} OFFSET {offset}");
-    let items = exec.read(|conn| rows::query(conn, meta, &tail, &b.args)).map_err(query_error)?;
-    Ok((ListPage { page, per_page, total_items, total_pages, items: Vec::new() }, items))
+    let query = query.limit(per_page).offset((page - 1).saturating_mul(per_page));
+    let rows = load(&query).map_err(query_error)?;
+    Ok((ListPage { page, per_page, total_items, total_pages, items: Vec::new() }, rows))
 }

@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use rusqlite::ErrorCode;
 use serde_json::{Value, json};
 
 use super::Record;
@@ -15,29 +14,18 @@ use crate::core::error::{Error, FieldErrors, Result, field_error};
 use crate::core::events::{RecordEvent, through_model};
 use crate::core::hooks::{ChainsOf, ModelAction};
 use crate::core::{datetime, security};
-use crate::db::records as rows;
+use crate::db::{DbError, Select, records as rows};
 
 impl App {
     /// A record by id, `NotFound` when missing.
     pub fn find_record_by_id(&self, collection: &Arc<Collection>, id: &str) -> Result<Record> {
-        let data = self.executor().read(|c| rows::find_by_id(c, collection, id))?;
+        let data = Select::from(&collection.name).where_eq("id", id).one_record(self.executor(), collection)?;
         data.map(|d| Record::from_stored(collection.clone(), d)).ok_or_else(Error::not_found)
     }
 
     /// Every record id of a collection.
     pub fn record_ids(&self, collection: &Arc<Collection>) -> Result<Vec<String>> {
-        Ok(self.executor().read(|c| rows::all_ids(c, &collection.name))?)
-    }
-
-    /// Records selected by a SQL tail (`WHERE … ORDER BY … LIMIT …`) with bound args.
-    pub fn find_records_sql(
-        &self,
-        collection: &Arc<Collection>,
-        tail: &str,
-        args: &[rusqlite::types::Value],
-    ) -> Result<Vec<Record>> {
-        let data = self.executor().read(|c| rows::query(c, collection, tail, args))?;
-        Ok(data.into_iter().map(|d| Record::from_stored(collection.clone(), d)).collect())
+        Ok(Select::from(&collection.name).select(["id"]).column(self.executor())?)
     }
 
     /// Validates and saves a record (create or update), running hooks.
@@ -147,7 +135,7 @@ impl App {
         let Some(target) = self.collections().get(target) else {
             return Ok(missing());
         };
-        let found = self.executor().read(|c| rows::existing_ids(c, &target.name, &ids))?;
+        let found: Vec<String> = existing_ids(self, &target.name, &ids)?;
         Ok((found.len() < ids.len()).then(missing).flatten())
     }
 
@@ -164,10 +152,12 @@ impl App {
         // new files are written before the row and follow its fate
         let files = self.store_record_files(record)?;
         let res = if record.is_new() {
-            self.executor().write(|conn| rows::insert(conn, &c, &record.data))
+            self.executor().write(|conn| rows::insert(conn, &c, &record.data)).map_err(DbError::from)
         } else {
             let old_id = record.original_id();
-            self.executor().write(|conn| rows::update(conn, &c, &old_id, &record.data).map(|_| ()))
+            self.executor()
+                .write(|conn| rows::update(conn, &c, &old_id, &record.data).map(|_| ()))
+                .map_err(DbError::from)
         };
         let written = res.is_ok();
         self.settle_record_files(files, written);
@@ -184,7 +174,7 @@ impl App {
     fn check_auth_id_unique(&self, record: &Record) -> Result<()> {
         let ids = [record.id().to_string()];
         for other in self.collections().all().iter().filter(|o| o.is_auth() && o.id != record.collection.id) {
-            if !self.executor().read(|conn| rows::existing_ids(conn, &other.name, &ids))?.is_empty() {
+            if !existing_ids(self, &other.name, &ids)?.is_empty() {
                 return Err(Error::field(
                     "Failed to validate record.",
                     "id",
@@ -292,16 +282,20 @@ fn prepare(record: &mut Record) {
     }
 }
 
+/// Which of `ids` exist in `table`.
+fn existing_ids(app: &App, table: &str, ids: &[String]) -> Result<Vec<String>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(Select::from(table).select(["id"]).where_in_json("id", ids).column(app.executor())?)
+}
+
 /// Turns a UNIQUE constraint failure into `validation_not_unique` on the
 /// offending columns; other errors pass through.
-fn map_constraint_error(c: &Collection, e: rusqlite::Error) -> Error {
-    let rusqlite::Error::SqliteFailure(code, Some(msg)) = &e else {
+fn map_constraint_error(c: &Collection, e: DbError) -> Error {
+    let Some(detail) = e.unique_violation() else {
         return Error::Sql(e);
     };
-    if code.code != ErrorCode::ConstraintViolation || !msg.contains("UNIQUE constraint failed") {
-        return Error::Sql(e);
-    }
-    let detail = msg.trim_start_matches("UNIQUE constraint failed:").trim();
     let mut columns: Vec<String> = Vec::new();
     if let Some(index_name) = detail.strip_prefix("index '").and_then(|s| s.strip_suffix('\'')) {
         if let Some(idx) = c.indexes.iter().filter_map(|s| Index::parse(s)).find(|i| i.name == index_name) {
