@@ -215,20 +215,38 @@ fn select_sql(spec: &Json) -> Result<(String, serde_json::Map<String, Json>), Er
     Ok(named_placeholders(&sql, args))
 }
 
-/// Turns the `?` placeholders [`Expr::build`] wrote (outside quoted text)
-/// into `{:__pN}` parameters bound to `args`.
-fn named_placeholders(sql: &str, args: Vec<rusqlite::types::Value>) -> (String, serde_json::Map<String, Json>) {
-    use rusqlite::types::Value as Sql;
+/// Turns the `?N` placeholders [`Expr::build`] wrote (outside quoted text)
+/// into `{:__p<N-1>}` parameters bound to `args` (a bare `?` takes the next
+/// value in order).
+fn named_placeholders(sql: &str, args: Vec<crate::db::SqlValue>) -> (String, serde_json::Map<String, Json>) {
+    use crate::db::SqlValue as Sql;
     let mut out = String::with_capacity(sql.len() + args.len() * 6);
     let mut quote: Option<char> = None;
-    let mut n = 0;
-    for c in sql.chars() {
+    let mut next = 0;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
         match (quote, c) {
             (Some(q), c) if c == q => quote = None,
             (None, '\'' | '"' | '`') => quote = Some(c),
-            (None, '?') if n < args.len() => {
-                out.push_str(&format!("{{:__p{n}}}"));
-                n += 1;
+            (None, '?') => {
+                let mut digits = String::new();
+                while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                    digits.push(*d);
+                    chars.next();
+                }
+                let index = match digits.parse::<usize>() {
+                    Ok(n) if n >= 1 => n - 1,
+                    _ => {
+                        next += 1;
+                        next - 1
+                    }
+                };
+                if index < args.len() {
+                    out.push_str(&format!("{{:__p{index}}}"));
+                } else {
+                    out.push('?');
+                    out.push_str(&digits);
+                }
                 continue;
             }
             _ => {}
