@@ -71,6 +71,10 @@ __pb.DbBuilder = class DbBuilder {
   newQuery(sql) {
     return new __pb.DbQuery(this.__app, sql, this.__aux);
   }
+  // dbx's select builder: `select("id", "title").from("posts").andWhere($dbx.hashExp({...})).all()`.
+  select(...cols) {
+    return new __pb.SelectQuery(this.__app, this.__aux, null).select(...cols);
+  }
 };
 
 (function (proto) {

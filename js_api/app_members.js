@@ -127,8 +127,80 @@ __pb.newFieldsList = function (fields) {
   // a Date or a "2006-01-02 15:04:05.000Z" string).
   define("deleteOldLogs", function (createdBefore) {
     const d = createdBefore instanceof DateTime ? createdBefore : new DateTime(createdBefore instanceof Date ? createdBefore : String(createdBefore));
-    this.auxDB().newQuery("DELETE FROM _logs WHERE created < {:date}").bind({ date: d.string() }).execute();
+    this.auxDB().newQuery("DELETE FROM _logs WHERE created <= {:date}").bind({ date: d.string() }).execute();
   });
+
+  // Select builders (dbx.js): `_collections` rows as Collection models,
+  // `_logs` rows (auxiliary.db) as logs, and a model's own table.
+  define("collectionQuery", function () {
+    const q = new __pb.SelectQuery(this, false, "collections");
+    return q.select("{{_collections}}.*").from("_collections");
+  });
+  define("logQuery", function () {
+    return new __pb.SelectQuery(this, true, "logs").select("{{_logs}}.*").from("_logs");
+  });
+  const tableOf = (model) => {
+    if (model instanceof Record) return { record: model.collection() };
+    if (model instanceof Collection) return { table: "_collections", kind: "collections" };
+    if (model instanceof __pb.Log) return { table: "_logs", kind: "logs" };
+    if (model != null && typeof model.tableName === "function") return { table: String(model.tableName()), kind: null };
+    throw new TypeError("expected a model (Record, Collection, log or an object with tableName())");
+  };
+  define("modelQuery", function (model) {
+    const t = tableOf(model);
+    if (t.record) return this.recordQuery(t.record);
+    return new __pb.SelectQuery(this, false, t.kind).select("{{" + t.table + "}}.*").from(t.table);
+  });
+  define("auxModelQuery", function (model) {
+    const t = tableOf(model);
+    if (t.record) throw new Error("auxiliary.db has no record tables (" + t.record.name + ")");
+    return new __pb.SelectQuery(this, true, t.kind).select("{{" + t.table + "}}.*").from(t.table);
+  });
+  // Hourly log counts `[{date, total}]` of the logs matching `expr` (all with null).
+  define("logsStats", function (expr) {
+    const q = this.logQuery().select("count(id) as total", "strftime('%Y-%m-%d %H:00:00', created) as date").groupBy("date");
+    if (expr) q.andWhere(expr);
+    return q.build().all().map((r) => ({ date: new DateTime(String(r.date)), total: Number(r.total) || 0 }));
+  });
+  // Writes a log (a `logQuery()` result, or `{level, message, data}`) to
+  // auxiliary.db: a new one (empty id) gets an id and its created time.
+  const auxSave = function (app, model) {
+    if (model instanceof Record || model instanceof Collection) {
+      throw new Error("auxiliary.db only holds logs: save records and collections with $app.save");
+    }
+    if (!(model instanceof __pb.Log)) {
+      throw new TypeError("auxSave expects a log (from $app.logQuery())");
+    }
+    const fresh = model.id === "";
+    if (fresh) {
+      model.id = $security.randomStringWithAlphabet(15, "abcdefghijklmnopqrstuvwxyz0123456789");
+    }
+    if (!model.created) {
+      model.created = new DateTime().string();
+    }
+    const params = {
+      id: model.id, created: String(model.created), level: Number(model.level) || 0,
+      message: String(model.message == null ? "" : model.message), data: JSON.stringify(model.data || {}),
+    };
+    app.auxDB()
+      .newQuery(
+        "INSERT INTO _logs (id, created, level, message, data) VALUES ({:id}, {:created}, {:level}, {:message}, {:data}) " +
+          "ON CONFLICT(id) DO UPDATE SET created = excluded.created, level = excluded.level, message = excluded.message, data = excluded.data",
+      )
+      .bind(params)
+      .execute();
+  };
+  define("auxSave", function (model) { auxSave(this, model); });
+  define("auxSaveNoValidate", function (model) { auxSave(this, model); });
+  define("auxSaveWithContext", function (ctx, model) { auxSave(this, model); });
+  define("auxSaveNoValidateWithContext", function (ctx, model) { auxSave(this, model); });
+  const auxDelete = function (app, model) {
+    const t = tableOf(model);
+    if (t.table !== "_logs") throw new Error("auxiliary.db only holds logs: delete records and collections with $app.delete");
+    app.auxDB().newQuery("DELETE FROM _logs WHERE id = {:id}").bind({ id: String(model.id) }).execute();
+  };
+  define("auxDelete", function (model) { auxDelete(this, model); });
+  define("auxDeleteWithContext", function (ctx, model) { auxDelete(this, model); });
 
   // `importCollections` with the list as JSON text or its bytes.
   define("importCollectionsByMarshaledJSON", function (raw, deleteMissing) {

@@ -153,6 +153,24 @@ class Collection {
   string() {
     return JSON.stringify(this);
   }
+  // The `_collections` row saving it writes: fields, indexes and the type
+  // options (`options`) as JSON values.
+  dbExport(app) {
+    return __native.collectionDbExport(app || $app, this);
+  }
+  // The type options as stored in `_collections.options` (raw JSON bytes:
+  // `{}` for base, `{viewQuery}` for view, the auth options for auth).
+  rawOptions() {
+    return __native.collectionRawOptions($app, this);
+  }
+  // Normalises the collection as if it had just been read from the
+  // database (options and fields in their typed form).
+  postScan() {
+    const fresh = __native.collectionFromJson(JSON.parse(JSON.stringify(this)));
+    const isNew = this.__pbNew;
+    __pb.assignCollection(this, fresh);
+    if (isNew) Object.defineProperty(this, "__pbNew", { value: true, writable: true, configurable: true });
+  }
 }
 
 // The name of a `CREATE [UNIQUE] INDEX [IF NOT EXISTS] name ON …` statement.

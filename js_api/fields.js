@@ -44,6 +44,44 @@ class Field {
   prepareValue(record, raw) {
     return __native.fieldPrepareValue(JSON.parse(JSON.stringify(this)), raw);
   }
+  // Throws a ValidationError (`code`, `message`) when the record's value of
+  // this field breaks the field's options (required, min/max, pattern,
+  // values, maxSelect, …); `ctx` and `app` are accepted for PocketBase's
+  // signature.
+  validateValue(ctx, app, record) {
+    const plain = this.type === "password" ? record.__plainPassword(this.name) : null;
+    __pb.throwFieldError(__native.fieldValidateValue(__pb.fieldData(this), record.getRaw(this.name), plain));
+  }
+  // Throws a validation error (keyed by option) when the field's settings
+  // are invalid in `collection` (which it is added to for the check if it
+  // is not one of its fields).
+  validateSettings(ctx, app, collection) {
+    const copy = new Collection(JSON.parse(JSON.stringify(collection)));
+    if (collection.__pbNew) Object.defineProperty(copy, "__pbNew", { value: true, writable: true, configurable: true });
+    let index = copy.fields.findIndex((f) => (this.id && f.id === this.id) || f.name === this.name);
+    if (index < 0) {
+      copy.fields.push(this);
+      index = copy.fields.length - 1;
+    } else {
+      copy.fields[index] = this;
+    }
+    __native.fieldValidateSettings(app || $app, copy, index);
+  }
+  // The value the record's row stores for this field, normalised (a list
+  // for a multi-value field, stored as JSON).
+  driverValue(record) {
+    return this.prepareValue(record, record.getRaw(this.name));
+  }
+  // Runs `actionFunc` for a record action ("validate", "create", "update",
+  // "delete", …); a text field with an autogenerate pattern fills an empty
+  // value of a new record first.
+  intercept(ctx, app, record, actionName, actionFunc) {
+    if (this.type === "text" && this.autogeneratePattern && (actionName === "validate" || actionName === "create") &&
+        record.isNew() && !record.getRaw(this.name)) {
+      record.setRaw(this.name, $security.randomStringByRegex(this.autogeneratePattern));
+    }
+    return actionFunc();
+  }
   // The record setter of `key`: the field name itself, and `name+`,
   // `+name`, `name-` modifiers for number and multi-value fields; null
   // for another key.
@@ -55,41 +93,29 @@ class Field {
   }
 }
 
-__pb.fieldClasses = {
-  TextField: "text",
-  NumberField: "number",
-  BoolField: "bool",
-  EmailField: "email",
-  URLField: "url",
-  EditorField: "editor",
-  DateField: "date",
-  AutodateField: "autodate",
-  JSONField: "json",
-  RelationField: "relation",
-  SelectField: "select",
-  FileField: "file",
-  PasswordField: "password",
-  GeoPointField: "geoPoint",
+// The field's own data (its JSON), for the Rust side.
+__pb.fieldData = function (field) {
+  return JSON.parse(JSON.stringify(field));
 };
 
-// PocketBase's zero values of each field type's options.
-__pb.fieldDefaults = {
-  "": { id: "", name: "", system: false, hidden: false, presentable: false, help: "" },
-  text: { min: 0, max: 0, pattern: "", autogeneratePattern: "", required: false, primaryKey: false },
-  number: { min: null, max: null, onlyInt: false, required: false },
-  bool: { required: false },
-  email: { exceptDomains: null, onlyDomains: null, required: false },
-  url: { exceptDomains: null, onlyDomains: null, required: false },
-  editor: { maxSize: 0, convertURLs: false, required: false },
-  date: { min: "", max: "", required: false },
-  autodate: { onCreate: false, onUpdate: false },
-  json: { maxSize: 0, required: false },
-  relation: { collectionId: "", cascadeDelete: false, minSelect: 0, maxSelect: 0, required: false },
-  select: { values: null, maxSelect: 0, required: false },
-  file: { maxSize: 0, maxSelect: 0, mimeTypes: null, thumbs: null, protected: false, required: false },
-  password: { pattern: "", min: 0, max: 0, cost: 0, required: false },
-  geoPoint: { required: false },
+__pb.throwFieldError = function (err) {
+  if (err) {
+    const e = new ValidationError(err.code, __pb.fieldErrorMessage(err));
+    if (err.params) e.params = err.params;
+    throw e;
+  }
 };
+
+// PocketBase's messages with their `{{.param}}` placeholders filled.
+__pb.fieldErrorMessage = function (err) {
+  return String(err.message || "").replace(/\{\{\s*\.(\w+)\s*\}\}/g, (m, k) => (err.params && k in err.params ? String(err.params[k]) : m));
+};
+
+// The classes (`{TextField: "text", …}`) and PocketBase's zero values of
+// each type's options (`""`: every field's), from the field table
+// (src/jsvm/bindings/field_table.rs).
+__pb.fieldClasses = __native.fieldClasses;
+__pb.fieldDefaults = __native.fieldDefaults;
 
 for (const [k, v] of Object.entries(__pb.fieldDefaults[""])) {
   Object.defineProperty(Field.prototype, k, { value: v, writable: true, enumerable: false, configurable: true });
@@ -113,5 +139,16 @@ for (const [name, type] of Object.entries(__pb.fieldClasses)) {
   __pb.fieldClassByType[type] = cls;
   globalThis[name] = cls;
 }
+
+// TextField.validatePlainValue(value): the checks of a text value
+// (required for a primary key too) without a record.
+__pb.fieldClassByType.text.prototype.validatePlainValue = function (value) {
+  const data = __pb.fieldData(this);
+  if (data.primaryKey) data.required = true;
+  const err = __native.fieldValidateValue(data, String(value == null ? "" : value));
+  // (PocketBase's plain check reports a blank value in ozzo's words)
+  if (err && err.code === "validation_required") err.message = "cannot be blank";
+  __pb.throwFieldError(err);
+};
 
 globalThis.Field = Field;

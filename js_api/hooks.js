@@ -82,7 +82,7 @@ __pb.forHooksOf = function (hook, f) {
 __pb.serveHooks = [];
 
 (function (proto) {
-  for (const name of __pb.hookNames.concat(["onServe"])) {
+  for (const name of __native.appHookNames) {
     Object.defineProperty(proto, name, {
       value: function (...tags) {
         return new __PbHook(name, tags);

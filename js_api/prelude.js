@@ -61,37 +61,8 @@ function routerUse(...middlewares) {
   }
 }
 
-__pb.hookNames = [
-  "onBootstrap", "onBootstrapClear", "onTerminate", "onBackupCreate", "onBackupRestore",
-  "onSettingsReload", "onSettingsListRequest", "onSettingsUpdateRequest",
-  "onMailerSend", "onMailerRecordAuthAlertSend", "onMailerRecordEmailChangeSend",
-  "onMailerRecordOTPSend", "onMailerRecordPasswordResetSend", "onMailerRecordVerificationSend",
-  "onRealtimeConnectRequest", "onRealtimeSubscribeRequest", "onRealtimeMessageSend",
-  "onBatchRequest", "onFileDownloadRequest", "onFileTokenRequest",
-  "onModelValidate", "onModelCreate", "onModelCreateExecute", "onModelAfterCreateSuccess",
-  "onModelAfterCreateError", "onModelUpdate", "onModelUpdateExecute", "onModelAfterUpdateSuccess",
-  "onModelAfterUpdateError", "onModelDelete", "onModelDeleteExecute", "onModelAfterDeleteSuccess",
-  "onModelAfterDeleteError",
-  "onRecordEnrich", "onRecordValidate", "onRecordCreate", "onRecordCreateExecute",
-  "onRecordAfterCreateSuccess", "onRecordAfterCreateError", "onRecordUpdate",
-  "onRecordUpdateExecute", "onRecordAfterUpdateSuccess", "onRecordAfterUpdateError",
-  "onRecordDelete", "onRecordDeleteExecute", "onRecordAfterDeleteSuccess",
-  "onRecordAfterDeleteError",
-  "onRecordsListRequest", "onRecordViewRequest", "onRecordCreateRequest",
-  "onRecordUpdateRequest", "onRecordDeleteRequest",
-  "onRecordAuthRequest", "onRecordAuthRefreshRequest", "onRecordAuthWithPasswordRequest",
-  "onRecordAuthWithOAuth2Request", "onRecordAuthWithOTPRequest", "onRecordRequestOTPRequest",
-  "onRecordRequestPasswordResetRequest", "onRecordConfirmPasswordResetRequest",
-  "onRecordRequestVerificationRequest", "onRecordConfirmVerificationRequest",
-  "onRecordRequestEmailChangeRequest", "onRecordConfirmEmailChangeRequest",
-  "onCollectionValidate", "onCollectionCreate", "onCollectionCreateExecute",
-  "onCollectionAfterCreateSuccess", "onCollectionAfterCreateError", "onCollectionUpdate",
-  "onCollectionUpdateExecute", "onCollectionAfterUpdateSuccess", "onCollectionAfterUpdateError",
-  "onCollectionDelete", "onCollectionDeleteExecute", "onCollectionAfterDeleteSuccess",
-  "onCollectionAfterDeleteError",
-  "onCollectionsListRequest", "onCollectionViewRequest", "onCollectionCreateRequest",
-  "onCollectionUpdateRequest", "onCollectionDeleteRequest", "onCollectionsImportRequest",
-];
+// The global hook functions, named by the hook table (src/jsvm/bridge/hook_table.rs).
+__pb.hookNames = __native.hookNames;
 
 __pb.nextHookId = 0;
 

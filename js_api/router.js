@@ -490,6 +490,12 @@ class RequestEvent {
   setCookie(cookie) {
     this.response.header().add("Set-Cookie", __pb.cookieString(cookie));
   }
+  // The files uploaded under a multipart key, as `File` objects (none for
+  // another body).
+  findUploadedFiles(key) {
+    const n = this.__native;
+    return typeof n.uploadedFiles === "function" ? n.uploadedFiles(String(key)) : [];
+  }
   // Reads the request body (JSON, form or multipart fields) into `dst`: a
   // DynamicModel gets its shape's types, a Record its fields, any other
   // object the body's keys.

@@ -272,6 +272,63 @@ fn slow_queries_stop_at_the_query_timeout() {
 }
 
 #[test]
+fn slow_view_rules_of_protected_files_do_not_stall_other_requests() {
+    let server = DenseServer::start(&["--queryTimeout", "600"]);
+    server.dense_relation();
+    let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(20)).build().expect("client");
+    let c: serde_json::Value = http
+        .get(format!("{}/api/collections/nodes", server.base))
+        .header("Authorization", &server.token)
+        .send()
+        .and_then(|r| r.json())
+        .expect("collection");
+    let mut fields = c["fields"].as_array().expect("fields").clone();
+    fields.push(serde_json::json!({"name": "doc", "type": "file", "maxSelect": 1, "maxSize": 1000, "protected": true}));
+    // a view rule that takes minutes for a single record of the dense relation
+    server.call(
+        reqwest::Method::PATCH,
+        "/api/collections/nodes",
+        serde_json::json!({"fields": fields, "viewRule": "rel.rel.rel.rel.rel.rel.title ?= 'zzz'"}),
+    );
+    let list: serde_json::Value = http
+        .get(format!("{}/api/collections/nodes/records?perPage=1", server.base))
+        .header("Authorization", &server.token)
+        .send()
+        .and_then(|r| r.json())
+        .expect("list");
+    let id = list["items"][0]["id"].as_str().expect("id").to_string();
+    let body = "--XB\r\nContent-Disposition: form-data; name=\"doc\"; filename=\"a.txt\"\r\n\
+                Content-Type: text/plain\r\n\r\nhello\r\n--XB--\r\n";
+    let r: serde_json::Value = http
+        .patch(format!("{}/api/collections/nodes/records/{id}", server.base))
+        .header("Authorization", &server.token)
+        .header("Content-Type", "multipart/form-data; boundary=XB")
+        .body(body)
+        .send()
+        .and_then(|r| r.json())
+        .expect("upload");
+    let name = r["doc"].as_str().expect("stored file name").to_string();
+    // more guest downloads than the server has async threads, each waiting
+    // for the slow rule
+    let n = std::thread::available_parallelism().map_or(2, |n| n.get()) * 2 + 2;
+    let url = format!("{}/api/files/nodes/{id}/{name}", server.base);
+    let _slow: Vec<_> = (0..n)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                let client =
+                    reqwest::blocking::Client::builder().timeout(Duration::from_secs(120)).build().expect("client");
+                client.get(url).send().ok().map(|r| r.status().as_u16())
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(1000));
+    // a bound for a hang (the rule runs for minutes), not a speed measurement
+    let health = http.get(format!("{}/api/health", server.base)).send().map(|r| r.status().as_u16());
+    assert_eq!(health.ok(), Some(200), "other requests are served while file view rules run");
+}
+
+#[test]
 fn sigterm_ends_serve_with_slow_queries_in_flight() {
     let mut server = DenseServer::start(&["--queryTimeout", "600"]);
     server.dense_relation();
@@ -380,6 +437,90 @@ fn hooks_reload_in_the_default_layout() {
     std::fs::write(&file, r#"routerAdd("GET", "/version", (e) => e.string(200, "v2"));"#).expect("edit");
     wait_for(&url, "v2", Duration::from_secs(10));
     assert!(dir.path().join("pb_data/data.db").exists(), "data in the default ./pb_data");
+}
+
+#[test]
+fn encryption_env_seals_the_stored_settings_like_pocketbase() {
+    const KEY: &str = "0123456789abcdef0123456789abcdef";
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("pb_data");
+    let d = data.to_str().expect("utf8 path");
+    let cli = |args: &[&str], key: Option<&str>| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_ferrobase"));
+        c.args(args).env_remove("FB_SETTINGS_KEY");
+        if let Some(k) = key {
+            c.env("FB_SETTINGS_KEY", k);
+        }
+        c
+    };
+    let upsert = ["superuser", "upsert", "enc@b.co", "longpassword1", "--dir", d, "--encryptionEnv", "FB_SETTINGS_KEY"];
+    let made = cli(&upsert, Some(KEY)).output().expect("runs");
+    assert!(made.status.success(), "{}", stderr(&made));
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let serve = |key: &str| {
+        let child = cli(
+            &["serve", "--http", &format!("127.0.0.1:{port}"), "--dir", d, "--encryptionEnv", "FB_SETTINGS_KEY"],
+            Some(key),
+        )
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("serve starts");
+        let server = Server(child);
+        let started = Instant::now();
+        while !matches!(get_text(&format!("{base}/api/health")), Some((200, _))) {
+            assert!(started.elapsed() < Duration::from_secs(20), "serve answers /api/health");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let http = reqwest::blocking::Client::new();
+        let auth: serde_json::Value = http
+            .post(format!("{base}/api/collections/_superusers/auth-with-password"))
+            .json(&serde_json::json!({"identity": "enc@b.co", "password": "longpassword1"}))
+            .send()
+            .and_then(|r| r.json())
+            .expect("login");
+        (server, http, auth["token"].as_str().expect("token").to_string())
+    };
+    {
+        let (_server, http, token) = serve(KEY);
+        let r = http
+            .patch(format!("{base}/api/settings"))
+            .header("Authorization", &token)
+            .json(&serde_json::json!({"meta": {"appName": "Sealed"}, "smtp": {"password": "hunter2-smtp"}}))
+            .send()
+            .expect("patch");
+        assert_eq!(r.status(), 200);
+    }
+    let stored: String = rusqlite::Connection::open(data.join("data.db"))
+        .expect("open data.db")
+        .query_row("SELECT value FROM _params WHERE id = 'settings'", [], |r| r.get(0))
+        .expect("settings row");
+    assert!(serde_json::from_str::<serde_json::Value>(&stored).is_err(), "not stored as JSON: {stored}");
+    assert!(!stored.contains("hunter2") && !stored.contains("Sealed"), "no plain text in {stored}");
+    let opened = ferrobase::core::security::decrypt(&stored, KEY).expect("sealed with the key");
+    let json: serde_json::Value = serde_json::from_slice(&opened).expect("JSON inside");
+    assert_eq!(json["meta"]["appName"], "Sealed");
+    assert_eq!(json["smtp"]["password"], "hunter2-smtp");
+    // without the key, with another key or a key of the wrong size: a clear refusal, nothing overwritten
+    let missing = cli(&upsert[..6], None).output().expect("runs");
+    assert!(!missing.status.success());
+    assert!(stderr(&missing).contains("--encryptionEnv"), "{}", stderr(&missing));
+    let wrong = cli(&upsert, Some("ffffffffffffffffffffffffffffffff")).output().expect("runs");
+    assert!(!wrong.status.success());
+    assert!(stderr(&wrong).contains("cannot decrypt"), "{}", stderr(&wrong));
+    let short = cli(&upsert, Some("short")).output().expect("runs");
+    assert!(!short.status.success());
+    assert!(stderr(&short).contains("32 characters"), "{}", stderr(&short));
+    // the right key reads them back
+    let (_server, http, token) = serve(KEY);
+    let settings: serde_json::Value = http
+        .get(format!("{base}/api/settings"))
+        .header("Authorization", &token)
+        .send()
+        .and_then(|r| r.json())
+        .expect("settings");
+    assert_eq!(settings["meta"]["appName"], "Sealed");
 }
 
 #[test]

@@ -117,6 +117,10 @@ declare namespace core {
     newEmailChangeToken(newEmail: string): string;
     /** A token for protected files. */
     newFileToken(): string;
+    /** Deprecated name of `getUnsavedFiles`. */
+    getUploadedFiles(field: string): filesystem.File[];
+    /** Marks the record as just read from the database: not new, its current values the original ones. */
+    postScan(): void;
   }
 
   /** A collection field (PocketBase's field JSON). */
@@ -146,21 +150,16 @@ declare namespace core {
     prepareValue(record: Record | null, raw: any): any;
     /** The record setter for `key` (the field name, or a `+`/`-` modifier of a number or multi-value field), or null. */
     findSetter(key: string): ((record: Record, raw: any) => void) | null;
+    /** Throws a `ValidationError` (`code`, `message`) when the record's value breaks this field's options. */
+    validateValue(ctx: any, app: any, record: Record): void;
+    /** Throws a validation error keyed by option when the field's settings are invalid in `collection`. */
+    validateSettings(ctx: any, app: any, collection: Collection): void;
+    /** The record's value of this field as its row stores it, normalised (a list for a multi-value field). */
+    driverValue(record: Record): any;
+    /** Runs `actionFunc` for a record action (`"validate"`, `"create"`, …); a text field with an autogenerate pattern fills an empty value of a new record first. */
+    intercept(ctx: any, app: any, record: Record, actionName: string, actionFunc: () => void): void;
   }
-  interface NumberField extends Field { min?: number | null; max?: number | null; onlyInt?: boolean }
-  interface BoolField extends Field {}
-  interface TextField extends Field { min?: number; max?: number; pattern?: string; autogeneratePattern?: string; primaryKey?: boolean }
-  interface URLField extends Field { exceptDomains?: string[]; onlyDomains?: string[] }
-  interface EmailField extends Field { exceptDomains?: string[]; onlyDomains?: string[] }
-  interface EditorField extends Field { maxSize?: number; convertURLs?: boolean }
-  interface PasswordField extends Field { min?: number; max?: number; pattern?: string; cost?: number }
-  interface DateField extends Field { min?: string; max?: string }
-  interface AutodateField extends Field { onCreate?: boolean; onUpdate?: boolean }
-  interface JSONField extends Field { maxSize?: number }
-  interface RelationField extends Field { collectionId?: string; cascadeDelete?: boolean; minSelect?: number; maxSelect?: number }
-  interface SelectField extends Field { values?: string[]; maxSelect?: number }
-  interface FileField extends Field { maxSelect?: number; maxSize?: number; mimeTypes?: string[]; thumbs?: string[]; protected?: boolean }
-  interface GeoPointField extends Field {}
+  // @generated field interfaces (src/jsvm/bindings/field_table.rs)
 
   /** The fields of a collection (an array with lookups). */
   interface FieldsList extends Array<Field> {
@@ -233,6 +232,12 @@ declare namespace core {
     unmarshalJSON(data: string | number[]): void;
     /** The collection JSON as text. */
     string(): string;
+    /** The `_collections` row saving it writes (fields, indexes and type `options` as JSON values). */
+    dbExport(app?: any): JsonMap;
+    /** The type options as stored in `_collections.options`, as raw JSON bytes. */
+    rawOptions(): number[];
+    /** Normalises the collection as if it had just been read from the database. */
+    postScan(): void;
     [option: string]: any;
   }
 
@@ -348,6 +353,8 @@ declare namespace core {
     auth: Record | null;
     requestInfo(): RequestInfo;
     hasSuperuserAuth(): boolean;
+    /** The files uploaded under a multipart form key (none for another body). */
+    findUploadedFiles(key: string): filesystem.File[];
     isTLS(): boolean;
     realIP(): string;
     /** The client's IP address from the connection (no proxy headers). */
@@ -495,20 +502,78 @@ declare namespace dbx {
   }
   interface Builder {
     newQuery(sql: string): Query;
+    /** A SELECT builder: `select("id", "title").from("posts").andWhere($dbx.hashExp({status: "on"})).all()`. */
+    select(...columns: string[]): SelectQuery<any>;
+  }
+  /**
+   * dbx's SELECT builder. Names in `select`/`from`/`orderBy`/`groupBy` are
+   * quoted when plain identifiers; conditions are `$dbx` expressions whose
+   * values are always bound. `T` is what a row becomes (`all`/`one`).
+   */
+  interface SelectQuery<T> {
+    select(...columns: string[]): SelectQuery<T>;
+    andSelect(...columns: string[]): SelectQuery<T>;
+    /** `SELECT DISTINCT` (`true` when called without an argument). */
+    distinct(v?: boolean): SelectQuery<T>;
+    /** Text written right after `SELECT` (`SQL_CALC_FOUND_ROWS`-like options). */
+    selectOption(option: string): SelectQuery<T>;
+    from(...tables: string[]): SelectQuery<T>;
+    where(expr: Expression | null): SelectQuery<T>;
+    andWhere(expr: Expression | null): SelectQuery<T>;
+    orWhere(expr: Expression | null): SelectQuery<T>;
+    /** A join of kind `type` (`"LEFT JOIN"`, …). */
+    join(type: string, table: string, on?: Expression | null): SelectQuery<T>;
+    innerJoin(table: string, on?: Expression | null): SelectQuery<T>;
+    leftJoin(table: string, on?: Expression | null): SelectQuery<T>;
+    rightJoin(table: string, on?: Expression | null): SelectQuery<T>;
+    /** Columns with an optional `ASC`/`DESC` (`orderBy("created DESC", "id")`). */
+    orderBy(...columns: string[]): SelectQuery<T>;
+    andOrderBy(...columns: string[]): SelectQuery<T>;
+    groupBy(...columns: string[]): SelectQuery<T>;
+    andGroupBy(...columns: string[]): SelectQuery<T>;
+    having(expr: Expression | null): SelectQuery<T>;
+    andHaving(expr: Expression | null): SelectQuery<T>;
+    orHaving(expr: Expression | null): SelectQuery<T>;
+    /** A negative limit: no limit. */
+    limit(n: number): SelectQuery<T>;
+    offset(n: number): SelectQuery<T>;
+    /** Binds `{:name}` placeholders written in columns, tables or joins (replaces earlier params). */
+    bind(params: JsonMap): SelectQuery<T>;
+    andBind(params: JsonMap): SelectQuery<T>;
+    /** Text written before the statement. */
+    preFragment(fragment: string): SelectQuery<T>;
+    /** Text written after the statement. */
+    postFragment(fragment: string): SelectQuery<T>;
+    /** Accepted for PocketBase's API; the handler's time budget bounds the query. */
+    withContext(ctx: any): SelectQuery<T>;
+    /** Always null (no Go context). */
+    context(): null;
+    /** The raw query of the builder (`build().execute()`, `.all()`, `.one()`). */
+    build(): Query;
+    /** Every row (replacing the items of `models` when given). */
+    all(models?: any[]): T[];
+    /** The first row (NotFoundError without one); a given model is filled in place. */
+    one(model?: any): T;
+    /** The first column of every row. */
+    column(): any[];
+    /** The first row as a plain object (NotFoundError without one). */
+    row(): JsonMap;
   }
 }
 
-/** `$app.recordQuery(collection)`. */
-interface RecordQuery {
-  where(expr: dbx.Expression): RecordQuery;
-  andWhere(expr: dbx.Expression): RecordQuery;
-  orWhere(expr: dbx.Expression): RecordQuery;
-  orderBy(...columns: string[]): RecordQuery;
-  andOrderBy(...columns: string[]): RecordQuery;
-  limit(n: number): RecordQuery;
-  offset(n: number): RecordQuery;
-  all(records?: core.Record[]): core.Record[];
-  one(record?: core.Record): core.Record;
+/** `$app.recordQuery(collection)`: a select builder whose rows are records. */
+type RecordQuery = dbx.SelectQuery<core.Record>;
+
+/** A `_logs` row of auxiliary.db (`$app.logQuery()`, `auxSave`, `auxDelete`). */
+interface Log {
+  id: string;
+  created: string;
+  level: number;
+  message: string;
+  data: JsonMap;
+  tableName(): string;
+  pk(): string;
+  isNew(): boolean;
 }
 
 /** The app-wide store shared by every runtime. */
@@ -617,6 +682,30 @@ interface PocketBase {
   findAuthRecordByEmail(collection: CollectionArg, email: string): core.Record;
   findAuthRecordByToken(token: string, ...tokenTypes: string[]): core.Record;
   recordQuery(collection: CollectionArg): RecordQuery;
+  /** A select builder over `_collections` whose rows are collections. */
+  collectionQuery(): dbx.SelectQuery<core.Collection>;
+  /** A select builder over auxiliary.db `_logs` whose rows are logs. */
+  logQuery(): dbx.SelectQuery<Log>;
+  /** A select builder over a model's table (records: `recordQuery` of its collection). */
+  modelQuery(model: core.Record | core.Collection | Log | { tableName(): string }): dbx.SelectQuery<any>;
+  /** `modelQuery` on auxiliary.db (logs, or a model with `tableName()`). */
+  auxModelQuery(model: Log | { tableName(): string }): dbx.SelectQuery<any>;
+  /** Hourly counts `[{date, total}]` of the logs matching `expr` (all of them with null). */
+  logsStats(expr: dbx.Expression | null): Array<{ date: DateTime; total: number }>;
+  /** Writes a log to auxiliary.db (a new one, with an empty id, gets an id and its created time). */
+  auxSave(model: Log): void;
+  /** `auxSave` (logs have no validation). */
+  auxSaveNoValidate(model: Log): void;
+  /** `auxSave`; `ctx` is accepted and ignored. */
+  auxSaveWithContext(ctx: any, model: Log): void;
+  /** `auxSave`; `ctx` is accepted and ignored. */
+  auxSaveNoValidateWithContext(ctx: any, model: Log): void;
+  /** Deletes a log from auxiliary.db. */
+  auxDelete(model: Log): void;
+  /** `auxDelete`; `ctx` is accepted and ignored. */
+  auxDeleteWithContext(ctx: any, model: Log): void;
+  /** The fields a view query gives and up to `sampleSize` of its records; nothing is saved. Trusted SQL only. */
+  dryRunView(dangerousSelectQuery: string, sampleSize: number): { fields: core.FieldsList; sample: core.Record[] };
   save(model: core.Record | core.Collection | JsonMap): void;
   saveNoValidate(model: core.Record | core.Collection): void;
   validate(model: core.Record | core.Collection): void;
@@ -634,7 +723,7 @@ interface PocketBase {
   newFilesystem(): filesystem.System;
   /** The backups storage (`pb_data/backups`, or the backups S3). */
   newBackupsFilesystem(): filesystem.System;
-  /** Not available yet: Ferrobase has no mailer; this throws. */
+  /** The app's mail client (SMTP from the settings, or the local sendmail); every `send` goes through `onMailerSend`. */
   newMailClient(): { send(message: MailerMessage): void };
   /** The realtime clients (`clients()`, `clientById(id)`, `client.send(message)`). */
   subscriptionsBroker(): subscriptions.Broker;
@@ -749,91 +838,7 @@ interface PocketBase {
   findAuthOriginByRecordAndFingerprint(authRecord: core.Record, fingerprint: string): core.Record;
   /** Deletes the `_authOrigins` rows of an auth record. */
   deleteAllAuthOriginsByRecord(authRecord: core.Record): void;
-  /** Handlers run once the hook files have loaded; `e.router` adds routes. */
-  onServe(): Hook<core.ServeEvent>;
-  onBackupCreate(...tags: string[]): Hook<core.BackupEvent>;
-  onBackupRestore(...tags: string[]): Hook<core.BackupEvent>;
-  onBatchRequest(...tags: string[]): Hook<core.BatchRequestEvent>;
-  onBootstrap(...tags: string[]): Hook<core.BootstrapEvent>;
-  onBootstrapClear(...tags: string[]): Hook<core.BootstrapEvent>;
-  onCollectionAfterCreateError(...tags: string[]): Hook<core.CollectionErrorEvent>;
-  onCollectionAfterCreateSuccess(...tags: string[]): Hook<core.CollectionEvent>;
-  onCollectionAfterDeleteError(...tags: string[]): Hook<core.CollectionErrorEvent>;
-  onCollectionAfterDeleteSuccess(...tags: string[]): Hook<core.CollectionEvent>;
-  onCollectionAfterUpdateError(...tags: string[]): Hook<core.CollectionErrorEvent>;
-  onCollectionAfterUpdateSuccess(...tags: string[]): Hook<core.CollectionEvent>;
-  onCollectionCreate(...tags: string[]): Hook<core.CollectionEvent>;
-  onCollectionCreateExecute(...tags: string[]): Hook<core.CollectionEvent>;
-  onCollectionCreateRequest(...tags: string[]): Hook<core.CollectionRequestEvent>;
-  onCollectionDelete(...tags: string[]): Hook<core.CollectionEvent>;
-  onCollectionDeleteExecute(...tags: string[]): Hook<core.CollectionEvent>;
-  onCollectionDeleteRequest(...tags: string[]): Hook<core.CollectionRequestEvent>;
-  onCollectionUpdate(...tags: string[]): Hook<core.CollectionEvent>;
-  onCollectionUpdateExecute(...tags: string[]): Hook<core.CollectionEvent>;
-  onCollectionUpdateRequest(...tags: string[]): Hook<core.CollectionRequestEvent>;
-  onCollectionValidate(...tags: string[]): Hook<core.CollectionEvent>;
-  onCollectionViewRequest(...tags: string[]): Hook<core.CollectionRequestEvent>;
-  onCollectionsImportRequest(...tags: string[]): Hook<core.CollectionsImportRequestEvent>;
-  onCollectionsListRequest(...tags: string[]): Hook<core.CollectionsListRequestEvent>;
-  onFileDownloadRequest(...tags: string[]): Hook<core.FileDownloadRequestEvent>;
-  onFileTokenRequest(...tags: string[]): Hook<core.FileTokenRequestEvent>;
-  onMailerRecordAuthAlertSend(...tags: string[]): Hook<core.MailerRecordEvent>;
-  onMailerRecordEmailChangeSend(...tags: string[]): Hook<core.MailerRecordEvent>;
-  onMailerRecordOTPSend(...tags: string[]): Hook<core.MailerRecordEvent>;
-  onMailerRecordPasswordResetSend(...tags: string[]): Hook<core.MailerRecordEvent>;
-  onMailerRecordVerificationSend(...tags: string[]): Hook<core.MailerRecordEvent>;
-  onMailerSend(...tags: string[]): Hook<core.MailerEvent>;
-  onModelAfterCreateError(...tags: string[]): Hook<core.ModelErrorEvent>;
-  onModelAfterCreateSuccess(...tags: string[]): Hook<core.ModelEvent>;
-  onModelAfterDeleteError(...tags: string[]): Hook<core.ModelErrorEvent>;
-  onModelAfterDeleteSuccess(...tags: string[]): Hook<core.ModelEvent>;
-  onModelAfterUpdateError(...tags: string[]): Hook<core.ModelErrorEvent>;
-  onModelAfterUpdateSuccess(...tags: string[]): Hook<core.ModelEvent>;
-  onModelCreate(...tags: string[]): Hook<core.ModelEvent>;
-  onModelCreateExecute(...tags: string[]): Hook<core.ModelEvent>;
-  onModelDelete(...tags: string[]): Hook<core.ModelEvent>;
-  onModelDeleteExecute(...tags: string[]): Hook<core.ModelEvent>;
-  onModelUpdate(...tags: string[]): Hook<core.ModelEvent>;
-  onModelUpdateExecute(...tags: string[]): Hook<core.ModelEvent>;
-  onModelValidate(...tags: string[]): Hook<core.ModelEvent>;
-  onRealtimeConnectRequest(...tags: string[]): Hook<core.RealtimeConnectRequestEvent>;
-  onRealtimeMessageSend(...tags: string[]): Hook<core.RealtimeMessageEvent>;
-  onRealtimeSubscribeRequest(...tags: string[]): Hook<core.RealtimeSubscribeRequestEvent>;
-  onRecordAfterCreateError(...tags: string[]): Hook<core.RecordErrorEvent>;
-  onRecordAfterCreateSuccess(...tags: string[]): Hook<core.RecordEvent>;
-  onRecordAfterDeleteError(...tags: string[]): Hook<core.RecordErrorEvent>;
-  onRecordAfterDeleteSuccess(...tags: string[]): Hook<core.RecordEvent>;
-  onRecordAfterUpdateError(...tags: string[]): Hook<core.RecordErrorEvent>;
-  onRecordAfterUpdateSuccess(...tags: string[]): Hook<core.RecordEvent>;
-  onRecordAuthRefreshRequest(...tags: string[]): Hook<core.RecordAuthRefreshRequestEvent>;
-  onRecordAuthRequest(...tags: string[]): Hook<core.RecordAuthRequestEvent>;
-  onRecordAuthWithOAuth2Request(...tags: string[]): Hook<core.RecordAuthWithOAuth2RequestEvent>;
-  onRecordAuthWithOTPRequest(...tags: string[]): Hook<core.RecordAuthWithOTPRequestEvent>;
-  onRecordAuthWithPasswordRequest(...tags: string[]): Hook<core.RecordAuthWithPasswordRequestEvent>;
-  onRecordConfirmEmailChangeRequest(...tags: string[]): Hook<core.RecordConfirmEmailChangeRequestEvent>;
-  onRecordConfirmPasswordResetRequest(...tags: string[]): Hook<core.RecordConfirmPasswordResetRequestEvent>;
-  onRecordConfirmVerificationRequest(...tags: string[]): Hook<core.RecordConfirmVerificationRequestEvent>;
-  onRecordCreate(...tags: string[]): Hook<core.RecordEvent>;
-  onRecordCreateExecute(...tags: string[]): Hook<core.RecordEvent>;
-  onRecordCreateRequest(...tags: string[]): Hook<core.RecordRequestEvent>;
-  onRecordDelete(...tags: string[]): Hook<core.RecordEvent>;
-  onRecordDeleteExecute(...tags: string[]): Hook<core.RecordEvent>;
-  onRecordDeleteRequest(...tags: string[]): Hook<core.RecordRequestEvent>;
-  onRecordEnrich(...tags: string[]): Hook<core.RecordEnrichEvent>;
-  onRecordRequestEmailChangeRequest(...tags: string[]): Hook<core.RecordRequestEmailChangeRequestEvent>;
-  onRecordRequestOTPRequest(...tags: string[]): Hook<core.RecordCreateOTPRequestEvent>;
-  onRecordRequestPasswordResetRequest(...tags: string[]): Hook<core.RecordRequestPasswordResetRequestEvent>;
-  onRecordRequestVerificationRequest(...tags: string[]): Hook<core.RecordRequestVerificationRequestEvent>;
-  onRecordUpdate(...tags: string[]): Hook<core.RecordEvent>;
-  onRecordUpdateExecute(...tags: string[]): Hook<core.RecordEvent>;
-  onRecordUpdateRequest(...tags: string[]): Hook<core.RecordRequestEvent>;
-  onRecordValidate(...tags: string[]): Hook<core.RecordEvent>;
-  onRecordViewRequest(...tags: string[]): Hook<core.RecordRequestEvent>;
-  onRecordsListRequest(...tags: string[]): Hook<core.RecordsListRequestEvent>;
-  onSettingsListRequest(...tags: string[]): Hook<core.SettingsListRequestEvent>;
-  onSettingsReload(...tags: string[]): Hook<core.SettingsReloadEvent>;
-  onSettingsUpdateRequest(...tags: string[]): Hook<core.SettingsUpdateRequestEvent>;
-  onTerminate(...tags: string[]): Hook<core.TerminateEvent>;
+  // @generated $app hooks (src/jsvm/bridge/hook_table.rs)
 }
 
 type CoreApp = PocketBase;
@@ -941,34 +946,7 @@ declare class FieldsList implements core.FieldsList {
 
 interface Field extends core.Field {}
 declare class Field implements core.Field { constructor(data?: Partial<core.Field>) }
-interface NumberField extends core.NumberField {}
-declare class NumberField implements core.NumberField { constructor(data?: Partial<core.NumberField>) }
-interface BoolField extends core.BoolField {}
-declare class BoolField implements core.BoolField { constructor(data?: Partial<core.BoolField>) }
-interface TextField extends core.TextField {}
-declare class TextField implements core.TextField { constructor(data?: Partial<core.TextField>) }
-interface URLField extends core.URLField {}
-declare class URLField implements core.URLField { constructor(data?: Partial<core.URLField>) }
-interface EmailField extends core.EmailField {}
-declare class EmailField implements core.EmailField { constructor(data?: Partial<core.EmailField>) }
-interface EditorField extends core.EditorField {}
-declare class EditorField implements core.EditorField { constructor(data?: Partial<core.EditorField>) }
-interface PasswordField extends core.PasswordField {}
-declare class PasswordField implements core.PasswordField { constructor(data?: Partial<core.PasswordField>) }
-interface DateField extends core.DateField {}
-declare class DateField implements core.DateField { constructor(data?: Partial<core.DateField>) }
-interface AutodateField extends core.AutodateField {}
-declare class AutodateField implements core.AutodateField { constructor(data?: Partial<core.AutodateField>) }
-interface JSONField extends core.JSONField {}
-declare class JSONField implements core.JSONField { constructor(data?: Partial<core.JSONField>) }
-interface RelationField extends core.RelationField {}
-declare class RelationField implements core.RelationField { constructor(data?: Partial<core.RelationField>) }
-interface SelectField extends core.SelectField {}
-declare class SelectField implements core.SelectField { constructor(data?: Partial<core.SelectField>) }
-interface FileField extends core.FileField {}
-declare class FileField implements core.FileField { constructor(data?: Partial<core.FileField>) }
-interface GeoPointField extends core.GeoPointField {}
-declare class GeoPointField implements core.GeoPointField { constructor(data?: Partial<core.GeoPointField>) }
+// @generated field classes (src/jsvm/bindings/field_table.rs)
 
 /** An email message for `$app.newMailClient().send(message)`. */
 declare class MailerMessage {
@@ -1355,89 +1333,7 @@ declare namespace $http {
 declare function migrate(up: (txApp: CoreApp) => void, down?: (txApp: CoreApp) => void): void;
 
 // Hook registrations: `onX((e) => { ...; e.next() }, ...tags)`.
-declare function onBackupCreate(handler: (e: core.BackupEvent) => void): void;
-declare function onBackupRestore(handler: (e: core.BackupEvent) => void): void;
-declare function onBatchRequest(handler: (e: core.BatchRequestEvent) => void): void;
-declare function onBootstrap(handler: (e: core.BootstrapEvent) => void): void;
-declare function onBootstrapClear(handler: (e: core.BootstrapEvent) => void): void;
-declare function onCollectionAfterCreateError(handler: (e: core.CollectionErrorEvent) => void, ...tags: string[]): void;
-declare function onCollectionAfterCreateSuccess(handler: (e: core.CollectionEvent) => void, ...tags: string[]): void;
-declare function onCollectionAfterDeleteError(handler: (e: core.CollectionErrorEvent) => void, ...tags: string[]): void;
-declare function onCollectionAfterDeleteSuccess(handler: (e: core.CollectionEvent) => void, ...tags: string[]): void;
-declare function onCollectionAfterUpdateError(handler: (e: core.CollectionErrorEvent) => void, ...tags: string[]): void;
-declare function onCollectionAfterUpdateSuccess(handler: (e: core.CollectionEvent) => void, ...tags: string[]): void;
-declare function onCollectionCreate(handler: (e: core.CollectionEvent) => void, ...tags: string[]): void;
-declare function onCollectionCreateExecute(handler: (e: core.CollectionEvent) => void, ...tags: string[]): void;
-declare function onCollectionCreateRequest(handler: (e: core.CollectionRequestEvent) => void): void;
-declare function onCollectionDelete(handler: (e: core.CollectionEvent) => void, ...tags: string[]): void;
-declare function onCollectionDeleteExecute(handler: (e: core.CollectionEvent) => void, ...tags: string[]): void;
-declare function onCollectionDeleteRequest(handler: (e: core.CollectionRequestEvent) => void): void;
-declare function onCollectionUpdate(handler: (e: core.CollectionEvent) => void, ...tags: string[]): void;
-declare function onCollectionUpdateExecute(handler: (e: core.CollectionEvent) => void, ...tags: string[]): void;
-declare function onCollectionUpdateRequest(handler: (e: core.CollectionRequestEvent) => void): void;
-declare function onCollectionValidate(handler: (e: core.CollectionEvent) => void, ...tags: string[]): void;
-declare function onCollectionViewRequest(handler: (e: core.CollectionRequestEvent) => void): void;
-declare function onCollectionsImportRequest(handler: (e: core.CollectionsImportRequestEvent) => void): void;
-declare function onCollectionsListRequest(handler: (e: core.CollectionsListRequestEvent) => void): void;
-declare function onFileDownloadRequest(handler: (e: core.FileDownloadRequestEvent) => void, ...tags: string[]): void;
-declare function onFileTokenRequest(handler: (e: core.FileTokenRequestEvent) => void, ...tags: string[]): void;
-declare function onMailerRecordAuthAlertSend(handler: (e: core.MailerRecordEvent) => void, ...tags: string[]): void;
-declare function onMailerRecordEmailChangeSend(handler: (e: core.MailerRecordEvent) => void, ...tags: string[]): void;
-declare function onMailerRecordOTPSend(handler: (e: core.MailerRecordEvent) => void, ...tags: string[]): void;
-declare function onMailerRecordPasswordResetSend(handler: (e: core.MailerRecordEvent) => void, ...tags: string[]): void;
-declare function onMailerRecordVerificationSend(handler: (e: core.MailerRecordEvent) => void, ...tags: string[]): void;
-declare function onMailerSend(handler: (e: core.MailerEvent) => void): void;
-declare function onModelAfterCreateError(handler: (e: core.ModelErrorEvent) => void, ...tags: string[]): void;
-declare function onModelAfterCreateSuccess(handler: (e: core.ModelEvent) => void, ...tags: string[]): void;
-declare function onModelAfterDeleteError(handler: (e: core.ModelErrorEvent) => void, ...tags: string[]): void;
-declare function onModelAfterDeleteSuccess(handler: (e: core.ModelEvent) => void, ...tags: string[]): void;
-declare function onModelAfterUpdateError(handler: (e: core.ModelErrorEvent) => void, ...tags: string[]): void;
-declare function onModelAfterUpdateSuccess(handler: (e: core.ModelEvent) => void, ...tags: string[]): void;
-declare function onModelCreate(handler: (e: core.ModelEvent) => void, ...tags: string[]): void;
-declare function onModelCreateExecute(handler: (e: core.ModelEvent) => void, ...tags: string[]): void;
-declare function onModelDelete(handler: (e: core.ModelEvent) => void, ...tags: string[]): void;
-declare function onModelDeleteExecute(handler: (e: core.ModelEvent) => void, ...tags: string[]): void;
-declare function onModelUpdate(handler: (e: core.ModelEvent) => void, ...tags: string[]): void;
-declare function onModelUpdateExecute(handler: (e: core.ModelEvent) => void, ...tags: string[]): void;
-declare function onModelValidate(handler: (e: core.ModelEvent) => void, ...tags: string[]): void;
-declare function onRealtimeConnectRequest(handler: (e: core.RealtimeConnectRequestEvent) => void): void;
-declare function onRealtimeMessageSend(handler: (e: core.RealtimeMessageEvent) => void): void;
-declare function onRealtimeSubscribeRequest(handler: (e: core.RealtimeSubscribeRequestEvent) => void): void;
-declare function onRecordAfterCreateError(handler: (e: core.RecordErrorEvent) => void, ...tags: string[]): void;
-declare function onRecordAfterCreateSuccess(handler: (e: core.RecordEvent) => void, ...tags: string[]): void;
-declare function onRecordAfterDeleteError(handler: (e: core.RecordErrorEvent) => void, ...tags: string[]): void;
-declare function onRecordAfterDeleteSuccess(handler: (e: core.RecordEvent) => void, ...tags: string[]): void;
-declare function onRecordAfterUpdateError(handler: (e: core.RecordErrorEvent) => void, ...tags: string[]): void;
-declare function onRecordAfterUpdateSuccess(handler: (e: core.RecordEvent) => void, ...tags: string[]): void;
-declare function onRecordAuthRefreshRequest(handler: (e: core.RecordAuthRefreshRequestEvent) => void, ...tags: string[]): void;
-declare function onRecordAuthRequest(handler: (e: core.RecordAuthRequestEvent) => void, ...tags: string[]): void;
-declare function onRecordAuthWithOAuth2Request(handler: (e: core.RecordAuthWithOAuth2RequestEvent) => void, ...tags: string[]): void;
-declare function onRecordAuthWithOTPRequest(handler: (e: core.RecordAuthWithOTPRequestEvent) => void, ...tags: string[]): void;
-declare function onRecordAuthWithPasswordRequest(handler: (e: core.RecordAuthWithPasswordRequestEvent) => void, ...tags: string[]): void;
-declare function onRecordConfirmEmailChangeRequest(handler: (e: core.RecordConfirmEmailChangeRequestEvent) => void, ...tags: string[]): void;
-declare function onRecordConfirmPasswordResetRequest(handler: (e: core.RecordConfirmPasswordResetRequestEvent) => void, ...tags: string[]): void;
-declare function onRecordConfirmVerificationRequest(handler: (e: core.RecordConfirmVerificationRequestEvent) => void, ...tags: string[]): void;
-declare function onRecordCreate(handler: (e: core.RecordEvent) => void, ...tags: string[]): void;
-declare function onRecordCreateExecute(handler: (e: core.RecordEvent) => void, ...tags: string[]): void;
-declare function onRecordCreateRequest(handler: (e: core.RecordRequestEvent) => void, ...tags: string[]): void;
-declare function onRecordDelete(handler: (e: core.RecordEvent) => void, ...tags: string[]): void;
-declare function onRecordDeleteExecute(handler: (e: core.RecordEvent) => void, ...tags: string[]): void;
-declare function onRecordDeleteRequest(handler: (e: core.RecordRequestEvent) => void, ...tags: string[]): void;
-declare function onRecordEnrich(handler: (e: core.RecordEnrichEvent) => void, ...tags: string[]): void;
-declare function onRecordRequestEmailChangeRequest(handler: (e: core.RecordRequestEmailChangeRequestEvent) => void, ...tags: string[]): void;
-declare function onRecordRequestOTPRequest(handler: (e: core.RecordCreateOTPRequestEvent) => void, ...tags: string[]): void;
-declare function onRecordRequestPasswordResetRequest(handler: (e: core.RecordRequestPasswordResetRequestEvent) => void, ...tags: string[]): void;
-declare function onRecordRequestVerificationRequest(handler: (e: core.RecordRequestVerificationRequestEvent) => void, ...tags: string[]): void;
-declare function onRecordUpdate(handler: (e: core.RecordEvent) => void, ...tags: string[]): void;
-declare function onRecordUpdateExecute(handler: (e: core.RecordEvent) => void, ...tags: string[]): void;
-declare function onRecordUpdateRequest(handler: (e: core.RecordRequestEvent) => void, ...tags: string[]): void;
-declare function onRecordValidate(handler: (e: core.RecordEvent) => void, ...tags: string[]): void;
-declare function onRecordViewRequest(handler: (e: core.RecordRequestEvent) => void, ...tags: string[]): void;
-declare function onRecordsListRequest(handler: (e: core.RecordsListRequestEvent) => void, ...tags: string[]): void;
-declare function onSettingsListRequest(handler: (e: core.SettingsListRequestEvent) => void): void;
-declare function onSettingsReload(handler: (e: core.SettingsReloadEvent) => void): void;
-declare function onSettingsUpdateRequest(handler: (e: core.SettingsUpdateRequestEvent) => void): void;
-declare function onTerminate(handler: (e: core.TerminateEvent) => void): void;
+// @generated global hooks (src/jsvm/bridge/hook_table.rs)
 
 // ---------------------------------------------------------------------------
 // Beyond PocketBase (Ferrobase only): timers and fetch() inside a handler.

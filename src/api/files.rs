@@ -109,8 +109,11 @@ pub async fn download(
     let force_download = parse_bool(ctx.q("download"));
     // with no hooks to wait for, a local file or cached thumb is answered
     // on the async thread (a thread hop costs more than the read); a thumb
-    // to generate goes to the blocking pool
-    let cheap = st.app.hooks().on_file_download_request.is_empty();
+    // to generate goes to the blocking pool, and so does a protected file
+    // behind a view rule (the rule can be a query running up to the
+    // query timeout; an async thread must not wait for it)
+    let cheap = st.app.hooks().on_file_download_request.is_empty()
+        && st.app.collections().get(&collection).is_some_and(|c| !protected_behind_rule(&c));
     let run = |generate_thumb: bool| {
         let (app, ctx) = (st.app.clone(), ctx.clone());
         let (collection, record_id, filename) = (collection.clone(), record_id.clone(), filename.clone());
@@ -126,6 +129,14 @@ pub async fn download(
         Served::Remote(d) => serve(&d.fs, &d.served_path, &d.served_name, &method, &headers, force_download).await,
         Served::ThumbPending => Err(ApiError::not_found()),
     }
+}
+
+/// Whether downloading a file of `c` can need a view rule query: it has a
+/// protected file field and a view rule other than public or superusers-only.
+fn protected_behind_rule(c: &crate::core::collections::Collection) -> bool {
+    let rule_queries = c.rules.view.as_deref().is_some_and(|r| !r.trim().is_empty());
+    rule_queries
+        && c.fields.iter().any(|f| matches!(f.kind, crate::core::collections::FieldKind::File { protected: true, .. }))
 }
 
 /// Resolves a download and, for local storage, answers it.

@@ -51,7 +51,9 @@ async fn verify_token(app: &App, token: String) -> Option<Arc<Record>> {
 
 /// Loads the auth token, then refuses superusers from IPs outside
 /// `superuserIPs` (403) and requests over a matching rate limit rule (429).
-pub async fn guard(State(st): State<AppState>, mut req: Request, next: Next) -> Response {
+/// Runs inside [`log_requests`] (one middleware layer for both: every
+/// layer costs on every request).
+async fn guard(st: &AppState, mut req: Request, next: Next) -> Response {
     let auth = match token_from_headers(req.headers()) {
         Some(token) => verify_token(&st.app, token).await,
         None => None,
@@ -198,8 +200,9 @@ fn skip_success_log(method: &Method, path: &str) -> bool {
 }
 
 /// Logs every request (method, url, status, time, ip, verified auth) into
-/// auxiliary.db through the background writer, and adds the security
-/// headers (one layer for both: every layer costs on every request).
+/// auxiliary.db through the background writer, runs the [`guard`] and adds
+/// the security headers (one layer for all three: every layer costs on
+/// every request).
 pub async fn log_requests(State(st): State<AppState>, req: Request, next: Next) -> Response {
     let start = Instant::now();
     let skip_success = skip_success_log(req.method(), req.uri().path());
@@ -212,7 +215,7 @@ pub async fn log_requests(State(st): State<AppState>, req: Request, next: Next) 
         let get = |name: header::HeaderName| h.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
         (get(header::REFERER), get(header::USER_AGENT))
     };
-    let mut res = next.run(req).await;
+    let mut res = guard(&st, req, next).await;
     security_headers(&mut res);
     // the guard (inside this layer) verified the token; nothing else is trusted
     let (auth, auth_id) =

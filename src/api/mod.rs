@@ -186,8 +186,7 @@ pub fn router(state: AppState, opts: &HttpOptions) -> Router {
         let js = crate::jsvm::http::JsHttp { engine, body_limit: state.body_limit };
         app = app.layer(axum::middleware::from_fn_with_state(js, crate::jsvm::http::middleware));
     }
-    app.layer(axum::middleware::from_fn_with_state(state.clone(), middleware::guard))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::log_requests))
+    app.layer(axum::middleware::from_fn_with_state(state.clone(), middleware::log_requests))
         .layer(middleware::cors(&opts.origins))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(DefaultBodyLimit::max(state.body_limit))

@@ -17,11 +17,13 @@ use crate::core::records::query::list_table;
 /// context is built; the guard already verified any token).
 pub async fn health(
     State(st): State<AppState>,
-    headers: axum::http::HeaderMap,
     auth: Option<axum::Extension<LoadedAuth>>,
     real_ip: Option<axum::Extension<RealIp>>,
+    // the request itself, not a `HeaderMap` (which clones every header)
+    req: axum::extract::Request,
 ) -> ApiResult<Json<Value>> {
-    let su = match (token_from_headers(&headers), auth) {
+    let headers = req.headers();
+    let su = match (token_from_headers(headers), auth) {
         (None, _) => false,
         (Some(_), Some(loaded)) => loaded.0.0.as_ref().is_some_and(|a| a.is_superuser()),
         (Some(token), None) => {

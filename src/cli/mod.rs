@@ -19,7 +19,7 @@ pub struct GlobalFlags {
     /// enable dev mode, aka. printing logs and sql statements to the console
     #[arg(long = "dev", global = true, action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true", default_value = "false")]
     pub dev: bool,
-    /// the env variable whose value of 32 characters will be used as encryption key for the app settings (not yet implemented: settings are stored unencrypted, a warning is printed)
+    /// the env variable whose value of 32 characters will be used as encryption key for the app settings (default none)
     #[arg(long = "encryptionEnv", global = true)]
     pub encryption_env: Option<String>,
     /// the directory with the JS app hooks (default "<dir>/../pb_hooks")
@@ -189,11 +189,8 @@ impl GlobalFlags {
         crate::migrations::MigrationsConfig { dir: self.migrations_dir(), hooks_dir: self.hooks_dir() }
     }
 
-    /// Opens the app, warning about flags whose feature is not built yet.
+    /// Opens the app.
     pub fn open_app(&self) -> anyhow::Result<crate::core::App> {
-        if self.encryption_env.is_some() {
-            tracing::warn!("--encryptionEnv is not implemented yet: settings are stored unencrypted");
-        }
         Ok(crate::core::App::open(self.app_config())?)
     }
 }

@@ -128,6 +128,7 @@ impl App {
             tx_caches: None,
             no_hooks: false,
         };
+        app.check_settings_key()?;
         app.bootstrap()?;
         Ok(app)
     }
@@ -148,8 +149,8 @@ impl App {
             }
             let stored = tx.exec.read(|c| schema::get_param(c, "settings"))?;
             if stored.is_none() {
-                let json = Settings::default().to_stored().map_err(|e| Error::Internal(e.to_string()))?;
-                tx.exec.write(|c| schema::set_param(c, "settings", &json))?;
+                let value = tx.encode_settings(&Settings::default())?;
+                tx.exec.write(|c| schema::set_param(c, "settings", &value))?;
             }
             Ok(())
         })?;
@@ -351,11 +352,7 @@ impl App {
         let settings = match raw {
             // never fall back to defaults: a later save would overwrite the
             // stored credentials with them
-            Some(s) => Settings::from_stored(&s).map_err(|e| {
-                Error::Internal(format!(
-                    "cannot read the stored settings ({e}); settings encrypted with --encryptionEnv are not supported yet"
-                ))
-            })?,
+            Some(s) => self.decode_settings(&s)?,
             None => Settings::default(),
         };
         self.store_settings(settings);
@@ -365,11 +362,70 @@ impl App {
     /// Persists new settings.
     pub fn save_settings(&self, s: Settings) -> Result<()> {
         s.validate()?;
-        let json = s.to_stored().map_err(|e| Error::Internal(e.to_string()))?;
-        self.exec.write(|c| schema::set_param(c, "settings", &json))?;
+        let value = self.encode_settings(&s)?;
+        self.exec.write(|c| schema::set_param(c, "settings", &value))?;
         self.store_settings(s);
         let mut ev = AppEvent { app: self.clone(), is_restart: false };
         self.inner.hooks.on_settings_reload.trigger(&mut ev, &mut |_| Ok(()))
+    }
+
+    /// The settings key: the value of the variable `--encryptionEnv` names,
+    /// when it is set and not empty (PocketBase stores plain JSON otherwise).
+    fn settings_key(&self) -> Option<String> {
+        let name = self.inner.config.encryption_env.as_deref().filter(|n| !n.is_empty())?;
+        std::env::var(name).ok().filter(|k| !k.is_empty())
+    }
+
+    /// Checks the `--encryptionEnv` key before anything is read or written
+    /// with it: a wrong length would only fail at the first settings save.
+    fn check_settings_key(&self) -> Result<()> {
+        let Some(name) = self.inner.config.encryption_env.as_deref().filter(|n| !n.is_empty()) else {
+            return Ok(());
+        };
+        match self.settings_key() {
+            Some(key) if key.len() != 32 => Err(Error::Internal(format!(
+                "the variable {name} named by --encryptionEnv must hold a 32 characters key (AES-256); it holds {}",
+                key.len()
+            ))),
+            Some(_) => Ok(()),
+            None => {
+                tracing::warn!("--encryptionEnv names {name}, which is not set: settings are stored unencrypted");
+                Ok(())
+            }
+        }
+    }
+
+    /// The stored form of settings: JSON, sealed with the `--encryptionEnv`
+    /// key when there is one (PocketBase's format, readable by either).
+    fn encode_settings(&self, s: &Settings) -> Result<String> {
+        let json = s.to_stored().map_err(|e| Error::Internal(e.to_string()))?;
+        match self.settings_key() {
+            Some(key) => super::security::encrypt(json.as_bytes(), &key)
+                .map_err(|e| Error::Internal(format!("cannot encrypt the settings: {e}"))),
+            None => Ok(json),
+        }
+    }
+
+    /// Reads stored settings like PocketBase: plain JSON first, then sealed
+    /// with the `--encryptionEnv` key.
+    fn decode_settings(&self, raw: &str) -> Result<Settings> {
+        let plain_error = match Settings::from_stored(raw) {
+            Ok(s) => return Ok(s),
+            Err(e) => e,
+        };
+        let name = self.inner.config.encryption_env.as_deref().unwrap_or_default();
+        let Some(key) = self.settings_key() else {
+            return Err(Error::Internal(format!(
+                "cannot read the stored settings: they are not JSON ({plain_error}) and there is no key to decrypt them \
+                 (start with --encryptionEnv NAME, NAME being the variable that holds the key{})",
+                if name.is_empty() { String::new() } else { format!("; {name} is not set") }
+            )));
+        };
+        let opened = super::security::decrypt(raw, &key)
+            .map_err(|e| Error::Internal(format!("cannot decrypt the stored settings with the key in {name}: {e}")))?;
+        let text = String::from_utf8(opened)
+            .map_err(|_| Error::Internal("the decrypted settings are not UTF-8 text".to_string()))?;
+        Settings::from_stored(&text).map_err(|e| Error::Internal(format!("cannot read the decrypted settings: {e}")))
     }
 
     fn store_settings(&self, s: Settings) {

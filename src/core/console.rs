@@ -73,6 +73,11 @@ impl App {
     /// The fields a view query would give and a sample of its records,
     /// without saving anything.
     pub fn dry_run_view(&self, query: &str) -> Result<DryRunView> {
+        self.dry_run_view_sample(query, DRY_RUN_SAMPLE)
+    }
+
+    /// [`Self::dry_run_view`] with up to `sample_size` sample records.
+    pub fn dry_run_view_sample(&self, query: &str, sample_size: usize) -> Result<DryRunView> {
         validate_query_form(query)?;
         let invalid = |e: String| Error::BadRequest(format!("Invalid view query. Raw error: \n{e}"));
         let name = format!("temp_view_{}", super::security::random_string(5));
@@ -83,7 +88,7 @@ impl App {
         let c = Arc::new(c);
         let rows = self
             .executor()
-            .read(|conn| db::records::query_from(conn, &c, &c.view_query, DRY_RUN_SAMPLE))
+            .read(|conn| db::records::query_from(conn, &c, &c.view_query, sample_size))
             .map_err(|e| invalid(format!("failed to retrieve query records: {}", db::console::describe(&e))))?;
         let mut seen = std::collections::HashSet::new();
         let mut sample = Vec::with_capacity(rows.len());

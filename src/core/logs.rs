@@ -63,6 +63,10 @@ pub struct LogWriter {
 
 struct Sink {
     buffer: Mutex<Vec<LogEntry>>,
+    /// The last flushed batch's allocation, handed back to `buffer` at the
+    /// next flush so producers never regrow a buffer from empty (a regrow
+    /// of thousands of entries copies them and maps fresh pages).
+    spare: Mutex<Vec<LogEntry>>,
     aux: Arc<Db>,
     /// `logs.maxDays` of the current settings (0 keeps nothing).
     max_days: AtomicI64,
@@ -70,7 +74,7 @@ struct Sink {
 
 impl Drop for Sink {
     fn drop(&mut self) {
-        flush(&self.aux, std::mem::take(&mut *self.buffer.lock()));
+        flush(&self.aux, &std::mem::take(&mut *self.buffer.lock()));
     }
 }
 
@@ -80,11 +84,18 @@ const FLUSH_EVERY: Duration = Duration::from_millis(100);
 const CLEANUP_EVERY: Duration = Duration::from_secs(6 * 3600);
 /// Entries kept at most between flushes (more are dropped, never blocking).
 const MAX_BUFFERED: usize = 50_000;
+/// Largest buffer allocation kept between flushes (entries).
+const MAX_SPARE: usize = 8192;
 
 impl LogWriter {
     /// Starts the writer thread for `aux`.
     pub fn start(aux: Arc<Db>, max_days: i64) -> Self {
-        let inner = Arc::new(Sink { buffer: Mutex::new(Vec::new()), aux, max_days: AtomicI64::new(max_days) });
+        let inner = Arc::new(Sink {
+            buffer: Mutex::new(Vec::new()),
+            spare: Mutex::new(Vec::new()),
+            aux,
+            max_days: AtomicI64::new(max_days),
+        });
         let sink = Arc::downgrade(&inner);
         std::thread::Builder::new()
             .name("log-writer".into())
@@ -105,7 +116,7 @@ impl LogWriter {
 
     /// Writes the buffered entries right away (shutdown).
     pub fn flush_now(&self) {
-        flush(&self.inner.aux, std::mem::take(&mut *self.inner.buffer.lock()));
+        flush(&self.inner.aux, &std::mem::take(&mut *self.inner.buffer.lock()));
     }
 
     /// Updates the retention after a settings change.
@@ -120,8 +131,14 @@ fn write_loop(sink: &std::sync::Weak<Sink>) {
         std::thread::sleep(FLUSH_EVERY);
         // the app is gone once every handle is dropped (its Drop flushes)
         let Some(sink) = sink.upgrade() else { return };
-        let batch = std::mem::take(&mut *sink.buffer.lock());
-        flush(&sink.aux, batch);
+        let mut batch = {
+            let mut spare = sink.spare.lock();
+            std::mem::replace(&mut *sink.buffer.lock(), std::mem::take(&mut *spare))
+        };
+        flush(&sink.aux, &batch);
+        batch.clear();
+        batch.shrink_to(MAX_SPARE);
+        *sink.spare.lock() = batch;
         if last_cleanup.is_none_or(|t| t.elapsed() >= CLEANUP_EVERY) {
             last_cleanup = Some(Instant::now());
             delete_older_than(&sink.aux, sink.max_days.load(Ordering::Relaxed));
@@ -129,7 +146,7 @@ fn write_loop(sink: &std::sync::Weak<Sink>) {
     }
 }
 
-fn flush(aux: &Db, batch: Vec<LogEntry>) {
+fn flush(aux: &Db, batch: &[LogEntry]) {
     if batch.is_empty() {
         return;
     }

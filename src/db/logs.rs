@@ -1,6 +1,6 @@
 //! The `_logs` table of auxiliary.db.
 
-use rusqlite::{Connection, params};
+use rusqlite::Connection;
 use serde_json::{Map, Value};
 
 use super::DbResult;
@@ -14,14 +14,44 @@ pub struct LogRow<'a> {
     pub created: String,
 }
 
-/// Inserts a batch of rows in one transaction (rolled back on failure).
+/// Rows per multi-row `INSERT` (one statement step instead of one per row).
+const ROWS_PER_INSERT: usize = 64;
+
+/// `INSERT INTO _logs … VALUES (?,?,?,?,?), …` for `n` rows.
+fn insert_sql(n: usize) -> String {
+    let mut sql = String::from("INSERT INTO `_logs` (id, level, message, data, created) VALUES ");
+    for i in 0..n {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push_str("(?,?,?,?,?)");
+    }
+    sql
+}
+
+/// Inserts a batch of rows in one transaction (rolled back on failure),
+/// in order, several rows per statement.
 pub fn insert_batch(conn: &Connection, rows: &[LogRow<'_>]) -> DbResult<()> {
     conn.execute_batch("BEGIN")?;
     let res = (|| {
-        let mut stmt =
-            conn.prepare_cached("INSERT INTO `_logs` (id, level, message, data, created) VALUES (?1, ?2, ?3, ?4, ?5)")?;
-        for r in rows {
-            stmt.execute(params![r.id, r.level, r.message, r.data, r.created])?;
+        // full chunks through one statement, the rest row by row (two
+        // cached statements, whatever the batch size)
+        let full = rows.len() - rows.len() % ROWS_PER_INSERT;
+        for (chunk, size) in rows[..full]
+            .chunks(ROWS_PER_INSERT)
+            .map(|c| (c, ROWS_PER_INSERT))
+            .chain(rows[full..].chunks(1).map(|c| (c, 1)))
+        {
+            let mut stmt = conn.prepare_cached(&insert_sql(size))?;
+            for (i, r) in chunk.iter().enumerate() {
+                let at = i * 5;
+                stmt.raw_bind_parameter(at + 1, &r.id)?;
+                stmt.raw_bind_parameter(at + 2, r.level)?;
+                stmt.raw_bind_parameter(at + 3, r.message)?;
+                stmt.raw_bind_parameter(at + 4, &r.data)?;
+                stmt.raw_bind_parameter(at + 5, &r.created)?;
+            }
+            stmt.raw_execute()?;
         }
         Ok(())
     })();

@@ -142,9 +142,12 @@ fn configure(conn: &mut Connection, closing: &Arc<AtomicBool>) -> DbResult<()> {
          PRAGMA synchronous = NORMAL;
          PRAGMA foreign_keys = ON;
          PRAGMA temp_store = MEMORY;
-         PRAGMA cache_size = -32000;
-         PRAGMA mmap_size = 268435456;",
+         PRAGMA cache_size = -32000;",
     )?;
+    // No memory-mapped I/O (PocketBase sets none either): in WAL mode a
+    // reader that sees a newer commit unmaps the whole file and maps it
+    // again at its next read, so every read after a write paid a munmap
+    // (a TLB shootdown on every core) and fresh page faults.
     conn.set_prepared_statement_cache_capacity(256);
     functions::register(conn)?;
     Ok(())

@@ -350,3 +350,41 @@ async fn apple_client_secret_is_an_es256_jwt() {
         assert!(r.json["data"][key].is_object(), "{key}: {}", r.text);
     }
 }
+
+#[tokio::test]
+async fn oauth2_avatars_are_fetched_only_from_public_addresses() {
+    let idp = Provider::start();
+    let t = spawn_app().await;
+    let admin = t.admin_token().await;
+    let r = t
+        .patch(
+            "/api/collections/users",
+            Some(&admin),
+            json!({"oauth2": {"enabled": true, "providers": [idp.config("oidc", true)],
+                   "mappedFields": {"name": "name", "avatarURL": "avatar"}}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    // the provider hands out an avatar URL on its own loopback address: the
+    // account is created, nothing is fetched from inside the network
+    let (c, verifier, _) = consent(&t, "oidc", "insidecarol").await;
+    let r = sign_in(&t, "oidc", &c, &verifier).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let url = r.json["meta"]["avatarURL"].as_str().unwrap_or_default();
+    assert!(url.starts_with("http://127.0.0.1:") || url.starts_with("http://localhost:"), "{url}");
+    assert_eq!(r.json["record"]["avatar"], "", "a loopback avatar URL is not downloaded");
+    let mut logged = Value::Null;
+    for _ in 0..100 {
+        let list = t.get("/api/logs?perPage=200", Some(&admin)).await;
+        if let Some(entry) = list.json["items"]
+            .as_array()
+            .and_then(|a| a.iter().find(|i| i["message"] == "Failed to retrieve OAuth2 avatar"))
+        {
+            logged = entry.clone();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(logged["level"], 4, "a warning: {logged}");
+    assert!(logged["data"]["error"].as_str().is_some_and(|e| e.contains("public")), "{logged}");
+}

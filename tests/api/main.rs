@@ -19,6 +19,7 @@ mod hooks_examples;
 mod js_async;
 mod js_compat;
 mod js_members;
+mod js_queries;
 mod limits;
 mod mailbox;
 mod migrate_cli;

@@ -23,7 +23,9 @@ function profile(hint) {
     preferred_username: hint.replace(/[^a-z0-9]/gi, ''),
     email: `${hint}@example.com`,
     email_verified: !hint.startsWith('unverified'),
-    picture: `https://avatars.example.com/${hint}.png`,
+    // "inside…" users have an avatar URL on the provider's own loopback
+    // address: a server must not fetch it for them (SSRF)
+    picture: hint.startsWith('inside') ? `${server.issuer.url}/jwks` : `https://avatars.example.com/${hint}.png`,
   };
 }
 

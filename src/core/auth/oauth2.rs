@@ -177,11 +177,44 @@ impl App {
         Ok(outcome)
     }
 
+    /// The provider's avatar as a file, when the avatar is mapped to a file
+    /// field and not given in `createData` (PocketBase downloads it with its
+    /// public-addresses-only client, 10 s; a failure is logged and the
+    /// account is created without it).
+    fn oauth2_avatar(
+        &self,
+        c: &Collection,
+        create_data: &Map<String, Value>,
+        user: &AuthUser,
+    ) -> Option<crate::core::files::Upload> {
+        let field = c.auth.as_ref().map(|a| a.oauth2.mapped_fields.avatar_url.clone()).unwrap_or_default();
+        if field.is_empty() || user.avatar_url.is_empty() || create_data.contains_key(&field) {
+            return None;
+        }
+        if !matches!(c.field(&field).map(|f| &f.kind), Some(FieldKind::File { .. })) {
+            return None;
+        }
+        match crate::core::files::public_url::download_public(&user.avatar_url, std::time::Duration::from_secs(10)) {
+            Ok(file) => Some((field, Arc::new(file))),
+            Err(err) => {
+                self.log(
+                    crate::core::logs::level::WARN,
+                    "Failed to retrieve OAuth2 avatar",
+                    json!({"error": err, "url": user.avatar_url}),
+                );
+                None
+            }
+        }
+    }
+
     /// Creates or updates the account and the `_externalAuths` link, in
     /// one transaction (PocketBase's `oauth2Submit`).
     fn oauth2_submit(&self, e: &RecordAuthRequestEvent, user: &AuthUser, link: Option<Record>) -> Result<Record> {
         let c = e.collection.clone();
         let opts = c.auth.clone().unwrap_or_default();
+        // the avatar of a new account, downloaded before the transaction
+        // (a slow provider must not hold the writer)
+        let avatar = if e.record.is_none() { self.oauth2_avatar(&c, &e.create_data, user) } else { None };
         self.run_in_transaction(|tx| {
             let mut link = link.clone();
             let record = match e.record.clone() {
@@ -210,16 +243,16 @@ impl App {
                         && !user.avatar_url.is_empty()
                     {
                         match c.field(&mapped.avatar_url).map(|f| &f.kind) {
-                            // downloading into a file field needs file storage
-                            Some(FieldKind::File { .. }) => {
-                                tracing::debug!("OAuth2 avatar not stored: the mapped field is a file field")
-                            }
+                            // downloaded above into a file
+                            Some(FieldKind::File { .. }) => {}
                             Some(_) => {
                                 payload.insert(mapped.avatar_url.clone(), json!(user.avatar_url));
                             }
                             None => {}
                         }
                     }
+                    let uploads: Vec<crate::core::files::Upload> = avatar.iter().cloned().collect();
+                    crate::core::files::merge_uploads(&c, &mut payload, &uploads);
                     if !payload.contains_key("password") {
                         let pass = random_string(30);
                         payload.insert("password".into(), json!(pass));
@@ -228,6 +261,9 @@ impl App {
                     let mut req = e.request.clone();
                     req.context = "oauth2".into();
                     req.body = payload.clone();
+                    if !uploads.is_empty() {
+                        req.files = Arc::new(uploads);
+                    }
                     let mut created = tx
                         .create_record_request(&c, &payload, &req)?
                         .ok_or_else(|| Error::BadRequest("Failed to create OAuth2 auth record.".into()))?;

@@ -10,6 +10,7 @@ pub mod download;
 pub mod events;
 pub mod file;
 pub mod mime;
+pub mod public_url;
 pub mod record_files;
 pub mod storage;
 pub mod thumbs;

@@ -518,6 +518,23 @@ impl JsApp {
         pb_call(&ctx, "newFieldsList", (convert::to_js(&ctx, &fields)?,))
     }
 
+    /// `dryRunView(query, sampleSize)`: the fields a view query gives and up
+    /// to `sampleSize` of its records (`{fields, sample}`), nothing saved.
+    pub fn dry_run_view<'js>(&self, ctx: Ctx<'js>, query: String, sample_size: f64) -> rquickjs::Result<Value<'js>> {
+        let n = if sample_size.is_finite() && sample_size > 0.0 { sample_size as usize } else { 0 };
+        let budget = state(&ctx)?.budget.clone();
+        let result = budget.paused(|| self.app.dry_run_view_sample(&query, n)).map_err(|e| throw_core(&ctx, e))?;
+        let fields = Json::Array(result.fields.iter().map(|f| f.to_json()).collect());
+        let out = rquickjs::Object::new(ctx.clone())?;
+        out.set("fields", pb_call(&ctx, "newFieldsList", (convert::to_js(&ctx, &fields)?,))?)?;
+        let sample = Array::new(ctx.clone())?;
+        for (i, r) in result.sample.into_iter().enumerate() {
+            sample.set(i, JsRecord::instance(&ctx, r)?)?;
+        }
+        out.set("sample", sample)?;
+        Ok(out.into_value())
+    }
+
     /// One request log entry by id (`{id, created, level, message, data}`).
     pub fn find_log_by_id<'js>(&self, ctx: Ctx<'js>, id: String) -> rquickjs::Result<Value<'js>> {
         let log = self.app.find_log(&id).map_err(|e| throw_core(&ctx, e))?;

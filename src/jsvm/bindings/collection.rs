@@ -17,7 +17,93 @@ use crate::jsvm::error::{is_instance_of, throw_core};
 /// Adds the natives `js_api/collection.js` uses.
 pub fn install<'js>(_ctx: &Ctx<'js>, native: &Object<'js>) -> rquickjs::Result<()> {
     native.set("collectionFromJson", Func::from(collection_from_json))?;
-    native.set("fieldPrepareValue", Func::from(field_prepare_value))
+    native.set("fieldPrepareValue", Func::from(field_prepare_value))?;
+    native.set("fieldValidateValue", Func::from(field_validate_value))?;
+    native.set("fieldValidateSettings", Func::from(field_validate_settings))?;
+    native.set("collectionDbExport", Func::from(collection_db_export))?;
+    native.set("collectionRawOptions", Func::from(collection_raw_options))
+}
+
+fn field_of(ctx: &Ctx<'_>, field: Value<'_>) -> rquickjs::Result<crate::core::collections::field::Field> {
+    crate::core::collections::field::Field::from_json(&convert::to_json(field)?)
+        .map_err(|e| throw_core(ctx, Error::BadRequest(format!("Invalid field: {e:?}"))))
+}
+
+/// `field.validateValue(ctx, app, record)` and `validatePlainValue(v)`:
+/// the `{code, message, params}` error of `raw` (normalised as the field
+/// stores it) against the field's options, `null` when it is valid.
+/// `plain` is the plain password of a password field.
+fn field_validate_value<'js>(
+    ctx: Ctx<'js>,
+    field: Value<'js>,
+    raw: Value<'js>,
+    plain: rquickjs::prelude::Opt<Option<String>>,
+) -> rquickjs::Result<Value<'js>> {
+    let f = field_of(&ctx, field)?;
+    let v = crate::core::records::values::normalize(&f, &convert::to_json(raw)?);
+    let err = crate::core::records::validate::validate_value(&f, &v, plain.0.flatten().as_deref());
+    convert::to_js(&ctx, &err.unwrap_or(Json::Null))
+}
+
+/// `field.validateSettings(ctx, app, collection)`: the collection checks of
+/// the field at `index` of `collection` (the collection's other problems
+/// aside); throws a validation error naming the bad options.
+fn field_validate_settings<'js>(
+    ctx: Ctx<'js>,
+    app: Value<'js>,
+    collection: Value<'js>,
+    index: usize,
+) -> rquickjs::Result<()> {
+    let app = super::db::app_of(&ctx, &app)?;
+    let c = from_js(&app, &collection).map_err(|e| throw_core(&ctx, e))?;
+    let all = app.collections();
+    let old = all.get(&c.id);
+    let Err(Error::Validation { errors, .. }) = crate::core::collections::validate::validate(&c, old.as_deref(), &all)
+    else {
+        return Ok(());
+    };
+    let mine = errors.get("fields").and_then(|f| f.get(index.to_string())).and_then(Json::as_object);
+    match mine {
+        Some(errs) if !errs.is_empty() => {
+            Err(throw_core(&ctx, Error::Validation { message: "Invalid field settings.".into(), errors: errs.clone() }))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `collection.dbExport(app)`: the `_collections` row of the collection
+/// (fields, indexes and options as their JSON values).
+fn collection_db_export<'js>(ctx: Ctx<'js>, app: Value<'js>, collection: Value<'js>) -> rquickjs::Result<Value<'js>> {
+    let app = super::db::app_of(&ctx, &app)?;
+    let c = from_js(&app, &collection).map_err(|e| throw_core(&ctx, e))?;
+    let api = c.to_json();
+    let mut row = serde_json::Map::new();
+    for key in [
+        "id",
+        "type",
+        "listRule",
+        "viewRule",
+        "createRule",
+        "updateRule",
+        "deleteRule",
+        "name",
+        "fields",
+        "indexes",
+        "system",
+        "created",
+        "updated",
+    ] {
+        row.insert(key.into(), api.get(key).cloned().unwrap_or(Json::Null));
+    }
+    row.insert("options".into(), c.options_json());
+    convert::to_js(&ctx, &Json::Object(row))
+}
+
+/// `collection.rawOptions()`: the type options as stored (raw JSON bytes).
+fn collection_raw_options<'js>(ctx: Ctx<'js>, app: Value<'js>, collection: Value<'js>) -> rquickjs::Result<Value<'js>> {
+    let app = super::db::app_of(&ctx, &app)?;
+    let c = from_js(&app, &collection).map_err(|e| throw_core(&ctx, e))?;
+    convert::json_raw(&ctx, &c.options_json())
 }
 
 /// `field.prepareValue(record, raw)`: `raw` normalised as the field stores it.

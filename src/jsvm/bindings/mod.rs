@@ -10,6 +10,7 @@ pub mod collection;
 pub mod convert;
 pub mod cron;
 pub mod db;
+pub mod field_table;
 pub mod files;
 pub mod globals;
 pub mod http_client;
@@ -183,6 +184,13 @@ pub fn install<'js>(
     time::install(&native)?;
     mail::install(&native)?;
     app_extras::install(ctx, &native)?;
+    // the hook names, from the one table (prelude.js defines the globals, hooks.js the `$app.onX()` objects)
+    let hooks = super::bridge::hook_table::HOOKS;
+    native.set("hookNames", hooks.iter().filter(|h| h.is_global()).map(|h| h.name).collect::<Vec<_>>())?;
+    native.set("appHookNames", hooks.iter().map(|h| h.name).collect::<Vec<_>>())?;
+    // the field classes and their options' zero values, from their table (fields.js)
+    native.set("fieldClasses", convert::to_js(ctx, &field_table::classes_json())?)?;
+    native.set("fieldDefaults", convert::to_js(ctx, &field_table::defaults_json())?)?;
     native.set("base64EncodeText", Func::from(security::base64_encode_text))?;
     native.set("base64DecodeText", Func::from(security::base64_decode_text))?;
     g.set("__native", native)?;

@@ -142,6 +142,18 @@ impl JsRecord {
         Ok(arr)
     }
 
+    /// The deprecated name of [`Self::get_unsaved_files`] (PocketBase keeps both).
+    #[qjs(rename = "getUploadedFiles")]
+    pub fn get_uploaded_files<'js>(&self, ctx: Ctx<'js>, name: String) -> rquickjs::Result<rquickjs::Array<'js>> {
+        self.get_unsaved_files(ctx, name)
+    }
+
+    /// The plain text last set on a password field (for `validateValue`).
+    #[qjs(rename = "__plainPassword")]
+    pub fn plain_password(&self, name: String) -> Option<String> {
+        self.inner.borrow().plain_passwords.get(&name).and_then(serde_json::Value::as_str).map(str::to_string)
+    }
+
     /// Replaces this record's content with `other`'s (`recordQuery().one(record)`).
     #[qjs(rename = "__assign")]
     pub fn assign<'js>(&self, ctx: Ctx<'js>, other: Value<'js>) -> rquickjs::Result<()> {
@@ -401,6 +413,13 @@ impl JsRecord {
         let mut r = self.inner.borrow_mut();
         let data = r.data.clone();
         r.original = Some(data);
+    }
+
+    /// As after a database read: not new, its current values the original
+    /// ones (what `original()` and change checks compare with).
+    #[qjs(rename = "postScan")]
+    pub fn post_scan(&self) {
+        self.mark_as_not_new();
     }
 
     /// The primary key (the id).

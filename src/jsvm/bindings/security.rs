@@ -2,10 +2,9 @@
 //! comparison, AES-256-GCM encrypt/decrypt (PocketBase's format: base64 of
 //! nonce + sealed data) and HS256 JWTs.
 
-use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng};
-use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rquickjs::prelude::{Func, Opt};
@@ -72,13 +71,6 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn cipher<'js>(ctx: &Ctx<'js>, key: &str) -> rquickjs::Result<Aes256Gcm> {
-    if key.len() != 32 {
-        return Err(Exception::throw_message(ctx, "crypto/aes: the key must be 32 bytes (AES-256)"));
-    }
-    Aes256Gcm::new_from_slice(key.as_bytes()).map_err(|_| Exception::throw_message(ctx, "crypto/aes: invalid key"))
-}
-
 /// Bytes of a string or a byte array argument.
 fn bytes_of(v: Value<'_>) -> rquickjs::Result<Vec<u8>> {
     if let Some(s) = v.as_string() {
@@ -92,28 +84,11 @@ fn bytes_of(v: Value<'_>) -> rquickjs::Result<Vec<u8>> {
 }
 
 fn encrypt<'js>(ctx: Ctx<'js>, data: Value<'js>, key: String) -> rquickjs::Result<String> {
-    let c = cipher(&ctx, &key)?;
-    let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
-    let sealed = c
-        .encrypt(&nonce, bytes_of(data)?.as_slice())
-        .map_err(|_| Exception::throw_message(&ctx, "encryption failed"))?;
-    let mut out = nonce.to_vec();
-    out.extend(sealed);
-    Ok(STANDARD.encode(out))
+    security::encrypt(&bytes_of(data)?, &key).map_err(|e| Exception::throw_message(&ctx, &e.to_string()))
 }
 
 fn decrypt<'js>(ctx: Ctx<'js>, cipher_text: String, key: String) -> rquickjs::Result<Vec<u8>> {
-    let c = cipher(&ctx, &key)?;
-    let raw = STANDARD
-        .decode(cipher_text.trim())
-        .map_err(|e| Exception::throw_message(&ctx, &format!("illegal base64 data: {e}")))?;
-    if raw.len() < 12 {
-        return Err(Exception::throw_message(&ctx, "malformed ciphertext"));
-    }
-    let (nonce, sealed) = raw.split_at(12);
-    let nonce: [u8; 12] = nonce.try_into().map_err(|_| Exception::throw_message(&ctx, "malformed ciphertext"))?;
-    c.decrypt(&Nonce::from(nonce), sealed)
-        .map_err(|_| Exception::throw_message(&ctx, "cipher: message authentication failed"))
+    security::decrypt(&cipher_text, &key).map_err(|e| Exception::throw_message(&ctx, &e.to_string()))
 }
 
 /// `createJWT(payload, key, seconds)`: HS256 with `exp` = now + seconds (0

@@ -23,6 +23,7 @@
 mod bind;
 mod events;
 mod file_events;
+pub mod hook_table;
 mod http_meta;
 mod realtime;
 

@@ -76,7 +76,8 @@ pub async fn middleware(State(js): State<JsHttp>, req: Request, next: Next) -> R
             None => remote.map(|r| r.ip().to_string()).unwrap_or_default(),
         },
         token: token_from_headers(&parts.headers),
-        content_type: header(header::CONTENT_TYPE).to_lowercase(),
+        // as sent: a multipart boundary is case-sensitive (browsers mix cases)
+        content_type: header(header::CONTENT_TYPE),
         body: body.clone(),
         params: route.as_ref().map(|r| r.params.clone()).unwrap_or_default(),
         proto: format!("{:?}", parts.version),

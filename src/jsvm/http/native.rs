@@ -133,7 +133,8 @@ impl HttpNative {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Json::Object(Map::new()));
         }
-        let ct = self.req.content_type.as_str();
+        let ct = self.req.content_type.to_ascii_lowercase();
+        let ct = ct.as_str();
         if ct.starts_with("application/x-www-form-urlencoded") || ct.starts_with("multipart/form-data") {
             let mut m = Map::new();
             for (k, v) in self.form_pairs()? {
@@ -156,7 +157,8 @@ impl HttpNative {
     /// The (name, value) text fields of a form body, urlencoded or
     /// multipart (files left out), in order; none for other bodies.
     fn form_pairs(&self) -> Result<Vec<(String, String)>, Error> {
-        let ct = self.req.content_type.as_str();
+        let ct = self.req.content_type.to_ascii_lowercase();
+        let ct = ct.as_str();
         if ct.starts_with("application/x-www-form-urlencoded") {
             return Ok(form_urlencoded::parse(&self.req.body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect());
         }
@@ -177,6 +179,35 @@ impl HttpNative {
                 }
                 let text = field.text().await.map_err(|_| Error::bad_input())?;
                 out.push((name, text));
+            }
+            Ok(out)
+        })
+    }
+}
+
+impl HttpNative {
+    /// The files of a multipart body uploaded under `key`, in order.
+    fn uploads(&self, key: &str) -> Result<Vec<crate::core::files::File>, Error> {
+        if !self.req.content_type.to_ascii_lowercase().starts_with("multipart/form-data") || self.req.body.is_empty() {
+            return Ok(Vec::new());
+        }
+        let req = Request::builder()
+            .header(header::CONTENT_TYPE, self.req.content_type.as_str())
+            .body(Body::from(self.req.body.clone()))
+            .map_err(|_| Error::bad_input())?;
+        self.req.runtime.block_on(async move {
+            let mut mp = Multipart::from_request(req, &()).await.map_err(|_| Error::bad_input())?;
+            let mut out = Vec::new();
+            while let Some(field) = mp.next_field().await.map_err(|_| Error::bad_input())? {
+                let Some(file_name) = field.file_name().map(str::to_string) else {
+                    continue;
+                };
+                if field.name() != Some(key) {
+                    continue;
+                }
+                let base = file_name.rsplit(['/', '\\']).next().unwrap_or_default().to_string();
+                let bytes = field.bytes().await.map_err(|_| Error::bad_input())?;
+                out.push(crate::core::files::File::from_upload(bytes, &base));
             }
             Ok(out)
         })
@@ -272,6 +303,17 @@ impl HttpNative {
 
     /// The text fields of a form body as `[name, value]` pairs (values
     /// as sent, not type-guessed); a malformed multipart body throws 400.
+    /// `e.findUploadedFiles(key)` of a route: the files uploaded under `key`.
+    #[qjs(rename = "uploadedFiles")]
+    pub fn uploaded_files_js<'js>(&self, ctx: Ctx<'js>, key: String) -> rquickjs::Result<Array<'js>> {
+        let files = self.uploads(&key).map_err(|e| throw_core(&ctx, e))?;
+        let arr = Array::new(ctx.clone())?;
+        for (i, f) in files.into_iter().enumerate() {
+            arr.set(i, crate::jsvm::bindings::files::JsFile::instance(&ctx, std::sync::Arc::new(f))?)?;
+        }
+        Ok(arr)
+    }
+
     #[qjs(rename = "formPairs")]
     pub fn form_pairs_js<'js>(&self, ctx: Ctx<'js>) -> rquickjs::Result<Vec<Vec<String>>> {
         let pairs = self.form_pairs().map_err(|e| throw_core(&ctx, e))?;
